@@ -1,0 +1,1 @@
+"""The catalogue: themes, modules, learning paths, step blocks and competences."""

@@ -1,0 +1,283 @@
+"""Catalogue models: competence frameworks (data) and the Wagtail pages that teach them."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import StepBlock
+
+# --- Competences -------------------------------------------------------------------------
+
+
+class LocalisedNameMixin:
+    """Frameworks are published in French and English; other languages fall back to French."""
+
+    @property
+    def name(self) -> str:
+        language = (get_language() or "fr")[:2]
+        return self.name_en if language == "en" and self.name_en else self.name_fr
+
+
+class CompetenceFramework(LocalisedNameMixin, models.Model):
+    """A versioned framework: DigComp 2.2, a later DigComp, or the "level 0" layer."""
+
+    slug = models.SlugField(unique=True)
+    name_fr = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120)
+    published_on = models.DateField(null=True, blank=True)
+    source = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("competence framework")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompetenceArea(LocalisedNameMixin, models.Model):
+    framework = models.ForeignKey(
+        CompetenceFramework, on_delete=models.CASCADE, related_name="areas"
+    )
+    code = models.CharField(max_length=10)
+    name_fr = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name = _("competence area")
+        ordering = ["framework", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="area_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class Competence(LocalisedNameMixin, models.Model):
+    framework = models.ForeignKey(
+        CompetenceFramework, on_delete=models.CASCADE, related_name="competences"
+    )
+    area = models.ForeignKey(CompetenceArea, on_delete=models.CASCADE, related_name="competences")
+    code = models.CharField(max_length=10)
+    name_fr = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    description_fr = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    # A competence of a newer framework points at the DigComp 2.2 competence it rewords,
+    # so figures stay comparable across versions.
+    maps_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="mapped_from"
+    )
+
+    class Meta:
+        verbose_name = _("competence")
+        verbose_name_plural = _("competences")
+        ordering = ["framework", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="competence_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ProficiencyLevel(LocalisedNameMixin, models.Model):
+    framework = models.ForeignKey(
+        CompetenceFramework, on_delete=models.CASCADE, related_name="levels"
+    )
+    number = models.PositiveSmallIntegerField()
+    name_fr = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=80)
+    description_fr = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["framework", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "number"], name="level_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} – {self.name}"
+
+
+# --- Pages -------------------------------------------------------------------------------
+
+
+def activity_iri(*parts: object) -> str:
+    """A stable identifier for a learning activity, independent of page titles and URLs."""
+    return "/".join([settings.XAPI_IRI_BASE.rstrip("/"), *(str(part) for part in parts)])
+
+
+class PictureMixin(models.Model):
+    picture = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("picture or pictogram"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class FixtureSourceMixin(models.Model):
+    """Pages loaded from fixtures/ remember a digest of their source file.
+
+    The loader revises a page only when its source changed, so running it twice changes
+    nothing and an editor's later work is not overwritten by an unchanged file.
+    """
+
+    source_digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class CatalogueIndexPage(FixtureSourceMixin, Page):
+    """The public catalogue: themes and learning paths."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["courses.ThemePage", "courses.LearningPathPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("catalogue")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        themes = ThemePage.objects.child_of(self).live().select_related("picture")
+        modules = ModulePage.objects.descendant_of(self).live().select_related("picture")
+        theme_slug = request.GET.get("theme", "")
+        chosen_theme = next((theme for theme in themes if theme.slug == theme_slug), None)
+        if chosen_theme:
+            modules = modules.child_of(chosen_theme)
+        query = request.GET.get("q", "").strip()[:100]
+        if query:
+            modules = modules.search(query)
+        context.update(
+            themes=themes,
+            chosen_theme=chosen_theme,
+            query=query,
+            modules=modules,
+            paths=LearningPathPage.objects.child_of(self).live().select_related("picture"),
+        )
+        return context
+
+
+class ThemePage(FixtureSourceMixin, PictureMixin, Page):
+    intro = models.CharField(_("introduction"), max_length=200, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("picture")]
+    parent_page_types = ["courses.CatalogueIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+
+    class Meta:
+        verbose_name = _("theme")
+
+
+class ModulePage(FixtureSourceMixin, PictureMixin, Page):
+    """A module of 5 to 15 minutes: a goal, and steps shown one per screen."""
+
+    goal = models.CharField(
+        _("goal"),
+        max_length=160,
+        help_text=_("One plain sentence, e.g. “Vous saurez envoyer une photo par e-mail.”"),
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration in minutes"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    level = models.PositiveSmallIntegerField(
+        _("DigComp proficiency level"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+    )
+    competences = ParentalManyToManyField(
+        Competence, blank=True, related_name="modules", verbose_name=_("competences")
+    )
+    prerequisites = ParentalManyToManyField(
+        "self", blank=True, symmetrical=False, verbose_name=_("prerequisites")
+    )
+    steps = StreamField(StepBlock(), verbose_name=_("steps"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("goal"),
+        FieldPanel("picture"),
+        MultiFieldPanel(
+            [FieldPanel("duration_minutes"), FieldPanel("level"), FieldPanel("competences")],
+            heading=_("Level and competences"),
+        ),
+        FieldPanel("prerequisites"),
+        FieldPanel("steps"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("goal"),
+        index.SearchField("steps"),
+        index.FilterField("locale_id"),
+    ]
+    parent_page_types = ["courses.ThemePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("module")
+
+    @property
+    def iri(self) -> str:
+        # translation_key is shared by every translation, so records do not depend on language.
+        return activity_iri("modules", self.translation_key)
+
+    def step_iri(self, step_id: str) -> str:
+        return activity_iri("modules", self.translation_key, "steps", step_id)
+
+
+class LearningPathPage(FixtureSourceMixin, PictureMixin, Page):
+    """An ordered list of modules with a goal, e.g. “Gérer mes e-mails”."""
+
+    goal = models.CharField(_("goal"), max_length=160)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("goal"),
+        FieldPanel("picture"),
+        InlinePanel("path_modules", label=_("Modules"), min_num=1),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("goal")]
+    parent_page_types = ["courses.CatalogueIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("learning path")
+
+    @property
+    def iri(self) -> str:
+        return activity_iri("paths", self.translation_key)
+
+
+class PathModule(Orderable):
+    path = ParentalKey(LearningPathPage, on_delete=models.CASCADE, related_name="path_modules")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("module")]
+
+
+def stable_uuid(*parts: str) -> uuid.UUID:
+    """Deterministic ids for fixture content, so every installation names things the same."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, activity_iri(*parts))

@@ -1,0 +1,378 @@
+"""Writes to the catalogue: load competence frameworks and the starter catalogue from fixtures/."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from wagtail.images import get_image_model
+from wagtail.models import Collection, Locale, Page
+
+from .blocks import StepBlock
+from .models import (
+    CatalogueIndexPage,
+    Competence,
+    CompetenceArea,
+    CompetenceFramework,
+    LearningPathPage,
+    ModulePage,
+    PathModule,
+    ProficiencyLevel,
+    ThemePage,
+    stable_uuid,
+)
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+CATALOGUE_SLUG = "catalogue"
+PICTOGRAM_COLLECTION = "Pictogrammes"
+
+
+class CatalogueError(Exception):
+    """A fixture file that cannot be loaded; the message names the file and the problem."""
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise CatalogueError(f"{path}: {error}") from error
+
+
+def _digest(*parts: object) -> str:
+    payload = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- Competences -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def competences_load(*, directory: Path | None = None) -> LoadReport:
+    """Create or update every framework file in fixtures/competences/."""
+    report = LoadReport()
+    for path in sorted((directory or FIXTURES_DIR / "competences").glob("*.yaml")):
+        data = _read_yaml(path)
+        meta = data["framework"]
+        framework, _created = _upsert(
+            report,
+            CompetenceFramework,
+            {"slug": meta["slug"]},
+            name_fr=meta["name"]["fr"],
+            name_en=meta["name"]["en"],
+            published_on=meta.get("published_on"),
+            source=meta.get("source") or "",
+        )
+        for level in data.get("levels") or []:
+            _upsert(
+                report,
+                ProficiencyLevel,
+                {"framework": framework, "number": level["number"]},
+                name_fr=level["group"]["fr"],
+                name_en=level["group"]["en"],
+                description_fr=level["description"]["fr"],
+                description_en=level["description"]["en"],
+            )
+        for area_data in data["areas"]:
+            area, _ = _upsert(
+                report,
+                CompetenceArea,
+                {"framework": framework, "code": str(area_data["code"])},
+                name_fr=area_data["name"]["fr"],
+                name_en=area_data["name"]["en"],
+            )
+            for item in area_data["competences"]:
+                description = item.get("description") or {}
+                _upsert(
+                    report,
+                    Competence,
+                    {"framework": framework, "code": str(item["code"])},
+                    area=area,
+                    name_fr=item["name"]["fr"],
+                    name_en=item["name"]["en"],
+                    description_fr=description.get("fr", ""),
+                    description_en=description.get("en", ""),
+                )
+    return report
+
+
+def _upsert(report: LoadReport, model, lookup: dict, **values):
+    """update_or_create that writes only when a value differs, and says what it did."""
+    instance = model.objects.filter(**lookup).first()
+    if instance is None:
+        instance = model.objects.create(**lookup, **values)
+        report.created.append(f"{model._meta.verbose_name} {instance}")
+        return instance, True
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    if changed:
+        for name in changed:
+            setattr(instance, name, values[name])
+        instance.save(update_fields=changed)
+        report.updated.append(f"{model._meta.verbose_name} {instance}")
+    else:
+        report.unchanged += 1
+    return instance, False
+
+
+# --- Pictograms --------------------------------------------------------------------------
+
+
+def pictogram_get_or_create(name: str, *, report: LoadReport, directory: Path | None = None):
+    """A Wagtail image for an SVG of fixtures/pictograms/, stored once and updated if changed."""
+    path = (directory or FIXTURES_DIR / "pictograms") / name
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise CatalogueError(f"pictogram {name}: {error}") from error
+    file_hash = hashlib.sha1(content).hexdigest()  # noqa: S324 (Wagtail's own file_hash is sha1)
+    Image = get_image_model()
+    image = Image.objects.filter(title=name, collection__name=PICTOGRAM_COLLECTION).first()
+    if image is not None and image.file_hash == file_hash:
+        return image
+    collection = Collection.objects.filter(name=PICTOGRAM_COLLECTION).first()
+    if collection is None:
+        collection = Collection.get_first_root_node().add_child(name=PICTOGRAM_COLLECTION)
+    if image is None:
+        image = Image(title=name, collection=collection)
+        report.created.append(f"pictogram {name}")
+    else:
+        report.updated.append(f"pictogram {name}")
+    image.file.save(name, ContentFile(content), save=False)
+    width, height = image.file.get_image_dimensions()
+    image.width, image.height = round(width), round(height)
+    image._set_image_file_metadata()
+    image.save()
+    return image
+
+
+# --- Pages -------------------------------------------------------------------------------
+
+
+def _step_raw(module_slug: str, step: dict) -> dict:
+    """Turn one step of a module file into StreamField data with stable ids."""
+    kind = step["type"]
+    key = step["key"]
+
+    def item_id(*parts):
+        return str(stable_uuid("fixtures", module_slug, key, *parts))
+
+    def items(values, prefix):
+        return [
+            {"type": "item", "value": value, "id": item_id(prefix, index)}
+            for index, value in enumerate(values)
+        ]
+
+    if kind == "explanation":
+        value = {"title": step["title"], "text": step["text"].strip(), "image": None, "audio": None}
+    elif kind == "quiz":
+        answers = [
+            {
+                "text": answer["text"],
+                "image": None,
+                "is_correct": bool(answer.get("correct")),
+                "feedback": answer["feedback"],
+            }
+            for answer in step["answers"]
+        ]
+        value = {"question": step["question"], "image": None, "answers": items(answers, "answer")}
+    elif kind == "practice_form":
+        fields = [
+            {
+                "label": item["label"],
+                "help": item.get("help") or "",
+                "kind": item.get("kind", "text"),
+                "required": bool(item.get("required", True)),
+                "expected": str(item.get("expected") or ""),
+                "choices": "|".join(item.get("choices") or []),
+            }
+            for item in step["fields"]
+        ]
+        value = {
+            "title": step["title"],
+            "intro": (step.get("intro") or "").strip(),
+            "fields": items(fields, "field"),
+        }
+    elif kind == "practice_inbox":
+        messages = [
+            {
+                "sender": item["sender"],
+                "subject": item["subject"],
+                "body": item["body"].strip(),
+                "is_scam": bool(item.get("is_scam")),
+                "explanation": item["explanation"],
+            }
+            for item in step["messages"]
+        ]
+        value = {
+            "title": step["title"],
+            "intro": (step.get("intro") or "").strip(),
+            "messages": items(messages, "message"),
+        }
+    elif kind == "checkpoint":
+        value = {"text": step["text"].strip()}
+    else:
+        raise CatalogueError(f"module {module_slug}: unknown step type {kind!r}")
+    return {"type": kind, "value": value, "id": str(stable_uuid("fixtures", module_slug, key))}
+
+
+def _steps_value(module_slug: str, steps: list[dict]):
+    keys = [step["key"] for step in steps]
+    if len(keys) != len(set(keys)):
+        raise CatalogueError(f"module {module_slug}: two steps share a key")
+    block = StepBlock()
+    value = block.to_python([_step_raw(module_slug, step) for step in steps])
+    try:
+        block.clean(value)
+    except ValidationError as error:
+        raise CatalogueError(f"module {module_slug}: {error}") from error
+    return value
+
+
+def _save_page(parent: Page, page: Page, *, is_new: bool) -> None:
+    if is_new:
+        parent.add_child(instance=page)
+    page.save_revision().publish()
+
+
+def _page_upsert(model, parent: Page, slug: str, digest: str, key: str, report, fill) -> Page:
+    page = model.objects.filter(slug=slug, locale=parent.locale).first()
+    is_new = page is None
+    if not is_new and page.source_digest == digest:
+        report.unchanged += 1
+        return page
+    if is_new:
+        page = model(slug=slug, locale=parent.locale, translation_key=stable_uuid(key, slug))
+    fill(page)
+    page.source_digest = digest
+    try:
+        _save_page(parent, page, is_new=is_new)
+    except ValidationError as error:
+        raise CatalogueError(f"{model._meta.model_name} {slug}: {error}") from error
+    (report.created if is_new else report.updated).append(f"{model._meta.verbose_name} {slug}")
+    return page
+
+
+@transaction.atomic
+def catalogue_load(*, directory: Path | None = None) -> LoadReport:
+    """Create or update the starter catalogue; pages whose source is unchanged are left alone."""
+    directory = directory or FIXTURES_DIR
+    report = LoadReport()
+    for language_code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:
+        Locale.objects.get_or_create(language_code=language_code)
+    home = Page.objects.get(depth=2, locale=Locale.get_default()).specific
+    catalogue = CatalogueIndexPage.objects.filter(slug=CATALOGUE_SLUG).first()
+    if catalogue is None:
+        catalogue = CatalogueIndexPage(
+            title="Les modules",
+            slug=CATALOGUE_SLUG,
+            intro="Choisissez un thème, puis un module. Chaque module dure quelques minutes.",
+            translation_key=stable_uuid("catalogue"),
+        )
+        _save_page(home, catalogue, is_new=True)
+        report.created.append("catalogue")
+
+    pictograms = directory / "pictograms"
+    themes = {}
+    for theme in _read_yaml(directory / "catalogue" / "themes.yaml"):
+        picture = pictogram_get_or_create(theme["pictogram"], report=report, directory=pictograms)
+
+        def fill(page, theme=theme, picture=picture):
+            page.title, page.intro, page.picture = theme["title"], theme["intro"], picture
+
+        themes[theme["slug"]] = _page_upsert(
+            ThemePage,
+            catalogue,
+            theme["slug"],
+            _digest(theme, picture.file_hash),
+            "themes",
+            report,
+            fill,
+        )
+
+    module_files = sorted((directory / "catalogue" / "modules").glob("*.yaml"))
+    module_data = [_read_yaml(path) for path in module_files]
+    modules = {}
+    for data in module_data:
+        slug = data["slug"]
+        if data["theme"] not in themes:
+            raise CatalogueError(f"module {slug}: unknown theme {data['theme']!r}")
+        picture = pictogram_get_or_create(data["pictogram"], report=report, directory=pictograms)
+        steps = _steps_value(slug, data["steps"])
+        competences = list(
+            Competence.objects.filter(
+                code__in=[str(code) for code in data.get("competences") or []],
+                framework__slug__in=["digcomp-2.2", "level-0"],
+            )
+        )
+        if len(competences) != len(set(data.get("competences") or [])):
+            raise CatalogueError(f"module {slug}: unknown competence in {data['competences']}")
+
+        def fill(page, data=data, picture=picture, steps=steps, competences=competences):
+            page.title = data["title"]
+            page.goal = data["goal"]
+            page.picture = picture
+            page.duration_minutes = data["duration_minutes"]
+            page.level = data["level"]
+            page.steps = steps
+            page.competences = competences
+
+        modules[slug] = _page_upsert(
+            ModulePage,
+            themes[data["theme"]],
+            slug,
+            _digest(data, picture.file_hash),
+            "modules",
+            report,
+            fill,
+        )
+    # Prerequisites point at other modules, so they are set once every module exists.
+    for data in module_data:
+        module = modules[data["slug"]]
+        wanted = {modules[slug].pk for slug in data.get("prerequisites") or [] if slug in modules}
+        missing = set(data.get("prerequisites") or []) - set(modules)
+        if missing:
+            raise CatalogueError(f"module {data['slug']}: unknown prerequisites {sorted(missing)}")
+        if set(module.prerequisites.values_list("pk", flat=True)) != wanted:
+            module.prerequisites = list(ModulePage.objects.filter(pk__in=wanted))
+            module.save_revision().publish()
+
+    for path_data in _read_yaml(directory / "catalogue" / "paths.yaml"):
+        missing = [slug for slug in path_data["modules"] if slug not in modules]
+        if missing:
+            raise CatalogueError(f"path {path_data['slug']}: unknown modules {missing}")
+        picture = pictogram_get_or_create(
+            path_data["pictogram"], report=report, directory=pictograms
+        )
+
+        def fill(page, path_data=path_data, picture=picture):
+            page.title, page.goal, page.picture = path_data["title"], path_data["goal"], picture
+            page.path_modules = [
+                PathModule(module=modules[slug], sort_order=index)
+                for index, slug in enumerate(path_data["modules"])
+            ]
+
+        _page_upsert(
+            LearningPathPage,
+            catalogue,
+            path_data["slug"],
+            _digest(path_data, picture.file_hash),
+            "paths",
+            report,
+            fill,
+        )
+    return report

@@ -1,0 +1,1 @@
+"""People and organisations: users, associations, memberships, funders, access rules."""

@@ -1,0 +1,115 @@
+"""The one funnel that decides who may see or change what.
+
+Views never fetch a protected object another way: they call a function here, which
+returns a queryset limited to what the user may see, or raises PermissionDenied.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from .models import Association, Funder, Membership, Role, User
+
+STAFF_ROLES = (Role.TRAINER, Role.COORDINATOR)
+
+
+class Home:
+    """Names of the landing pages, one per kind of person."""
+
+    LEARNER = "learning:my_path"
+    TRAINER = "logbook:workspace"
+    FUNDER = "impact:dashboard"
+    EDITOR = "wagtailadmin_home"
+
+
+def user_roles(user: User) -> set[str]:
+    """Every role the user holds: association roles plus 'funder' and 'editor'."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_pasapas_roles", None)
+    if cached is not None:
+        return cached
+    roles = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
+    if Funder.objects.filter(members=user).exists():
+        roles.add("funder")
+    if user.is_superuser or user.has_perm("wagtailadmin.access_admin"):
+        roles.add("editor")
+    user._pasapas_roles = roles
+    return roles
+
+
+def home_url_name(user: User) -> str:
+    """Where a person lands after signing in; people at work see their workspace first."""
+    roles = user_roles(user)
+    if roles & set(STAFF_ROLES):
+        return Home.TRAINER
+    if "funder" in roles:
+        return Home.FUNDER
+    if "editor" in roles:
+        return Home.EDITOR
+    return Home.LEARNER
+
+
+def role_required(*roles: str):
+    """View decorator: anonymous people go to the sign-in page, others need one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user_roles(request.user) & set(roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def associations_for_staff(user: User) -> QuerySet[Association]:
+    """Associations where the user works as a trainer or coordinator."""
+    return Association.objects.filter(
+        memberships__user=user,
+        memberships__role__in=STAFF_ROLES,
+        memberships__is_active=True,
+    ).distinct()
+
+
+def associations_for_learner(user: User) -> QuerySet[Association]:
+    return Association.objects.filter(
+        memberships__user=user, memberships__role=Role.LEARNER, memberships__is_active=True
+    ).distinct()
+
+
+def learners_for_trainer(user: User) -> QuerySet[User]:
+    """Learners of the associations where the user works; never anyone else."""
+    return User.objects.filter(
+        memberships__role=Role.LEARNER,
+        memberships__is_active=True,
+        memberships__association__in=associations_for_staff(user),
+    ).distinct()
+
+
+def learner_get_for_trainer(user: User, learner_id: int) -> User:
+    try:
+        return learners_for_trainer(user).get(pk=learner_id)
+    except User.DoesNotExist as missing:
+        raise PermissionDenied from missing
+
+
+def funders_for_user(user: User) -> QuerySet[Funder]:
+    return Funder.objects.filter(members=user)
+
+
+def programmes_for_funder(user: User):
+    """Programmes financed by the funders the user belongs to."""
+    from lms.impact.models import Programme  # access rules span apps; impact depends on accounts
+
+    return (
+        Programme.objects.filter(funder__members=user)
+        .select_related("funder")
+        .prefetch_related("associations")
+    )

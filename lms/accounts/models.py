@@ -1,0 +1,157 @@
+"""People (one User per person, whatever their roles), associations, memberships and funders."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person. Signs in with a username; e-mail is optional (many learners have none)."""
+
+    email = models.EmailField(_("e-mail address"), blank=True)
+    display_name = models.CharField(
+        _("first name or nickname"),
+        max_length=80,
+        blank=True,
+        help_text=_("What the person wants to be called."),
+    )
+    preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
+    # Statements keep this pseudonym, so figures stay true after the person is erased.
+    pseudonym = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.first_name or self.username
+
+
+class Region(models.TextChoices):
+    BRUSSELS = "brussels", _("Brussels-Capital Region")
+    WALLONIA = "wallonia", _("Walloon Region")
+    FLANDERS = "flanders", _("Flemish Region")
+
+
+class Association(models.Model):
+    """A partner association (EPN, literacy group, CPAS, social organisation)."""
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("short name"), max_length=80, unique=True)
+    street_address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    opening_hours = models.TextField(_("opening hours"), blank=True)
+    languages_spoken = models.CharField(_("languages spoken"), max_length=200, blank=True)
+    is_wheelchair_accessible = models.BooleanField(_("wheelchair access"), default=False)
+    help_offered = models.TextField(_("what they help with"), blank=True)
+    is_listed_publicly = models.BooleanField(_("listed on “where to find help”"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("association")
+        verbose_name_plural = _("associations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", _("Learner")
+    TRAINER = "trainer", _("Trainer")
+    COORDINATOR = "coordinator", _("Coordinator")
+
+
+class Membership(models.Model):
+    """A person's role in an association. A learner can belong to several associations."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    joined_on = models.DateField(_("joined on"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "association", "role"], name="membership_unique_role"
+            ),
+        ]
+        indexes = [models.Index(fields=["association", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.association}"
+
+
+class Funder(models.Model):
+    """An organisation that finances programmes (Region, foundation, municipality, CPAS)."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    members = models.ManyToManyField(
+        User, related_name="funders", blank=True, verbose_name=_("accounts")
+    )
+
+    class Meta:
+        verbose_name = _("funder")
+        verbose_name_plural = _("funders")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    OTHER = "other", _("Other")
+    UNSAID = "unsaid", _("Prefers not to say")
+
+
+class Situation(models.TextChoices):
+    """Situation categories funders ask about; a learner may be in several or none."""
+
+    JOB_SEEKER = "job_seeker", _("Job seeker")
+    SENIOR = "senior", _("Senior")
+    CPAS = "cpas", _("CPAS beneficiary")
+    NEWCOMER = "newcomer", _("Newcomer")
+    DISABILITY = "disability", _("Person with a disability")
+
+
+class LearnerProfile(models.Model):
+    """Optional facts about a learner, used only for anonymous figures; all may stay empty."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="learner_profile")
+    family_name = models.CharField(_("family name"), max_length=80, blank=True)
+    year_of_birth = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4, blank=True)
+    first_language = models.CharField(_("first language"), max_length=40, blank=True)
+    situations = models.JSONField(_("situation"), default=list, blank=True)
+    consent_given_at = models.DateTimeField(_("consent given on"), null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("learner profile")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,1 @@
+"""Funder screens: programmes, indicators computed with pandas, exports."""

@@ -1,0 +1,1 @@
+"""Learner screens and learning records: statements, progress, attestations."""

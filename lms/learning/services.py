@@ -1,0 +1,255 @@
+"""Writes to the learning records: record a statement and keep progress in step with it."""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.models import Locale
+
+from courses.models import ModulePage
+from lms.accounts.models import Association, User
+
+from .models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
+
+# A device clock may be wrong, and a queued statement may arrive days later: timestamps
+# are accepted within this window and clamped to it otherwise.
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+MAX_PAST_AGE = timedelta(days=30)
+
+# Verbs that finish a step.
+COMPLETING_VERBS = {Verb.COMPLETED, Verb.VALIDATED}
+
+
+class StatementConflict(Exception):
+    """A statement id that is already used for another learner or activity."""
+
+
+@dataclass(frozen=True)
+class Result:
+    score_raw: float | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    score_scaled: float | None = None
+    success: bool | None = None
+    completion: bool | None = None
+    response: object = None
+    duration_seconds: int | None = None
+
+
+def timestamp_clamp(timestamp: datetime | None, *, now: datetime) -> datetime:
+    """The time an event happened, as far as the server is willing to believe the device."""
+    if timestamp is None or timestamp > now + MAX_FUTURE_SKEW:
+        return now
+    return max(timestamp, now - MAX_PAST_AGE)
+
+
+def statement_record(
+    *,
+    statement_id: uuid.UUID,
+    learner: User,
+    verb: str,
+    object_iri: str,
+    object_kind: str = "",
+    module: ModulePage | None = None,
+    result: Result | None = None,
+    is_self_reported: bool = False,
+    association: Association | None = None,
+    session_uuid: uuid.UUID | None = None,
+    instructor: User | None = None,
+    timestamp: datetime | None = None,
+) -> tuple[Statement, bool]:
+    """Store one statement and update progress in the same transaction.
+
+    Idempotent: sending the same statement id again stores nothing and returns the
+    first copy with `created=False`, so a browser may retry after a lost connection.
+    """
+    existing = Statement.objects.filter(pk=statement_id).first()
+    if existing is not None:
+        return _same_statement_or_conflict(existing, learner, object_iri), False
+
+    result = result or Result()
+    statement = Statement(
+        id=statement_id,
+        learner=learner,
+        learner_pseudonym=learner.pseudonym,
+        verb=verb,
+        object_iri=object_iri,
+        object_kind=object_kind,
+        module=module,
+        module_iri=module.iri if module else "",
+        score_raw=result.score_raw,
+        score_min=result.score_min,
+        score_max=result.score_max,
+        score_scaled=result.score_scaled,
+        success=result.success,
+        completion=result.completion,
+        response=result.response,
+        duration_seconds=result.duration_seconds,
+        is_self_reported=is_self_reported,
+        association=association,
+        session_uuid=session_uuid,
+        instructor=instructor,
+        timestamp=timestamp_clamp(timestamp, now=timezone.now()),
+    )
+    try:
+        with transaction.atomic():
+            statement.save(force_insert=True)
+            _progress_update(statement, steps_total=len(module.steps) if module else 0)
+    except IntegrityError:
+        # Another request stored the same id between our check and our insert.
+        existing = Statement.objects.filter(pk=statement_id).first()
+        if existing is None:
+            raise
+        return _same_statement_or_conflict(existing, learner, object_iri), False
+    return statement, True
+
+
+def _same_statement_or_conflict(existing: Statement, learner: User, object_iri: str) -> Statement:
+    if existing.learner_pseudonym != learner.pseudonym or existing.object_iri != object_iri:
+        raise StatementConflict(str(existing.pk))
+    return existing
+
+
+def _progress_update(statement: Statement, *, steps_total: int) -> None:
+    activity = (
+        ActivityProgress.objects.select_for_update()
+        .filter(learner_id=statement.learner_id, activity_iri=statement.object_iri)
+        .first()
+    )
+    if activity is None:
+        activity = ActivityProgress(
+            learner_id=statement.learner_id,
+            activity_iri=statement.object_iri,
+            module_iri=statement.module_iri,
+            status=ProgressStatus.STARTED,
+            updated_at=statement.timestamp,
+        )
+    newly_completed = activity_progress_apply(activity, statement)
+    activity.save()
+    if not statement.module_iri:
+        return
+    module_progress = (
+        ModuleProgress.objects.select_for_update()
+        .filter(learner_id=statement.learner_id, module_iri=statement.module_iri)
+        .first()
+    )
+    if module_progress is None:
+        module_progress = ModuleProgress(
+            learner_id=statement.learner_id,
+            module_iri=statement.module_iri,
+            module_id=statement.module_id,
+            started_at=statement.timestamp,
+            updated_at=statement.timestamp,
+        )
+    module_progress_apply(
+        module_progress, statement, newly_completed=newly_completed, steps_total=steps_total
+    )
+    module_progress.save()
+
+
+def activity_progress_apply(progress: ActivityProgress, statement: Statement) -> bool:
+    """Apply one statement to a step's summary; returns True when the step becomes done."""
+    was_completed = progress.status == ProgressStatus.COMPLETED
+    if statement.verb == Verb.ANSWERED:
+        progress.attempts += 1
+        if progress.first_response is None and progress.attempts == 1:
+            progress.first_response = statement.response
+            progress.first_success = statement.success
+        if statement.score_scaled is not None:
+            best = progress.best_score_scaled
+            progress.best_score_scaled = (
+                statement.score_scaled if best is None else max(best, statement.score_scaled)
+            )
+        if statement.success or (statement.success is None and statement.completion):
+            progress.status = ProgressStatus.COMPLETED
+    elif statement.verb in COMPLETING_VERBS:
+        progress.status = ProgressStatus.COMPLETED
+        if statement.verb == Verb.VALIDATED:
+            progress.is_validated_by_trainer = True
+    if progress.status == ProgressStatus.COMPLETED and progress.completed_at is None:
+        progress.completed_at = statement.timestamp
+    progress.updated_at = max(progress.updated_at, statement.timestamp)
+    return progress.status == ProgressStatus.COMPLETED and not was_completed
+
+
+def module_progress_apply(
+    progress: ModuleProgress, statement: Statement, *, newly_completed: bool, steps_total: int
+) -> None:
+    """Apply one statement to a module's summary; the completion time is set once."""
+    if statement.object_iri != statement.module_iri:
+        progress.last_activity_iri = statement.object_iri
+    if newly_completed and statement.object_iri != statement.module_iri:
+        progress.steps_completed += 1
+    progress.steps_total = max(steps_total, progress.steps_total)
+    if (
+        progress.completed_at is None
+        and progress.steps_total
+        and progress.steps_completed >= progress.steps_total
+    ):
+        progress.completed_at = statement.timestamp
+    progress.started_at = min(progress.started_at, statement.timestamp)
+    progress.updated_at = max(progress.updated_at, statement.timestamp)
+
+
+@transaction.atomic
+def progress_rebuild(*, learner_ids: Iterable[int] | None = None, batch_size: int = 5000) -> int:
+    """Recompute every progress row from the statements; returns the number of statements read."""
+    statements = Statement.objects.filter(learner__isnull=False).order_by(
+        "learner_id", "timestamp", "stored_at"
+    )
+    activities = ActivityProgress.objects.all()
+    modules = ModuleProgress.objects.all()
+    if learner_ids is not None:
+        learner_ids = list(learner_ids)
+        statements = statements.filter(learner_id__in=learner_ids)
+        activities = activities.filter(learner_id__in=learner_ids)
+        modules = modules.filter(learner_id__in=learner_ids)
+    # Translations share the module's IRI; the default locale's page is the reference.
+    steps_by_module = {
+        page.iri: len(page.steps)
+        for page in ModulePage.objects.filter(locale=Locale.get_default()).only(
+            "id", "steps", "translation_key"
+        )
+    }
+    activities.delete()
+    modules.delete()
+
+    activity_rows: dict[tuple[int, str], ActivityProgress] = {}
+    module_rows: dict[tuple[int, str], ModuleProgress] = {}
+    count = 0
+    for statement in statements.iterator(chunk_size=batch_size):
+        count += 1
+        key = (statement.learner_id, statement.object_iri)
+        activity = activity_rows.get(key)
+        if activity is None:
+            activity = activity_rows[key] = ActivityProgress(
+                learner_id=statement.learner_id,
+                activity_iri=statement.object_iri,
+                module_iri=statement.module_iri,
+                status=ProgressStatus.STARTED,
+                updated_at=statement.timestamp,
+            )
+        newly_completed = activity_progress_apply(activity, statement)
+        if statement.module_iri:
+            module_key = (statement.learner_id, statement.module_iri)
+            module_progress = module_rows.get(module_key)
+            if module_progress is None:
+                module_progress = module_rows[module_key] = ModuleProgress(
+                    learner_id=statement.learner_id,
+                    module_iri=statement.module_iri,
+                    module_id=statement.module_id,
+                    started_at=statement.timestamp,
+                    updated_at=statement.timestamp,
+                )
+            module_progress_apply(
+                module_progress,
+                statement,
+                newly_completed=newly_completed,
+                steps_total=steps_by_module.get(statement.module_iri, 0),
+            )
+    ActivityProgress.objects.bulk_create(activity_rows.values(), batch_size=batch_size)
+    ModuleProgress.objects.bulk_create(module_rows.values(), batch_size=batch_size)
+    return count

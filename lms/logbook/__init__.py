@@ -1,0 +1,1 @@
+"""Trainer screens: learners, groups, in-person sessions, attendance, validations."""

@@ -1,0 +1,10 @@
+"""App configuration for the trainer logbook."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LogbookConfig(AppConfig):
+    name = "lms.logbook"
+    label = "logbook"
+    verbose_name = _("Trainer logbook")

@@ -1,0 +1,113 @@
+"""Groups of learners and the in-person training sessions trainers log."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Group(models.Model):
+    """A trainer's group within an association, following a learning path or modules."""
+
+    association = models.ForeignKey(
+        "accounts.Association", on_delete=models.CASCADE, related_name="groups"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="trained_groups", verbose_name=_("trainers")
+    )
+    learners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="learner_groups",
+        blank=True,
+        verbose_name=_("learners"),
+    )
+    learning_path = models.ForeignKey(
+        "courses.LearningPathPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("learning path"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["association", "name"], name="group_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingSession(models.Model):
+    """An in-person session: when, where, who taught, who came, what was covered."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    association = models.ForeignKey(
+        "accounts.Association", on_delete=models.PROTECT, related_name="training_sessions"
+    )
+    group = models.ForeignKey(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="training_sessions",
+        verbose_name=_("group"),
+    )
+    held_on = models.DateField(_("date"))
+    starts_at = models.TimeField(_("start time"))
+    ends_at = models.TimeField(_("end time"))
+    place = models.CharField(_("place"), max_length=150, blank=True)
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="sessions_given", verbose_name=_("trainers")
+    )
+    modules = models.ManyToManyField(
+        "courses.ModulePage", blank=True, related_name="+", verbose_name=_("modules covered")
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("training session")
+        ordering = ["-held_on", "-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["association", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%d/%m/%Y} {self.group or self.place}"
+
+    @property
+    def duration_seconds(self) -> int:
+        start = self.starts_at.hour * 3600 + self.starts_at.minute * 60
+        end = self.ends_at.hour * 3600 + self.ends_at.minute * 60
+        return end - start
+
+
+class Attendance(models.Model):
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendances"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendances"
+    )
+
+    class Meta:
+        verbose_name = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "learner"], name="attendance_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} @ {self.session}"

@@ -1,0 +1,31 @@
+"""Root URL configuration: each person's screens, the admin, then Wagtail's pages."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("langue/", set_language, name="set_language"),
+    path("", include("lms.accounts.urls")),
+    path("", include("lms.learning.urls")),
+    path("formateur/", include("lms.logbook.urls")),
+    path("impact/", include("lms.impact.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # The embedded default serves uploads itself; production puts a web server in front.
+    from django.urls import re_path
+    from django.views.static import serve
+
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
+
+urlpatterns.append(path("", include(wagtail_urls)))

@@ -1,0 +1,1 @@
+"""Tests mirror the source tree; tests/browser drives Debian's Chromium with Playwright."""
