@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from .blocks import StepBlock
@@ -114,6 +114,35 @@ class ProficiencyLevel(LocalisedNameMixin, models.Model):
 # --- Pages -------------------------------------------------------------------------------
 
 
+def localize_pages(pages) -> list:
+    """Each page in the visitor's language when a live translation exists, else as given.
+
+    One query for the whole list, instead of one `page.localized` per page.
+    """
+    pages = list(pages)
+    locale = Locale.get_active()
+    if not pages or all(page.locale_id == locale.pk for page in pages):
+        return pages
+    model = type(pages[0])
+    translations = {
+        page.translation_key: page
+        for page in model.objects.live()
+        .filter(locale=locale, translation_key__in=[page.translation_key for page in pages])
+        .select_related("picture")
+    }
+    return [translations.get(page.translation_key, page) for page in pages]
+
+
+class ServeInVisitorLanguageMixin:
+    """Learners see the version in their language, or the French original."""
+
+    def serve(self, request, *args, **kwargs):
+        localized = self.localized
+        if localized.pk != self.pk and localized.live:
+            return localized.specific.serve(request, *args, **kwargs)
+        return super().serve(request, *args, **kwargs)
+
+
 def activity_iri(*parts: object) -> str:
     """A stable identifier for a learning activity, independent of page titles and URLs."""
     return "/".join([settings.XAPI_IRI_BASE.rstrip("/"), *(str(part) for part in parts)])
@@ -146,7 +175,7 @@ class FixtureSourceMixin(models.Model):
         abstract = True
 
 
-class CatalogueIndexPage(FixtureSourceMixin, Page):
+class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
     """The public catalogue: themes and learning paths."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -170,16 +199,18 @@ class CatalogueIndexPage(FixtureSourceMixin, Page):
         if query:
             modules = modules.search(query)
         context.update(
-            themes=themes,
+            themes=localize_pages(themes),
             chosen_theme=chosen_theme,
             query=query,
-            modules=modules,
-            paths=LearningPathPage.objects.child_of(self).live().select_related("picture"),
+            modules=localize_pages(modules),
+            paths=localize_pages(
+                LearningPathPage.objects.child_of(self).live().select_related("picture")
+            ),
         )
         return context
 
 
-class ThemePage(FixtureSourceMixin, PictureMixin, Page):
+class ThemePage(ServeInVisitorLanguageMixin, FixtureSourceMixin, PictureMixin, Page):
     intro = models.CharField(_("introduction"), max_length=200, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("picture")]
@@ -190,7 +221,7 @@ class ThemePage(FixtureSourceMixin, PictureMixin, Page):
         verbose_name = _("theme")
 
 
-class ModulePage(FixtureSourceMixin, PictureMixin, Page):
+class ModulePage(ServeInVisitorLanguageMixin, FixtureSourceMixin, PictureMixin, Page):
     """A module of 5 to 15 minutes: a goal, and steps shown one per screen."""
 
     goal = models.CharField(
@@ -248,7 +279,7 @@ class ModulePage(FixtureSourceMixin, PictureMixin, Page):
         return activity_iri("modules", self.translation_key, "steps", step_id)
 
 
-class LearningPathPage(FixtureSourceMixin, PictureMixin, Page):
+class LearningPathPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, PictureMixin, Page):
     """An ordered list of modules with a goal, e.g. “Gérer mes e-mails”."""
 
     goal = models.CharField(_("goal"), max_length=160)

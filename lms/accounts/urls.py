@@ -10,4 +10,5 @@ urlpatterns = [
     path("connexion/", views.SignInView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("accueil/", views.home, name="home"),
+    path("ou-trouver-de-l-aide/", views.find_help, name="find_help"),
 ]

@@ -1,0 +1,33 @@
+"""Learners see a module in their language when it is translated, otherwise in French."""
+
+import pytest
+from wagtail.models import Locale
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def translated(catalogue):
+    module = catalogue.get(slug="utiliser-un-ecran-tactile")
+    dutch = Locale.objects.get(language_code="nl-be")
+    translation = module.copy_for_translation(dutch, copy_parents=True)
+    translation.title = "Een aanraakscherm gebruiken"
+    translation.save_revision().publish()
+    return module
+
+
+def test_a_dutch_speaker_gets_the_dutch_module(client, translated):
+    response = client.get(translated.url, HTTP_ACCEPT_LANGUAGE="nl-BE,nl")
+    assert response.status_code == 200
+    assert "Een aanraakscherm gebruiken" in response.content.decode()
+
+
+def test_an_english_speaker_without_translation_gets_french(client, translated):
+    response = client.get(translated.url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert translated.title in response.content.decode()
+
+
+def test_the_catalogue_lists_the_translated_title(client, translated):
+    response = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="nl")
+    assert "Een aanraakscherm gebruiken" in response.content.decode()
