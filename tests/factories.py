@@ -40,12 +40,16 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     joined_on = factory.LazyFunction(timezone.localdate)
 
 
-def learner_in(association: Association, **fields) -> User:
-    return MembershipFactory(association=association, role=Role.LEARNER, **fields).user
+def learner_in(association: Association, **user_fields) -> User:
+    user = UserFactory(**user_fields)
+    MembershipFactory(user=user, association=association, role=Role.LEARNER)
+    return user
 
 
-def trainer_in(association: Association, **fields) -> User:
-    return MembershipFactory(association=association, role=Role.TRAINER, **fields).user
+def trainer_in(association: Association, **user_fields) -> User:
+    user = UserFactory(**user_fields)
+    MembershipFactory(user=user, association=association, role=Role.TRAINER)
+    return user
 
 
 class FunderFactory(factory.django.DjangoModelFactory):

@@ -4,6 +4,7 @@ Views never fetch a protected object another way: they call a function here, whi
 returns a queryset limited to what the user may see, or raises PermissionDenied.
 """
 
+import time
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -24,25 +25,44 @@ class Home:
     EDITOR = "wagtailadmin_home"
 
 
-def user_roles(user: User) -> set[str]:
-    """Every role the user holds: association roles plus 'funder' and 'editor'."""
+ROLES_SESSION_KEY = "pasapas_roles"
+ROLES_SESSION_SECONDS = 300
+
+
+def user_roles(user: User, session=None) -> set[str]:
+    """Every role the user holds: association roles plus 'funder' and 'editor'.
+
+    Pages call this on every request (navigation, access checks); the answer is kept in
+    the session for a few minutes, so a learner's step page does not pay four queries.
+    """
     if not user.is_authenticated:
         return set()
     cached = getattr(user, "_pasapas_roles", None)
     if cached is not None:
         return cached
+    now = int(time.time())
+    stored = session.get(ROLES_SESSION_KEY) if session is not None else None
+    if stored and stored.get("user") == user.pk and stored.get("until", 0) > now:
+        user._pasapas_roles = set(stored["roles"])
+        return user._pasapas_roles
     roles = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
     if Funder.objects.filter(members=user).exists():
         roles.add("funder")
     if user.is_superuser or user.has_perm("wagtailadmin.access_admin"):
         roles.add("editor")
     user._pasapas_roles = roles
+    if session is not None:
+        session[ROLES_SESSION_KEY] = {
+            "user": user.pk,
+            "roles": sorted(roles),
+            "until": now + ROLES_SESSION_SECONDS,
+        }
     return roles
 
 
-def home_url_name(user: User) -> str:
+def home_url_name(user: User, session=None) -> str:
     """Where a person lands after signing in; people at work see their workspace first."""
-    roles = user_roles(user)
+    roles = user_roles(user, session)
     if roles & set(STAFF_ROLES):
         return Home.TRAINER
     if "funder" in roles:
@@ -60,7 +80,7 @@ def role_required(*roles: str):
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user_roles(request.user) & set(roles):
+            if not user_roles(request.user, request.session) & set(roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

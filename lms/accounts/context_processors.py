@@ -7,4 +7,5 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"user_roles": set()}
-    return {"user_roles": user_roles(user), "home_url_name": home_url_name(user)}
+    roles = user_roles(user, request.session)
+    return {"user_roles": roles, "home_url_name": home_url_name(user, request.session)}

@@ -155,3 +155,66 @@ class LearnerProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class SignInCard(models.Model):
+    """A printed sign-in card: a QR code with a long random token, and a short code.
+
+    The card alone is not enough: the learner also enters a 4-digit secret or a picture
+    code. A reissued card replaces the old one, which stops working at once.
+    """
+
+    learner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_cards")
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="sign_in_cards"
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    short_code = models.CharField(max_length=9, unique=True, editable=False)
+    pin_hash = models.CharField(max_length=128, blank=True)
+    picture_hash = models.CharField(max_length=128, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in card")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner"],
+                condition=models.Q(is_active=True),
+                name="one_active_card_per_learner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} {self.short_code}"
+
+
+class SignInEvent(models.Model):
+    """Every card sign-in, failure, lock, unlock and reissue, for the trainers and the audit."""
+
+    class Kind(models.TextChoices):
+        SUCCESS = "success", _("signed in")
+        FAILURE = "failure", _("wrong secret")
+        LOCKED = "locked", _("card locked")
+        UNLOCKED = "unlocked", _("card unlocked")
+        ISSUED = "issued", _("card issued")
+        REVOKED = "revoked", _("card replaced")
+        ASSISTED = "assisted", _("session opened by a trainer")
+
+    card = models.ForeignKey(SignInCard, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["card", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.card} {self.kind} {self.at:%Y-%m-%d %H:%M}"

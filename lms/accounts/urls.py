@@ -11,4 +11,9 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("accueil/", views.home, name="home"),
     path("ou-trouver-de-l-aide/", views.find_help, name="find_help"),
+    path("c/<str:token>/", views.card_start, name="card_start"),
+    path("carte/code-secret/", views.card_secret, name="card_secret"),
+    path("carte/images/", views.card_pictures, name="card_pictures"),
+    path("carte/code/", views.card_code, name="card_code"),
+    path("session/terminer/", views.assisted_end, name="assisted_end"),
 ]

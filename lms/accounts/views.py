@@ -1,12 +1,25 @@
-"""Sign-in, sign-out and the redirect to each person's own home page."""
+"""Sign-in (password or card), sign-out and the redirect to each person's own home page."""
 
+from django.conf import settings
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from .access import home_url_name
+from .devices import device_association_id
 from .forms import SignInForm
+from .models import Role, SignInCard
 from .selectors import associations_near
+from .services import PICTURES, CardLocked, card_check_secret, short_code_normalise
+
+CARD_SESSION_KEY = "card_id"
+PICTURES_SESSION_KEY = "card_pictures"
+SHORT_CODE_TRIES = 10  # wrong short codes per device address in 15 minutes
 
 
 class SignInView(auth_views.LoginView):
@@ -17,7 +30,9 @@ class SignInView(auth_views.LoginView):
 
 @login_required
 def home(request):
-    return redirect(home_url_name(request.user))
+    # Roles may have changed since the last sign-in: ask the database again.
+    request.session.pop("pasapas_roles", None)
+    return redirect(home_url_name(request.user, request.session))
 
 
 def find_help(request):
@@ -29,3 +44,148 @@ def find_help(request):
         "accounts/find_help.html",
         {"query": query.strip(), "associations": associations, "exact": exact},
     )
+
+
+# --- Sign-in cards -----------------------------------------------------------------------
+
+
+def card_start(request, token: str):
+    """The QR code of a card opens this page; the learner then gives their secret."""
+    card = SignInCard.objects.filter(token=token, is_active=True).first()
+    if card is None:
+        return render(request, "accounts/card_invalid.html", status=404)
+    return _card_chosen(request, card)
+
+
+def _card_chosen(request, card: SignInCard):
+    if request.user.is_authenticated and request.user != card.learner:
+        logout(request)
+    request.session[CARD_SESSION_KEY] = card.pk
+    request.session.pop(PICTURES_SESSION_KEY, None)
+    if card.pin_hash:
+        return redirect("accounts:card_secret")
+    return redirect("accounts:card_pictures")
+
+
+def _current_card(request) -> SignInCard | None:
+    card_id = request.session.get(CARD_SESSION_KEY)
+    if not card_id:
+        return None
+    return SignInCard.objects.filter(pk=card_id, is_active=True).select_related("learner").first()
+
+
+def _card_signed_in(request, card: SignInCard):
+    request.session.pop(CARD_SESSION_KEY, None)
+    request.session.pop(PICTURES_SESSION_KEY, None)
+    login(request, card.learner, backend="django.contrib.auth.backends.ModelBackend")
+    request.session["association_id"] = card.association_id
+    return redirect("learning:my_path")
+
+
+def _locked(request, card, until):
+    minutes = max(1, round((until - timezone.now()).total_seconds() / 60))
+    return render(
+        request, "accounts/card_locked.html", {"card": card, "minutes": minutes}, status=423
+    )
+
+
+def card_secret(request):
+    """The 4-digit secret, on a big keypad-friendly field."""
+    card = _current_card(request)
+    if card is None:
+        return redirect("accounts:login")
+    error = None
+    if request.method == "POST":
+        pin = "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]
+        try:
+            check = card_check_secret(card_id=card.pk, pin=pin)
+        except CardLocked as locked:
+            return _locked(request, card, locked.until)
+        if check.ok:
+            return _card_signed_in(request, card)
+        if check.attempts_left == 0:
+            card.refresh_from_db()
+            return _locked(request, card, card.locked_until)
+        error = _("This code does not work. Try again or ask your trainer.")
+    return render(
+        request,
+        "accounts/card_secret.html",
+        {"card": card, "error": error, "has_pictures": bool(card.picture_hash)},
+    )
+
+
+def card_pictures(request):
+    """The picture code: three pictures among nine, one choice per screen."""
+    card = _current_card(request)
+    if card is None:
+        return redirect("accounts:login")
+    chosen = request.session.get(PICTURES_SESSION_KEY, [])
+    error = None
+    if request.method == "POST":
+        picture = request.POST.get("picture")
+        if picture == "restart":
+            chosen = []
+        elif picture in PICTURES and picture not in chosen:
+            chosen = [*chosen, picture]
+        if len(chosen) == 3:
+            request.session.pop(PICTURES_SESSION_KEY, None)
+            try:
+                check = card_check_secret(card_id=card.pk, pictures=chosen)
+            except CardLocked as locked:
+                return _locked(request, card, locked.until)
+            if check.ok:
+                return _card_signed_in(request, card)
+            if check.attempts_left == 0:
+                card.refresh_from_db()
+                return _locked(request, card, card.locked_until)
+            chosen = []
+            error = _("These pictures do not work. Try again or ask your trainer.")
+        request.session[PICTURES_SESSION_KEY] = chosen
+    return render(
+        request,
+        "accounts/card_pictures.html",
+        {
+            "card": card,
+            "pictures": [p for p in PICTURES if p not in chosen],
+            "position": len(chosen) + 1,
+            "error": error,
+            "has_pin": bool(card.pin_hash),
+        },
+    )
+
+
+def card_code(request):
+    """Typing the short code by hand: only on the association's own devices."""
+    association_id = device_association_id(request)
+    if association_id is None:
+        return render(request, "accounts/card_code.html", {"trusted": False}, status=403)
+    error = None
+    if request.method == "POST":
+        key = f"short-code-tries:{request.META.get('REMOTE_ADDR', '')}"
+        tries = cache.get(key, 0)
+        if tries >= SHORT_CODE_TRIES:
+            error = _("Too many tries. Wait 15 minutes or ask your trainer.")
+        else:
+            code = short_code_normalise(request.POST.get("code", ""))
+            card = (
+                SignInCard.objects.filter(
+                    short_code=code,
+                    is_active=True,
+                    learner__memberships__association_id=association_id,
+                    learner__memberships__role=Role.LEARNER,
+                ).first()
+                if code
+                else None
+            )
+            if card is not None:
+                return _card_chosen(request, card)
+            cache.set(key, tries + 1, 15 * 60)
+            error = _("This code does not work. Look at your card again or ask your trainer.")
+    return render(request, "accounts/card_code.html", {"trusted": True, "error": error})
+
+
+@require_POST
+def assisted_end(request):
+    """End a learner's session that a trainer opened on a shared device."""
+    logout(request)
+    return redirect(settings.LOGIN_URL)

@@ -23,16 +23,22 @@ from lms.accounts.models import (
     Membership,
     Region,
     Role,
+    SignInCard,
     Situation,
     User,
 )
-from lms.learning.models import Statement, Verb
+from lms.accounts.services import card_issue
+from lms.learning.models import PathEnrollment, Statement, Verb
 from lms.learning.services import progress_rebuild
 from lms.logbook.models import Attendance, Group, TrainingSession
 
 from .models import Programme
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (the documented password of the demo accounts)
+DEMO_CARD_TOKEN = "demo-apprenant-carte"  # noqa: S105 (a documented demo card, not a secret)
+DEMO_CARD_CODE = "AMNA-2345"
+DEMO_CARD_PIN = "1234"
+DEMO_CARD_PICTURES = ["sun", "cat", "star"]
 
 ASSOCIATIONS = [
     {
@@ -275,7 +281,7 @@ def demo_build(
 
     # Groups of about 12, each following a path, meeting once a week.
     sessions, attendances, statements = [], [], []
-    group_members = []
+    group_members, enrollments = [], []
     by_association = {a.pk: [p for p in people if home_of[p.pk] == a] for a in associations}
     for association in associations:
         members = by_association[association.pk]
@@ -297,6 +303,8 @@ def demo_build(
             group_members += [
                 Group.learners.through(group_id=group.pk, user_id=p.pk) for p in chunk
             ]
+            if path:
+                enrollments += [PathEnrollment(learner=p, path=path) for p in chunk]
             path_modules = modules_by_path.get(path.pk, []) if path else []
             slot = SLOTS[group_index % 2]
             day = start + timedelta(days=(group_index % 5) - start.weekday() + 7)
@@ -325,6 +333,7 @@ def demo_build(
     Group.learners.through.objects.bulk_create(
         group_members, batch_size=2000, ignore_conflicts=True
     )
+    PathEnrollment.objects.bulk_create(enrollments, batch_size=2000, ignore_conflicts=True)
     existing_sessions = set(TrainingSession.objects.values_list("uuid", flat=True))
     TrainingSession.objects.bulk_create(
         [s for s, *_ in sessions if s.uuid not in existing_sessions], batch_size=2000
@@ -355,6 +364,16 @@ def demo_build(
     Attendance.objects.bulk_create(attendances, batch_size=2000, ignore_conflicts=True)
     Statement.objects.bulk_create(statements, batch_size=2000, ignore_conflicts=True)
     progress_rebuild()
+    if not SignInCard.objects.filter(token=DEMO_CARD_TOKEN).exists():
+        card_issue(
+            learner=people[0],
+            association=tilleuls,
+            pin=DEMO_CARD_PIN,
+            pictures=DEMO_CARD_PICTURES,
+            issued_by=trainer,
+            token=DEMO_CARD_TOKEN,
+            short_code=DEMO_CARD_CODE,
+        )
     return {
         "associations": Association.objects.count(),
         "learners": Membership.objects.filter(role=Role.LEARNER).count(),

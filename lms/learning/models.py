@@ -168,3 +168,21 @@ class ModuleProgress(models.Model):
     @property
     def status(self) -> str:
         return ProgressStatus.COMPLETED if self.completed_at else ProgressStatus.STARTED
+
+
+class PathEnrollment(models.Model):
+    """A learner follows a learning path (chosen by them, or given by their group)."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="path_enrollments"
+    )
+    path = models.ForeignKey("courses.LearningPathPage", on_delete=models.CASCADE, related_name="+")
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "path"], name="path_enrollment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} → {self.path_id}"

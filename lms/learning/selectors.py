@@ -1,10 +1,14 @@
 """Reads shared by learner views: progress with the pages it points at."""
 
 from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import get_language
+from wagtail.coreutils import get_supported_content_language_variant
 
-from lms.accounts.models import User
+from courses.models import LearningPathPage, ModulePage
+from lms.accounts.models import Association, Role, User
 
-from .models import ModuleProgress
+from .models import ActivityProgress, ModuleProgress, PathEnrollment, Statement
 
 
 def module_progress_for_learner(learner: User) -> QuerySet[ModuleProgress]:
@@ -13,4 +17,49 @@ def module_progress_for_learner(learner: User) -> QuerySet[ModuleProgress]:
         ModuleProgress.objects.filter(learner=learner)
         .select_related("module", "module__picture")
         .order_by("-updated_at")
+    )
+
+
+def module_get_live(module_id: int) -> ModulePage:
+    """A published module, in the visitor's language when translated."""
+    module = ModulePage.objects.live().select_related("locale").filter(pk=module_id).first()
+    if module is None:
+        raise Http404
+    if module.locale.language_code == get_supported_content_language_variant(get_language()):
+        return module  # the common case costs no query for translations
+    localized = module.localized
+    return localized.specific if localized.live else module
+
+
+def module_state(learner: User, module: ModulePage) -> tuple[ModuleProgress | None, dict]:
+    """The module's summary row and the learner's row for each of its steps, by IRI."""
+    progress = ModuleProgress.objects.filter(learner=learner, module_iri=module.iri).first()
+    steps = {
+        row.activity_iri: row
+        for row in ActivityProgress.objects.filter(learner=learner, module_iri=module.iri)
+    }
+    return progress, steps
+
+
+def statement_for_feedback(learner: User, statement_id) -> Statement | None:
+    return Statement.objects.filter(pk=statement_id, learner=learner).first()
+
+
+def learner_association(learner: User, session) -> Association | None:
+    """The association the learner is working with now: the card's, else the first one."""
+    association_id = session.get("association_id")
+    memberships = learner.memberships.filter(role=Role.LEARNER, is_active=True)
+    if association_id:
+        memberships = memberships.filter(association_id=association_id)
+    membership = memberships.select_related("association").order_by("joined_on").first()
+    return membership.association if membership else None
+
+
+def paths_for_learner(learner: User) -> list[LearningPathPage]:
+    """The learning paths the learner follows, with their modules and pictures."""
+    return list(
+        LearningPathPage.objects.live()
+        .filter(pk__in=PathEnrollment.objects.filter(learner=learner).values("path_id"))
+        .select_related("picture")
+        .prefetch_related("path_modules__module__picture")
     )

@@ -12,6 +12,7 @@ from wagtail.models import Locale
 from courses.models import ModulePage
 from lms.accounts.models import Association, User
 
+from .grading import Outcome, practice_form_check, practice_inbox_check, quiz_grade
 from .models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
 
 # A device clock may be wrong, and a queued statement may arrive days later: timestamps
@@ -253,3 +254,61 @@ def progress_rebuild(*, learner_ids: Iterable[int] | None = None, batch_size: in
     ActivityProgress.objects.bulk_create(activity_rows.values(), batch_size=batch_size)
     ModuleProgress.objects.bulk_create(module_rows.values(), batch_size=batch_size)
     return count
+
+
+# --- Steps of a module, as the learner submits them --------------------------------------
+
+ANSWERED_KINDS = {"quiz", "practice_form", "practice_inbox"}
+
+
+@dataclass(frozen=True)
+class StepSubmission:
+    """What the learner sent for one step (from a plain form or from the page's script)."""
+
+    statement_id: uuid.UUID
+    answer: int | None = None
+    typed: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    timestamp: datetime | None = None
+
+
+def step_submit(
+    *,
+    learner: User,
+    module: ModulePage,
+    step_index: int,
+    submission: StepSubmission,
+    association: Association | None = None,
+) -> tuple[Statement, Outcome | None]:
+    """Grade the step on the server (never trusting the browser) and record the statement."""
+    step = module.steps[step_index]
+    outcome = None
+    if step.block_type == "quiz":
+        outcome = quiz_grade(step.value, submission.answer)
+    elif step.block_type == "practice_form":
+        outcome = practice_form_check(step.value, list(submission.typed))
+    elif step.block_type == "practice_inbox":
+        outcome = practice_inbox_check(step.value, list(submission.choices))
+    result = None
+    if outcome is not None:
+        result = Result(
+            score_raw=outcome.score_raw,
+            score_min=0.0,
+            score_max=outcome.score_max,
+            score_scaled=outcome.score_scaled,
+            success=outcome.success,
+            completion=True,
+            response=outcome.response,
+        )
+    statement, _created = statement_record(
+        statement_id=submission.statement_id,
+        learner=learner,
+        verb=Verb.ANSWERED if outcome is not None else Verb.COMPLETED,
+        object_iri=module.step_iri(step.id),
+        object_kind=step.block_type,
+        module=module,
+        result=result,
+        association=association,
+        timestamp=submission.timestamp,
+    )
+    return statement, outcome

@@ -7,4 +7,9 @@ from . import views
 app_name = "learning"
 urlpatterns = [
     path("mon-parcours/", views.my_path, name="my_path"),
+    path("mon-parcours/attestation/<int:path_id>/", views.attestation, name="attestation"),
+    path("apprendre/<int:module_id>/", views.module_resume, name="module"),
+    path("apprendre/<int:module_id>/etape/<int:number>/", views.module_step, name="step"),
+    path("apprendre/<int:module_id>/bravo/", views.module_done, name="module_done"),
+    path("texte/", views.text_size, name="text_size"),
 ]

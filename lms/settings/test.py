@@ -19,6 +19,9 @@ WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["*"]
 SERVE_MEDIA = True
 
-# A file, not memory: the live server used by browser tests runs in another thread.
+# The test database is named explicitly, so the browser tests can tell whether it exists.
+# SQLite: a file, not memory, because the browser tests' live server runs in another thread.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.mkdtemp()) / "test.sqlite3")}  # noqa: F405
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}  # noqa: F405

@@ -56,14 +56,23 @@ def demo_server(django_db_setup, django_db_blocker):
     Browser tests run last (see tests/conftest.py) and share this committed data, like
     people sharing `make demo`; each test uses its own people or makes its own data.
     """
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
+        # pytest-django creates the test database only when some selected test asks for
+        # it; when only browser tests run, create it here, never touching db.sqlite3.
+        created = None
+        if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+            created = setup_databases(verbosity=0, interactive=False)
         call_command("load_catalogue", verbosity=0)
         demo_build(learners=24, today=DEMO_TODAY)
         server = LiveServer("localhost")
         yield server
         server.stop()
+        if created is not None:
+            teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture

@@ -6,7 +6,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.impact.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_build
+from lms.impact.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_CARD_CODE,
+    DEMO_CARD_PIN,
+    DEMO_CARD_TOKEN,
+    DEMO_PASSWORD,
+    demo_build,
+)
 
 
 class Command(BaseCommand):
@@ -41,3 +48,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password '{DEMO_PASSWORD}'):")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<14} {account.description}")
+        self.stdout.write(
+            f"Amina's sign-in card: open /c/{DEMO_CARD_TOKEN}/ (the QR code) or type "
+            f"{DEMO_CARD_CODE} on a trusted device; secret code {DEMO_CARD_PIN}, "
+            "or the pictures sun, cat, star."
+        )

@@ -1,0 +1,128 @@
+"""Writes to accounts: sign-in cards (issue, check a secret, lock, unlock, reissue)."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Association, SignInCard, SignInEvent, User
+
+MAX_FAILURES = 5
+LOCK_DURATION = timedelta(minutes=15)
+# No 0/O, 1/I/L: codes are read aloud and typed by people who read with difficulty.
+SHORT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+PICTURES = ["sun", "house", "tree", "cat", "car", "flower", "star", "fish", "apple"]
+
+
+class CardLocked(Exception):
+    def __init__(self, until):
+        super().__init__(str(until))
+        self.until = until
+
+
+def short_code_new() -> str:
+    code = "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def short_code_normalise(text: str) -> str:
+    """Accept what people type: lower case, spaces, missing dash, O for 0 and so on."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    cleaned = cleaned.translate(str.maketrans({"0": "O", "1": "I"}))
+    return f"{cleaned[:4]}-{cleaned[4:8]}" if len(cleaned) == 8 else ""
+
+
+def picture_code_key(pictures: list[str]) -> str:
+    if len(pictures) != 3 or len(set(pictures)) != 3 or not set(pictures) <= set(PICTURES):
+        raise ValueError("A picture code is three different pictures among the nine.")
+    return "-".join(pictures)  # the order matters: it is part of the secret
+
+
+@transaction.atomic
+def card_issue(
+    *,
+    learner: User,
+    association: Association,
+    pin: str = "",
+    pictures: list[str] | None = None,
+    issued_by: User | None = None,
+    token: str | None = None,
+    short_code: str | None = None,
+) -> SignInCard:
+    """Give the learner a new card; any previous card stops working."""
+    if not pin and not pictures:
+        raise ValueError("A card needs a 4-digit secret or a picture code.")
+    if pin and (len(pin) != 4 or not pin.isdigit()):
+        raise ValueError("The secret is 4 digits.")
+    now = timezone.now()
+    for old in SignInCard.objects.select_for_update().filter(learner=learner, is_active=True):
+        old.is_active = False
+        old.revoked_at = now
+        old.save(update_fields=["is_active", "revoked_at"])
+        SignInEvent.objects.create(card=old, kind=SignInEvent.Kind.REVOKED, by=issued_by)
+    code = short_code or short_code_new()
+    while short_code is None and SignInCard.objects.filter(short_code=code).exists():
+        code = short_code_new()
+    card = SignInCard.objects.create(
+        learner=learner,
+        association=association,
+        token=token or secrets.token_urlsafe(32),
+        short_code=code,
+        pin_hash=make_password(pin) if pin else "",
+        picture_hash=make_password(picture_code_key(pictures)) if pictures else "",
+        created_by=issued_by,
+    )
+    SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.ISSUED, by=issued_by)
+    return card
+
+
+@dataclass(frozen=True)
+class SecretCheck:
+    ok: bool
+    attempts_left: int
+
+
+@transaction.atomic
+def card_check_secret(
+    *, card_id: int, pin: str = "", pictures: list[str] | None = None
+) -> SecretCheck:
+    """Check a secret against the card; 5 failures lock the card for 15 minutes."""
+    card = SignInCard.objects.select_for_update().get(pk=card_id, is_active=True)
+    now = timezone.now()
+    if card.locked_until and card.locked_until > now:
+        raise CardLocked(card.locked_until)
+    if pictures is not None:
+        try:
+            ok = bool(card.picture_hash) and check_password(
+                picture_code_key(pictures), card.picture_hash
+            )
+        except ValueError:
+            ok = False
+    else:
+        ok = bool(card.pin_hash) and check_password(pin, card.pin_hash)
+    if ok:
+        card.failed_attempts = 0
+        card.locked_until = None
+        card.save(update_fields=["failed_attempts", "locked_until"])
+        SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.SUCCESS)
+        return SecretCheck(True, MAX_FAILURES)
+    card.failed_attempts += 1
+    SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.FAILURE)
+    if card.failed_attempts >= MAX_FAILURES:
+        card.locked_until = now + LOCK_DURATION
+        card.failed_attempts = 0
+        SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.LOCKED)
+        card.save(update_fields=["failed_attempts", "locked_until"])
+        # The lock is committed with the failure; the caller shows the locked screen.
+        return SecretCheck(False, 0)
+    card.save(update_fields=["failed_attempts"])
+    return SecretCheck(False, MAX_FAILURES - card.failed_attempts)
+
+
+@transaction.atomic
+def card_unlock(*, card: SignInCard, by: User) -> None:
+    SignInCard.objects.filter(pk=card.pk).update(failed_attempts=0, locked_until=None)
+    SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.UNLOCKED, by=by)

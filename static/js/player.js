@@ -1,0 +1,176 @@
+// Module player: quicker, not different. Without this script every button is a plain link
+// or form. With it, steps change without reloading, answers are checked by the server in
+// the background, and work done without a connection is queued and sent when it returns.
+(function () {
+  "use strict";
+  const player = document.querySelector("[data-player]");
+  if (!player) return;
+
+  const QUEUE_KEY = "pasapas-queue";
+  const statusBox = player.querySelector("[data-connection-status]");
+  const steps = Array.from(player.querySelectorAll("[data-step]"));
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  // --- Offline queue ------------------------------------------------------------------
+  function readQueue() {
+    try { return JSON.parse(localStorage.getItem(QUEUE_KEY)) || []; } catch (e) { return []; }
+  }
+  function writeQueue(queue) { localStorage.setItem(QUEUE_KEY, JSON.stringify(queue)); }
+  function say(text) {
+    statusBox.textContent = text;
+    statusBox.hidden = !text;
+  }
+
+  async function send(url, body, csrf) {
+    const response = await fetch(url, {
+      method: "POST",
+      body: new URLSearchParams(body),
+      headers: { Accept: "application/json", "X-CSRFToken": csrf },
+      credentials: "same-origin",
+    });
+    if (response.status >= 500) throw new Error("server");
+    return response.json();
+  }
+
+  let flushing = false;
+  async function flush() {
+    const queue = readQueue();
+    if (flushing || !queue.length || !navigator.onLine) return;
+    flushing = true;
+    let sent = 0;
+    try {
+      while (queue.length) {
+        const item = queue[0];
+        await send(item.url, item.body, item.csrf); // idempotent: same statement id
+        queue.shift();
+        writeQueue(queue);
+        sent += 1;
+      }
+    } catch (error) {
+      // Still offline or the server is busy: try again later.
+    } finally {
+      flushing = false;
+    }
+    if (sent && !readQueue().length) say(player.dataset.sentMessage);
+  }
+  window.addEventListener("online", flush);
+  window.addEventListener("offline", () => say(player.dataset.offlineMessage));
+  setInterval(flush, 15000);
+  flush();
+
+  // --- Moving between steps -----------------------------------------------------------
+  function show(number, push) {
+    const target = steps.find((step) => Number(step.dataset.step) === number);
+    if (!target) return false;
+    steps.forEach((step) => { step.hidden = step !== target; });
+    if (push) history.pushState({ step: number }, "", target.dataset.url);
+    const title = target.querySelector(".step__title");
+    if (title) { title.setAttribute("tabindex", "-1"); title.focus(); }
+    window.scrollTo(0, 0);
+    return true;
+  }
+  window.addEventListener("popstate", (event) => {
+    if (event.state && event.state.step) show(event.state.step, false);
+  });
+  player.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-go]");
+    if (link && show(Number(link.dataset.go), true)) event.preventDefault();
+  });
+
+  // --- Showing the server's verdict -----------------------------------------------------
+  function showVerdict(step, form, data) {
+    const kind = step.dataset.kind;
+    if (kind === "quiz") {
+      const chosen = form.querySelector("input[name=answer]:checked");
+      step.querySelectorAll("[data-feedback-for]").forEach((p) => {
+        p.hidden = !chosen || p.dataset.feedbackFor !== chosen.value;
+      });
+    } else {
+      (data.items || []).forEach((right, index) => {
+        const yes = step.querySelector(`[data-item-right="${index}"]`);
+        const no = step.querySelector(`[data-item-wrong="${index}"]`);
+        if (yes) yes.hidden = right !== true;
+        if (no) no.hidden = right === true;
+      });
+    }
+    if (data.success) revealNext(step);
+  }
+  function revealNext(step) {
+    const check = step.querySelector("[data-check]");
+    const next = step.querySelector("[data-after-check]");
+    if (check) check.hidden = true;
+    if (next) { next.hidden = false; next.focus(); }
+  }
+
+  player.addEventListener("submit", async (event) => {
+    const form = event.target.closest("[data-step-form]");
+    if (!form) return;
+    event.preventDefault();
+    if (!form.reportValidity()) return;
+    const step = form.closest("[data-step]");
+    const body = Array.from(new FormData(form).entries());
+    const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    const graded = ["quiz", "practice_form", "practice_inbox"].includes(step.dataset.kind);
+    const idField = form.querySelector("[name=statement_id]");
+    idField.value = newId(); // the next attempt at this step is a new statement
+    let data = null;
+    try {
+      if (!navigator.onLine) throw new Error("offline");
+      data = await send(form.action, body, csrf);
+    } catch (error) {
+      const queue = readQueue();
+      queue.push({ url: form.action, body, csrf });
+      writeQueue(queue);
+      say(graded ? player.dataset.retryMessage : player.dataset.offlineMessage);
+      if (graded) { revealNext(step); return; }
+      if (!show(Number(step.dataset.step) + 1, true)) say(player.dataset.offlineMessage);
+      return;
+    }
+    if (!data.ok) { if (data.message) say(data.message); return; }
+    if (graded) { showVerdict(step, form, data); return; }
+    if (!show(Number(step.dataset.step) + 1, true)) window.location.href = data.next_url;
+  });
+
+  // --- Listen: recorded audio, or the browser's own voice in the page's language ---------
+  let playing = null;
+  player.querySelectorAll("[data-listen]").forEach((button) => {
+    const audioUrl = button.dataset.audio;
+    if (!audioUrl && !("speechSynthesis" in window)) return;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      if (playing) { playing.pause(); playing = null; }
+      if ("speechSynthesis" in window) speechSynthesis.cancel();
+      if (audioUrl) {
+        playing = new Audio(audioUrl);
+        playing.play();
+        return;
+      }
+      const body = button.closest("[data-step]").querySelector("[data-read-aloud]");
+      const utterance = new SpeechSynthesisUtterance(body.innerText);
+      utterance.lang = document.documentElement.lang || "fr-BE";
+      utterance.rate = 0.9;
+      speechSynthesis.speak(utterance);
+    });
+  });
+})();
+
+// Text size: applied at once and remembered in a cookie the server also reads.
+(function () {
+  document.querySelectorAll("[data-text-size-form]").forEach((form) => {
+    form.addEventListener("click", (event) => {
+      const button = event.target.closest("button[name=size]");
+      if (!button) return;
+      event.preventDefault();
+      document.documentElement.dataset.textSize = button.value;
+      document.cookie = `pasapas_text_size=${button.value}; max-age=63072000; path=/; samesite=lax`;
+    });
+  });
+})();

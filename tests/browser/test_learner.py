@@ -1,0 +1,169 @@
+"""A learner on a phone: card sign-in, a whole module, a lost connection, another device."""
+
+import re
+
+import pytest
+
+from lms.accounts.models import Association, SignInCard
+from lms.accounts.services import card_issue
+from lms.impact.demo import DEMO_CARD_PIN, DEMO_CARD_TOKEN
+from lms.learning.models import ActivityProgress, ModuleProgress, Statement
+from tests.factories import learner_in
+
+from .conftest import axe_violations, screenshot
+
+pytestmark = pytest.mark.browser
+MODULE_SLUG = "reconnaitre-une-arnaque-par-e-mail"
+
+
+def new_learner(name: str, pin: str = "2468") -> SignInCard:
+    association = Association.objects.get(slug="les-tilleuls")
+    learner = learner_in(association, display_name=name)
+    return card_issue(learner=learner, association=association, pin=pin)
+
+
+def sign_in_with_card(page, card_token: str, pin: str) -> None:
+    page.goto(f"/c/{card_token}/")
+    page.get_by_label("Tapez votre code secret (4 chiffres)").fill(pin)
+    page.get_by_role("button", name="Entrer").click()
+    page.wait_for_url("**/mon-parcours/")
+
+
+def assert_accessible(page, name: str) -> None:
+    screenshot(page, name)
+    assert axe_violations(page) == [], name
+
+
+def test_a_learner_signs_in_with_the_qr_link_and_the_secret_code(new_page):
+    page = new_page("phone")
+    page.goto(f"/c/{DEMO_CARD_TOKEN}/")
+    assert_accessible(page, "learner-card-secret")
+    page.get_by_label("Tapez votre code secret (4 chiffres)").fill(DEMO_CARD_PIN)
+    page.get_by_role("button", name="Entrer").click()
+    page.wait_for_url("**/mon-parcours/")
+    assert "Bonjour Amina" in page.content()
+    assert_accessible(page, "learner-my-path")
+
+
+def test_five_wrong_secrets_lock_the_card(new_page):
+    card = new_learner("Bernadette")
+    page = new_page("phone")
+    page.goto(f"/c/{card.token}/")
+    for _attempt in range(5):
+        page.get_by_label("Tapez votre code secret (4 chiffres)").fill("0000")
+        page.get_by_role("button", name="Entrer").click()
+    assert "Votre carte se repose" in page.content()
+    assert_accessible(page, "learner-card-locked")
+    card.refresh_from_db()
+    assert card.locked_until is not None
+    # Even the right code waits until the lock ends.
+    page.goto(f"/c/{card.token}/")
+    page.get_by_label("Tapez votre code secret (4 chiffres)").fill("2468")
+    page.get_by_role("button", name="Entrer").click()
+    assert "Votre carte se repose" in page.content()
+
+
+def current_step(page):
+    return page.locator("[data-step]:not([hidden])")
+
+
+def answer_current_step(page, module_step, *, wrong_first: bool) -> None:
+    step = current_step(page)
+    kind = module_step.block_type
+    if kind == "quiz":
+        answers = module_step.value["answers"]
+        right = next(i for i, a in enumerate(answers) if a["is_correct"])
+        if wrong_first:
+            wrong = next(i for i, a in enumerate(answers) if not a["is_correct"])
+            step.locator(f"input[name=answer][value='{wrong}']").check()
+            step.get_by_role("button", name="Vérifier").click()
+            expect_text(step, "Essayez encore")
+        step.locator(f"input[name=answer][value='{right}']").check()
+        step.get_by_role("button", name="Vérifier").click()
+        step.get_by_role("link", name="Suivant").click()
+    elif kind == "practice_inbox":
+        for index, message in enumerate(module_step.value["messages"]):
+            value = "scam" if message["is_scam"] else "genuine"
+            step.locator(f"input[name=message-{index}][value={value}]").check()
+        step.get_by_role("button", name="Vérifier").click()
+        step.get_by_role("link", name="Suivant").click()
+    elif kind == "practice_form":
+        for index, field in enumerate(module_step.value["fields"]):
+            locator = step.locator(f"[name=field-{index}]")
+            if field["kind"] == "choice":
+                locator.select_option(field["expected"] or field["choices"].split("|")[0])
+            else:
+                locator.fill(field["expected"] or "Marie")
+        step.get_by_role("button", name="Vérifier").click()
+        step.get_by_role("link", name="Suivant").click()
+    else:
+        step.get_by_role("button", name="Suivant").click()
+
+
+def expect_text(locator, text: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(locator.get_by_text(re.compile(re.escape(text))).first).to_be_visible()
+
+
+def test_a_learner_follows_a_whole_module_on_a_phone(new_page):
+    from courses.models import ModulePage
+
+    module = ModulePage.objects.get(slug=MODULE_SLUG)
+    card = new_learner("Josiane")
+    page = new_page("phone")
+    sign_in_with_card(page, card.token, "2468")
+    page.goto(f"/apprendre/{module.pk}/")
+    for index, module_step in enumerate(module.steps, start=1):
+        expect_text(current_step(page), f"Étape {index} sur {len(module.steps)}")
+        if index <= 3 or module_step.block_type == "quiz":
+            assert_accessible(page, f"learner-step-{index}-{module_step.block_type}")
+        answer_current_step(page, module_step, wrong_first=True)
+    page.wait_for_url("**/bravo/")
+    assert "Vous avez terminé" in page.content()
+    assert_accessible(page, "learner-module-done")
+
+    progress = ModuleProgress.objects.get(learner=card.learner)
+    assert progress.completed_at is not None
+    quiz_step = next(s for s in module.steps if s.block_type == "quiz")
+    quiz = ActivityProgress.objects.get(
+        learner=card.learner, activity_iri=module.step_iri(quiz_step.id)
+    )
+    assert quiz.first_success is False and quiz.status == "completed"
+
+
+def test_progress_made_offline_arrives_when_the_connection_returns(new_page):
+    from playwright.sync_api import expect
+
+    from courses.models import ModulePage
+
+    module = ModulePage.objects.get(slug="utiliser-un-ecran-tactile")
+    card = new_learner("Marcel")
+    page = new_page("phone")
+    sign_in_with_card(page, card.token, "2468")
+    page.goto(f"/apprendre/{module.pk}/etape/1/")
+    current_step(page).get_by_role("button", name="Suivant").click()
+    expect_text(current_step(page), "Étape 2 sur")
+    page.wait_for_timeout(300)
+    online_count = Statement.objects.filter(learner=card.learner).count()
+
+    page.context.set_offline(True)
+    current_step(page).get_by_role("button", name="Suivant").click()
+    expect_text(current_step(page), "Étape 3 sur")
+    status = page.locator("[data-connection-status]")
+    expect(status).to_contain_text("Pas de connexion")
+    screenshot(page, "learner-offline")
+    assert Statement.objects.filter(learner=card.learner).count() == online_count
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_contain_text("La connexion est revenue")
+    assert Statement.objects.filter(learner=card.learner).count() == online_count + 1
+    assert ModuleProgress.objects.get(learner=card.learner).steps_completed == 2
+
+    # Another device continues exactly where this one stopped.
+    other = new_page("laptop")
+    sign_in_with_card(other, card.token, "2468")
+    other.get_by_role("link", name="Continuer").click()
+    expect_text(current_step(other), "Étape 3 sur")
+    screenshot(other, "learner-continue-other-device")

@@ -1,0 +1,179 @@
+"""The module player, used without JavaScript: every step is a page, every button a form."""
+
+import html
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from lms.learning.models import ActivityProgress, ModuleProgress, Statement
+from tests.factories import AssociationFactory, learner_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def module(catalogue):
+    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
+
+
+@pytest.fixture
+def learner_client(client):
+    learner = learner_in(AssociationFactory())
+    client.force_login(learner)
+    client.learner = learner
+    return client
+
+
+def step_number(module, kind):
+    return next(i for i, step in enumerate(module.steps, start=1) if step.block_type == kind)
+
+
+def test_a_new_learner_starts_at_step_one(learner_client, module):
+    response = learner_client.get(reverse("learning:module", args=[module.pk]))
+    assert response.url == reverse("learning:step", args=[module.pk, 1])
+
+
+def test_each_step_shows_where_the_learner_is(learner_client, module):
+    response = learner_client.get(reverse("learning:step", args=[module.pk, 2]))
+    content = response.content.decode()
+    assert f"Étape 2 sur {len(module.steps)}" in content
+    assert "Suivant" in content and "Retour" in content
+
+
+def test_next_records_the_step_and_opens_the_next_one(learner_client, module):
+    url = reverse("learning:step", args=[module.pk, 1])
+    response = learner_client.post(url, {"statement_id": str(uuid.uuid4())})
+    assert response.url == reverse("learning:step", args=[module.pk, 2])
+    assert Statement.objects.get().verb == "completed"
+    assert ModuleProgress.objects.get().steps_completed == 1
+
+
+def test_a_wrong_then_right_quiz_answer_is_graded_on_the_server(learner_client, module):
+    number = step_number(module, "quiz")
+    quiz = module.steps[number - 1].value
+    right = next(i for i, a in enumerate(quiz["answers"]) if a["is_correct"])
+    wrong = next(i for i, a in enumerate(quiz["answers"]) if not a["is_correct"])
+    url = reverse("learning:step", args=[module.pk, number])
+
+    response = learner_client.post(url, {"statement_id": str(uuid.uuid4()), "answer": wrong})
+    page = html.unescape(learner_client.get(response.url).content.decode())
+    assert quiz["answers"][wrong]["feedback"] in page
+    assert "Essayez encore" in page
+
+    response = learner_client.post(url, {"statement_id": str(uuid.uuid4()), "answer": right})
+    page = html.unescape(learner_client.get(response.url).content.decode())
+    assert quiz["answers"][right]["feedback"] in page
+    progress = ActivityProgress.objects.get(
+        activity_iri=module.step_iri(module.steps[number - 1].id)
+    )
+    assert progress.first_success is False
+    assert progress.status == "completed"
+
+
+def test_a_quiz_without_an_answer_asks_kindly(learner_client, module):
+    number = step_number(module, "quiz")
+    response = learner_client.post(
+        reverse("learning:step", args=[module.pk, number]), {"statement_id": str(uuid.uuid4())}
+    )
+    page = html.unescape(learner_client.get(response.url).content.decode())
+    assert "Choisissez une réponse" in page
+    assert not Statement.objects.exists()
+
+
+def test_the_pretend_inbox_gives_feedback_message_by_message(learner_client, module):
+    number = step_number(module, "practice_inbox")
+    messages = module.steps[number - 1].value["messages"]
+    answers = {
+        f"message-{i}": ("scam" if m["is_scam"] else "genuine") for i, m in enumerate(messages)
+    }
+    answers["message-0"] = "genuine" if messages[0]["is_scam"] else "scam"
+    url = reverse("learning:step", args=[module.pk, number])
+    response = learner_client.post(url, {"statement_id": str(uuid.uuid4()), **answers})
+    statement = Statement.objects.get()
+    assert statement.success is False
+    assert statement.response["choices"][0] == answers["message-0"]
+    page = html.unescape(learner_client.get(response.url).content.decode())
+    assert "Regardez encore" in page
+
+
+def test_the_same_form_sent_twice_is_recorded_once(learner_client, module):
+    statement_id = str(uuid.uuid4())
+    url = reverse("learning:step", args=[module.pk, 1])
+    learner_client.post(url, {"statement_id": statement_id})
+    learner_client.post(url, {"statement_id": statement_id})
+    assert Statement.objects.count() == 1
+
+
+def test_the_script_gets_a_json_verdict(learner_client, module):
+    number = step_number(module, "quiz")
+    response = learner_client.post(
+        reverse("learning:step", args=[module.pk, number]),
+        {"statement_id": str(uuid.uuid4()), "answer": 0},
+        HTTP_ACCEPT="application/json",
+    )
+    data = response.json()
+    assert data["ok"] is True
+    assert isinstance(data["success"], bool)
+
+
+def test_continue_opens_the_step_after_the_last_one_done(learner_client, module):
+    for number in (1, 2):
+        learner_client.post(
+            reverse("learning:step", args=[module.pk, number]), {"statement_id": str(uuid.uuid4())}
+        )
+    response = learner_client.get(reverse("learning:module", args=[module.pk]))
+    assert response.url == reverse("learning:step", args=[module.pk, 3])
+
+
+def test_a_step_page_uses_a_constant_number_of_queries(
+    learner_client, module, django_assert_max_num_queries
+):
+    url = reverse("learning:step", args=[module.pk, 1])
+    learner_client.get(url)
+    for number in range(1, len(module.steps) + 1):
+        learner_client.post(
+            reverse("learning:step", args=[module.pk, number]), {"statement_id": str(uuid.uuid4())}
+        )
+    with django_assert_max_num_queries(8):
+        learner_client.get(url)
+
+
+def test_the_text_size_is_remembered_without_javascript(learner_client, module):
+    url = reverse("learning:step", args=[module.pk, 1])
+    learner_client.post(reverse("learning:text_size"), {"size": "larger", "next": url})
+    assert 'data-text-size="larger"' in learner_client.get(url).content.decode()
+
+
+def test_an_attestation_is_offered_only_for_a_finished_path(learner_client, catalogue):
+    from courses.models import LearningPathPage
+    from lms.learning.models import PathEnrollment
+
+    path = LearningPathPage.objects.live().first()
+    PathEnrollment.objects.create(learner=learner_client.learner, path=path)
+    url = reverse("learning:attestation", args=[path.pk])
+    assert learner_client.get(url).status_code == 404
+    for item in path.path_modules.all():
+        module = item.module.specific
+        for number in range(1, len(module.steps) + 1):
+            step = module.steps[number - 1]
+            data = {"statement_id": str(uuid.uuid4())}
+            if step.block_type == "quiz":
+                data["answer"] = next(
+                    i for i, a in enumerate(step.value["answers"]) if a["is_correct"]
+                )
+            elif step.block_type == "practice_inbox":
+                data |= {
+                    f"message-{i}": "scam" if m["is_scam"] else "genuine"
+                    for i, m in enumerate(step.value["messages"])
+                }
+            elif step.block_type == "practice_form":
+                data |= {
+                    f"field-{i}": f["expected"] or "Marie"
+                    for i, f in enumerate(step.value["fields"])
+                }
+            learner_client.post(reverse("learning:step", args=[module.pk, number]), data)
+    response = learner_client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
