@@ -133,3 +133,40 @@ def programmes_for_funder(user: User):
         .select_related("funder")
         .prefetch_related("associations")
     )
+
+
+def association_get_for_staff(user: User, association_id: int) -> Association:
+    try:
+        return associations_for_staff(user).get(pk=association_id)
+    except Association.DoesNotExist as missing:
+        raise PermissionDenied from missing
+
+
+def groups_for_staff(user: User):
+    from lms.logbook.models import Group  # access rules span apps; logbook depends on accounts
+
+    return Group.objects.filter(association__in=associations_for_staff(user))
+
+
+def group_get_for_trainer(user: User, group_id: int):
+    from lms.logbook.models import Group
+
+    try:
+        return (
+            groups_for_staff(user).select_related("association", "learning_path").get(pk=group_id)
+        )
+    except Group.DoesNotExist as missing:
+        raise PermissionDenied from missing
+
+
+def session_get_for_trainer(user: User, session_id: int):
+    from lms.logbook.models import TrainingSession
+
+    try:
+        return (
+            TrainingSession.objects.filter(association__in=associations_for_staff(user))
+            .select_related("association", "group")
+            .get(pk=session_id)
+        )
+    except TrainingSession.DoesNotExist as missing:
+        raise PermissionDenied from missing

@@ -218,3 +218,32 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, with the values before and after (read by coordinators)."""
+
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    association = models.ForeignKey(
+        Association, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["association", "at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}"

@@ -126,3 +126,26 @@ def card_check_secret(
 def card_unlock(*, card: SignInCard, by: User) -> None:
     SignInCard.objects.filter(pk=card.pk).update(failed_attempts=0, locked_until=None)
     SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.UNLOCKED, by=by)
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj,
+    association: Association | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    """Keep a trace of a change; callers pass plain JSON-able dicts of the fields."""
+    from .models import AuditEntry
+
+    AuditEntry.objects.create(
+        actor=actor,
+        association=association,
+        action=action,
+        object_type=obj._meta.label,
+        object_id=str(obj.pk),
+        before=before,
+        after=after,
+    )

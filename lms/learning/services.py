@@ -61,6 +61,7 @@ def statement_record(
     session_uuid: uuid.UUID | None = None,
     instructor: User | None = None,
     timestamp: datetime | None = None,
+    timestamp_is_trusted: bool = False,
 ) -> tuple[Statement, bool]:
     """Store one statement and update progress in the same transaction.
 
@@ -93,7 +94,12 @@ def statement_record(
         association=association,
         session_uuid=session_uuid,
         instructor=instructor,
-        timestamp=timestamp_clamp(timestamp, now=timezone.now()),
+        # A trainer's session date is trusted; a device's clock is not.
+        timestamp=(
+            min(timestamp, timezone.now())
+            if timestamp_is_trusted and timestamp
+            else timestamp_clamp(timestamp, now=timezone.now())
+        ),
     )
     try:
         with transaction.atomic():

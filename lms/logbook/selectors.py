@@ -1,10 +1,18 @@
-"""Reads shared by trainer views."""
+"""Reads shared by trainer views: groups, sessions, the group matrix, who is stuck or absent."""
 
-from django.db.models import Count, QuerySet
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
+from django.db.models import Count, Max, QuerySet
+
+from courses.models import ModulePage
 from lms.accounts.models import User
+from lms.learning.models import ActivityProgress, ModuleProgress
 
-from .models import Group, TrainingSession
+from .models import Attendance, Group, TrainingSession
+
+ABSENT_AFTER = timedelta(weeks=3)
+STUCK_AFTER_SESSIONS = 2
 
 
 def groups_for_trainer(user: User, associations) -> QuerySet[Group]:
@@ -23,3 +31,91 @@ def recent_sessions(associations, *, limit: int = 10) -> QuerySet[TrainingSessio
         .annotate(attendance_count=Count("attendances", distinct=True))
         .order_by("-held_on", "-starts_at")[:limit]
     )
+
+
+def group_modules(group: Group) -> list[ModulePage]:
+    if not group.learning_path_id:
+        return []
+    return [
+        item.module.specific
+        for item in group.learning_path.path_modules.select_related("module").order_by("sort_order")
+    ]
+
+
+@dataclass
+class LearnerRow:
+    learner: User
+    cells: list = field(default_factory=list)  # one state per module
+    last_seen_on: date | None = None
+    is_absent: bool = False
+    stuck_on: list = field(default_factory=list)  # module titles
+
+
+def group_matrix(group: Group, *, today: date) -> tuple[list[ModulePage], list[LearnerRow]]:
+    """Learners by modules with their state, who has not come lately, who is stuck.
+
+    A constant number of queries whatever the size of the group or the path.
+    """
+    modules = group_modules(group)
+    learners = list(group.learners.order_by("display_name", "pk"))
+    learner_ids = [learner.pk for learner in learners]
+    iris = [module.iri for module in modules]
+    progress = {
+        (row.learner_id, row.module_iri): row
+        for row in ModuleProgress.objects.filter(learner_id__in=learner_ids, module_iri__in=iris)
+    }
+    validated = set(
+        ActivityProgress.objects.filter(
+            learner_id__in=learner_ids, module_iri__in=iris, is_validated_by_trainer=True
+        ).values_list("learner_id", "module_iri")
+    )
+    last_seen = dict(
+        Attendance.objects.filter(learner_id__in=learner_ids, session__group=group)
+        .values("learner_id")
+        .annotate(last=Max("session__held_on"))
+        .values_list("learner_id", "last")
+    )
+    group_has_met = TrainingSession.objects.filter(group=group).exists()
+    # The dates of each learner's latest sessions, to tell whether progress moved since.
+    recent = {}
+    for learner_id, held_on in (
+        Attendance.objects.filter(learner_id__in=learner_ids, session__group=group)
+        .order_by("learner_id", "-session__held_on")
+        .values_list("learner_id", "session__held_on")
+    ):
+        recent.setdefault(learner_id, [])
+        if len(recent[learner_id]) < STUCK_AFTER_SESSIONS:
+            recent[learner_id].append(held_on)
+
+    rows = []
+    for learner in learners:
+        row = LearnerRow(learner=learner, last_seen_on=last_seen.get(learner.pk))
+        row.is_absent = group_has_met and (
+            row.last_seen_on is None or today - row.last_seen_on > ABSENT_AFTER
+        )
+        sessions = recent.get(learner.pk, [])
+        for module in modules:
+            summary = progress.get((learner.pk, module.iri))
+            if summary is None:
+                state = "new"
+            elif summary.completed_at:
+                state = "validated" if (learner.pk, module.iri) in validated else "completed"
+            else:
+                state = "started"
+                # Came to two sessions since this module last moved: stuck.
+                if len(sessions) == STUCK_AFTER_SESSIONS and summary.updated_at.date() < min(
+                    sessions
+                ):
+                    row.stuck_on.append(module.title)
+            row.cells.append({"state": state, "progress": summary})
+        rows.append(row)
+    return modules, rows
+
+
+def checkpoints_of(modules: list[ModulePage]) -> list[tuple[ModulePage, object]]:
+    return [
+        (module, step)
+        for module in modules
+        for step in module.steps
+        if step.block_type == "checkpoint"
+    ]

@@ -7,4 +7,29 @@ from . import views
 app_name = "logbook"
 urlpatterns = [
     path("", views.workspace, name="workspace"),
+    path("apprenants/", views.learners, name="learners"),
+    path("apprenants/nouveau/", views.learner_new, name="learner_new"),
+    path("apprenants/<int:learner_id>/", views.learner_detail, name="learner"),
+    path("apprenants/<int:learner_id>/carte/", views.learner_card, name="learner_card"),
+    path("apprenants/<int:learner_id>/carte.pdf", views.learner_card_pdf, name="learner_card_pdf"),
+    path(
+        "apprenants/<int:learner_id>/debloquer/",
+        views.learner_card_unlock,
+        name="learner_card_unlock",
+    ),
+    path(
+        "apprenants/<int:learner_id>/ouvrir/",
+        views.learner_open_session,
+        name="learner_open_session",
+    ),
+    path("appareil/", views.device_mark, name="device_mark"),
+    path("groupes/<int:group_id>/", views.group_detail, name="group"),
+    path("groupes/<int:group_id>/cartes.pdf", views.group_cards_pdf, name="group_cards_pdf"),
+    path("groupes/<int:group_id>/seance/", views.session_new, name="session_new"),
+    path("seances/<int:session_id>/", views.session_edit, name="session_edit"),
+    path(
+        "seances/<int:session_id>/validations/",
+        views.session_validations,
+        name="session_validations",
+    ),
 ]

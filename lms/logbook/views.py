@@ -1,18 +1,40 @@
-"""Trainer and coordinator screens."""
+"""Trainer and coordinator screens: learners, cards, groups, in-person sessions."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from courses.models import ModulePage
 from lms.accounts.access import (
     STAFF_ROLES,
+    association_get_for_staff,
     associations_for_staff,
+    group_get_for_trainer,
+    learner_get_for_trainer,
     learners_for_trainer,
     role_required,
+    session_get_for_trainer,
 )
+from lms.accounts.cards_pdf import cards_pdf
+from lms.accounts.devices import device_trust
+from lms.accounts.models import SignInCard, SignInEvent
+from lms.accounts.services import card_issue, card_unlock
+from lms.learning.selectors import module_progress_for_learner
 
-from .selectors import groups_for_trainer, recent_sessions
+from . import selectors
+from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, default_slot
+from .services import Validation, learner_create, session_log, validations_record
+
+staff_required = role_required(*STAFF_ROLES)
 
 
-@role_required(*STAFF_ROLES)
+@staff_required
 def workspace(request):
     """The trainer's home: their associations, groups and latest sessions."""
     associations = list(associations_for_staff(request.user))
@@ -21,8 +43,333 @@ def workspace(request):
         "logbook/workspace.html",
         {
             "associations": associations,
-            "groups": groups_for_trainer(request.user, associations),
-            "sessions": recent_sessions(associations),
+            "groups": selectors.groups_for_trainer(request.user, associations),
+            "sessions": selectors.recent_sessions(associations),
             "learner_count": learners_for_trainer(request.user).count(),
+        },
+    )
+
+
+# --- Learners ----------------------------------------------------------------------------
+
+
+@staff_required
+def learners(request):
+    query = request.GET.get("q", "").strip()[:80]
+    people = learners_for_trainer(request.user).select_related("learner_profile")
+    if query:
+        people = people.filter(
+            Q(display_name__icontains=query) | Q(learner_profile__family_name__icontains=query)
+        )
+    return render(
+        request,
+        "logbook/learners.html",
+        {"learners": people.order_by("display_name")[:200], "query": query},
+    )
+
+
+@staff_required
+def learner_new(request):
+    associations = list(associations_for_staff(request.user))
+    form = LearnerForm(request.POST or None)
+    similar = []
+    if request.method == "POST" and form.is_valid():
+        association = association_get_for_staff(
+            request.user, int(request.POST.get("association") or associations[0].pk)
+        )
+        data = form.cleaned_data
+        similar = list(
+            learners_for_trainer(request.user).filter(
+                memberships__association=association,
+                display_name__iexact=data["display_name"],
+            )
+        )
+        if similar and not request.POST.get("confirm_new"):
+            return render(
+                request,
+                "logbook/learner_new.html",
+                {"form": form, "associations": associations, "similar": similar},
+            )
+        learner = learner_create(
+            association=association,
+            display_name=data["display_name"],
+            created_by=request.user,
+            consent=data["consent"],
+            family_name=data["family_name"],
+            year_of_birth=data["year_of_birth"],
+            gender=data["gender"],
+            postcode=data["postcode"],
+            first_language=data["first_language"],
+            situations=data["situations"],
+        )
+        messages.success(
+            request,
+            _("%(name)s is registered. Now make their card.") % {"name": learner.public_name},
+        )
+        return redirect("logbook:learner_card", learner.pk)
+    return render(
+        request,
+        "logbook/learner_new.html",
+        {"form": form, "associations": associations, "similar": similar},
+    )
+
+
+@staff_required
+def learner_detail(request, learner_id: int):
+    learner = learner_get_for_trainer(request.user, learner_id)
+    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    return render(
+        request,
+        "logbook/learner_detail.html",
+        {
+            "learner": learner,
+            "card": card,
+            "card_locked": bool(card and card.locked_until and card.locked_until > timezone.now()),
+            "events": SignInEvent.objects.filter(card__learner=learner)[:10],
+            "progress": module_progress_for_learner(learner),
+        },
+    )
+
+
+@staff_required
+def learner_card(request, learner_id: int):
+    """Make (or remake) a learner's card: the learner types their secret on this device."""
+    learner = learner_get_for_trainer(request.user, learner_id)
+    form = CardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        association = (
+            learner.memberships.filter(association__in=associations_for_staff(request.user))
+            .first()
+            .association
+        )
+        card_issue(
+            learner=learner,
+            association=association,
+            pin=form.cleaned_data["pin"],
+            pictures=form.cleaned_data["pictures"],
+            issued_by=request.user,
+        )
+        messages.success(request, _("The card is ready. Print it now."))
+        return redirect("logbook:learner", learner.pk)
+    return render(request, "logbook/learner_card.html", {"learner": learner, "form": form})
+
+
+@staff_required
+def learner_card_pdf(request, learner_id: int):
+    learner = learner_get_for_trainer(request.user, learner_id)
+    card = (
+        SignInCard.objects.filter(learner=learner, is_active=True)
+        .select_related("learner", "association")
+        .first()
+    )
+    if card is None:
+        return redirect("logbook:learner_card", learner.pk)
+    return _pdf_response(cards_pdf([card]), f"carte-{learner.public_name}.pdf")
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@staff_required
+@require_POST
+def learner_card_unlock(request, learner_id: int):
+    learner = learner_get_for_trainer(request.user, learner_id)
+    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    if card:
+        card_unlock(card=card, by=request.user)
+        messages.success(request, _("The card works again."))
+    return redirect("logbook:learner", learner.pk)
+
+
+@staff_required
+@require_POST
+def learner_open_session(request, learner_id: int):
+    """On a shared device, open the learner's session for them; they end it with one button."""
+    learner = learner_get_for_trainer(request.user, learner_id)
+    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    if card:
+        SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.ASSISTED, by=request.user)
+    trainer_name = request.user.public_name
+    login(request, learner, backend="django.contrib.auth.backends.ModelBackend")
+    request.session["assisted_by"] = trainer_name
+    return redirect("learning:my_path")
+
+
+@staff_required
+@require_POST
+def device_mark(request):
+    """Mark this computer or tablet as the association's own: short codes work on it."""
+    association = association_get_for_staff(request.user, int(request.POST.get("association", 0)))
+    response = redirect("logbook:workspace")
+    device_trust(response, association_id=association.pk)
+    messages.success(
+        request,
+        _("This device now belongs to %(association)s: learners can type their card code here.")
+        % {"association": association.name},
+    )
+    return response
+
+
+# --- Groups ------------------------------------------------------------------------------
+
+
+@staff_required
+def group_detail(request, group_id: int):
+    group = group_get_for_trainer(request.user, group_id)
+    modules, rows = selectors.group_matrix(group, today=timezone.localdate())
+    return render(
+        request,
+        "logbook/group_detail.html",
+        {"group": group, "modules": modules, "rows": rows},
+    )
+
+
+@staff_required
+def group_cards_pdf(request, group_id: int):
+    group = group_get_for_trainer(request.user, group_id)
+    cards = (
+        SignInCard.objects.filter(learner__in=group.learners.all(), is_active=True)
+        .select_related("learner", "association")
+        .order_by("learner__display_name")
+    )
+    return _pdf_response(cards_pdf(cards), f"cartes-{group.name}.pdf")
+
+
+# --- In-person sessions --------------------------------------------------------------------
+
+
+def _session_form(request, group, session=None):
+    modules = selectors.group_modules(group) if group else list(ModulePage.objects.live())
+    members = list(group.learners.order_by("display_name")) if group else []
+    association = group.association if group else session.association
+    others = (
+        learners_for_trainer(request.user)
+        .filter(memberships__association=association)
+        .exclude(pk__in=[m.pk for m in members])
+        .order_by("display_name")
+    )
+    if session is not None:
+        initial = {
+            "held_on": session.held_on,
+            "starts_at": session.starts_at,
+            "ends_at": session.ends_at,
+            "place": session.place,
+            "note": session.note,
+            "modules": [str(pk) for pk in session.modules.values_list("pk", flat=True)],
+            "present": [str(pk) for pk in session.attendances.values_list("learner_id", flat=True)],
+            "others": [str(pk) for pk in session.attendances.values_list("learner_id", flat=True)],
+        }
+    else:
+        starts_at, ends_at = default_slot(timezone.localtime())
+        initial = {
+            "held_on": timezone.localdate(),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "place": association.street_address,
+            "present": [str(m.pk) for m in members],
+            "modules": [str(m.pk) for m in modules[:1]],
+        }
+    form = SessionForm(
+        request.POST or None, initial=initial, modules=modules, members=members, others=list(others)
+    )
+    return form, modules, association
+
+
+@staff_required
+def session_new(request, group_id: int):
+    """Screen 1 of 2: date, time, place, what was covered, who came (all ticked)."""
+    group = group_get_for_trainer(request.user, group_id)
+    form, modules, association = _session_form(request, group)
+    if request.method == "POST" and form.is_valid():
+        return _session_save(request, form, association, group, modules)
+    return render(request, "logbook/session_form.html", {"form": form, "group": group})
+
+
+@staff_required
+def session_edit(request, session_id: int):
+    session = session_get_for_trainer(request.user, session_id)
+    form, modules, association = _session_form(request, session.group, session)
+    if request.method == "POST" and form.is_valid():
+        return _session_save(request, form, association, session.group, modules, session)
+    return render(
+        request,
+        "logbook/session_form.html",
+        {"form": form, "group": session.group, "session": session},
+    )
+
+
+def _session_save(request, form, association, group, modules, session=None):
+    data = form.cleaned_data
+    chosen = [m for m in modules if str(m.pk) in data["modules"]]
+    present_ids = {int(pk) for pk in data["present"] + data["others"]}
+    present = list(learners_for_trainer(request.user).filter(pk__in=present_ids))
+    session = session_log(
+        association=association,
+        by=request.user,
+        held_on=data["held_on"],
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        place=data["place"],
+        group=group,
+        modules=chosen,
+        present=present,
+        note=data["note"],
+        session=session,
+    )
+    return redirect("logbook:session_validations", session.pk)
+
+
+@staff_required
+def session_validations(request, session_id: int):
+    """Screen 2 of 2: per learner who came, the checkpoints they showed, and how."""
+    session = session_get_for_trainer(request.user, session_id)
+    modules = [module.specific for module in session.modules.all()]
+    checkpoints = selectors.checkpoints_of(modules)
+    present = list(
+        learners_for_trainer(request.user)
+        .filter(attendances__session=session)
+        .order_by("display_name")
+    )
+    if request.method == "POST":
+        validations = []
+        for learner in present:
+            for module, step in checkpoints:
+                level = request.POST.get(f"v-{learner.pk}-{module.pk}-{step.id}", "")
+                if level:
+                    validations.append(
+                        Validation(
+                            learner=learner,
+                            module=module,
+                            step_id=step.id,
+                            help_level=level,
+                            note=request.POST.get(f"note-{learner.pk}", "")[:300],
+                        )
+                    )
+        try:
+            count = validations_record(session=session, by=request.user, validations=validations)
+        except ValueError:
+            messages.error(request, _("One of the choices is not valid. Try again."))
+        else:
+            messages.success(
+                request,
+                _("Session saved: %(present)s present, %(count)s validations.")
+                % {"present": len(present), "count": count},
+            )
+            return redirect(
+                reverse("logbook:group", args=[session.group_id])
+                if session.group_id
+                else reverse("logbook:workspace")
+            )
+    return render(
+        request,
+        "logbook/session_validations.html",
+        {
+            "session": session,
+            "present": present,
+            "checkpoints": checkpoints,
+            "help_choices": HELP_CHOICES,
         },
     )

@@ -1,0 +1,118 @@
+"""Trainer forms: a learner in seconds, a card, a session in under a minute."""
+
+from datetime import time
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lms.accounts.models import Gender, Situation
+from lms.accounts.services import PICTURES
+
+from .services import HelpLevel
+
+CURRENT_YEAR = timezone.now().year
+
+
+class LearnerForm(forms.Form):
+    display_name = forms.CharField(label=_("First name or nickname"), max_length=80)
+    family_name = forms.CharField(label=_("Family name"), max_length=80, required=False)
+    year_of_birth = forms.IntegerField(
+        label=_("Year of birth"), required=False, min_value=1900, max_value=CURRENT_YEAR
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=[("", "–"), *Gender.choices], required=False
+    )
+    postcode = forms.RegexField(
+        label=_("Postcode"),
+        regex=r"^\d{4}$",
+        required=False,
+        error_messages={"invalid": _("A Belgian postcode has 4 digits.")},
+    )
+    first_language = forms.CharField(label=_("First language"), max_length=40, required=False)
+    situations = forms.MultipleChoiceField(
+        label=_("Situation"),
+        choices=Situation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consent = forms.BooleanField(
+        label=_("The learner agrees that their data is used for anonymous figures."),
+        required=False,
+    )
+
+
+class CardForm(forms.Form):
+    pin = forms.RegexField(
+        label=_("Secret code chosen by the learner (4 digits)"),
+        regex=r"^\d{4}$",
+        required=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
+        error_messages={"invalid": _("The secret code has exactly 4 digits.")},
+    )
+    picture_1 = forms.ChoiceField(
+        label=_("Picture 1"), choices=[("", "–")] + [(p, p) for p in PICTURES], required=False
+    )
+    picture_2 = forms.ChoiceField(
+        label=_("Picture 2"), choices=[("", "–")] + [(p, p) for p in PICTURES], required=False
+    )
+    picture_3 = forms.ChoiceField(
+        label=_("Picture 3"), choices=[("", "–")] + [(p, p) for p in PICTURES], required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        pictures = [data.get(f"picture_{i}") for i in (1, 2, 3)]
+        chosen = [p for p in pictures if p]
+        if chosen and (len(chosen) != 3 or len(set(chosen)) != 3):
+            raise forms.ValidationError(_("Choose three different pictures, or none."))
+        if not data.get("pin") and not chosen:
+            raise forms.ValidationError(_("Give a secret code or a picture code."))
+        data["pictures"] = chosen or None
+        return data
+
+
+class SessionForm(forms.Form):
+    """Screen 1 of a session: when, where, what was covered, who came."""
+
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_at = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
+    ends_at = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}))
+    place = forms.CharField(label=_("Place"), max_length=150, required=False)
+    modules = forms.MultipleChoiceField(
+        label=_("Modules covered"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    present = forms.MultipleChoiceField(
+        label=_("Who came?"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    others = forms.MultipleChoiceField(
+        label=_("Also came (not in the group)"), required=False, widget=forms.SelectMultiple
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, modules, members, others, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["modules"].choices = [(str(m.pk), m.title) for m in modules]
+        self.fields["present"].choices = [(str(p.pk), p.public_name) for p in members]
+        self.fields["others"].choices = [(str(p.pk), p.public_name) for p in others]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("The end comes after the start."))
+        return data
+
+
+def default_slot(now) -> tuple[time, time]:
+    """Morning or afternoon, whichever the trainer is most likely logging."""
+    return (time(9, 30), time(12, 0)) if now.hour < 13 else (time(13, 30), time(16, 0))
+
+
+HELP_CHOICES = [
+    ("", _("Not yet")),
+    (HelpLevel.ALONE, _("Alone")),
+    (HelpLevel.LITTLE_HELP, _("With a little help")),
+    (HelpLevel.LOT_OF_HELP, _("With a lot of help")),
+]

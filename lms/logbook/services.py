@@ -1,0 +1,212 @@
+"""Writes of the trainer logbook: learners, groups, in-person sessions and validations."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from courses.models import ModulePage
+from lms.accounts.models import Association, LearnerProfile, Membership, Role, User
+from lms.accounts.services import audit_record
+from lms.learning.models import PathEnrollment, Verb
+from lms.learning.services import Result, statement_record
+
+from .models import Attendance, Group, TrainingSession
+
+
+class HelpLevel:
+    """How the learner showed the skill: the step from DigComp level 1 to 2 funders follow."""
+
+    ALONE = "alone"
+    LITTLE_HELP = "little_help"
+    LOT_OF_HELP = "lot_of_help"
+    ALL = (ALONE, LITTLE_HELP, LOT_OF_HELP)
+
+
+def _profile_snapshot(user: User, profile: LearnerProfile) -> dict:
+    return {
+        "display_name": user.display_name,
+        "family_name": profile.family_name,
+        "year_of_birth": profile.year_of_birth,
+        "gender": profile.gender,
+        "postcode": profile.postcode,
+        "first_language": profile.first_language,
+        "situations": profile.situations,
+        "consent_given_at": profile.consent_given_at.isoformat()
+        if profile.consent_given_at
+        else None,
+    }
+
+
+@transaction.atomic
+def learner_create(
+    *,
+    association: Association,
+    display_name: str,
+    created_by: User,
+    consent: bool = False,
+    **profile_fields,
+) -> User:
+    """A learner from a first name or nickname; every other fact is optional."""
+    learner = User(
+        username=f"a-{get_random_string(10).lower()}",
+        display_name=display_name.strip(),
+        first_name=display_name.strip()[:150],
+        password=make_password(None),
+    )
+    learner.save()
+    Membership.objects.create(
+        user=learner, association=association, role=Role.LEARNER, joined_on=timezone.localdate()
+    )
+    profile = LearnerProfile.objects.create(
+        user=learner,
+        consent_given_at=timezone.now() if consent else None,
+        consent_recorded_by=created_by if consent else None,
+        **profile_fields,
+    )
+    audit_record(
+        actor=created_by,
+        action="learner_create",
+        obj=learner,
+        association=association,
+        after=_profile_snapshot(learner, profile),
+    )
+    return learner
+
+
+@transaction.atomic
+def group_learners_add(*, group: Group, learners: list[User], by: User) -> None:
+    """Put learners in a group; they follow the group's learning path from now on."""
+    group.learners.add(*learners)
+    if group.learning_path_id:
+        PathEnrollment.objects.bulk_create(
+            [
+                PathEnrollment(learner=learner, path_id=group.learning_path_id)
+                for learner in learners
+            ],
+            ignore_conflicts=True,
+        )
+    audit_record(
+        actor=by,
+        action="group_learners_add",
+        obj=group,
+        association=group.association,
+        after={"learners": [learner.pk for learner in learners]},
+    )
+
+
+def _session_snapshot(session: TrainingSession) -> dict:
+    return {
+        "held_on": session.held_on.isoformat(),
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "place": session.place,
+        "group": session.group_id,
+        "note": session.note,
+        "trainers": sorted(session.trainers.values_list("pk", flat=True)),
+        "modules": sorted(session.modules.values_list("pk", flat=True)),
+        "present": sorted(session.attendances.values_list("learner_id", flat=True)),
+    }
+
+
+@transaction.atomic
+def session_log(
+    *,
+    association: Association,
+    by: User,
+    held_on: date,
+    starts_at: time,
+    ends_at: time,
+    place: str = "",
+    group: Group | None = None,
+    modules: list[ModulePage] = (),
+    present: list[User] = (),
+    note: str = "",
+    session: TrainingSession | None = None,
+) -> TrainingSession:
+    """Create a session, or correct one; every correction keeps its before and after."""
+    before = _session_snapshot(session) if session else None
+    if session is None:
+        session = TrainingSession(association=association)
+    session.group = group
+    session.held_on, session.starts_at, session.ends_at = held_on, starts_at, ends_at
+    session.place, session.note = place, note
+    session.full_clean(exclude=["association"])
+    session.save()
+    session.trainers.add(by)
+    session.modules.set(modules)
+    present_ids = {learner.pk for learner in present}
+    session.attendances.exclude(learner_id__in=present_ids).delete()
+    Attendance.objects.bulk_create(
+        [Attendance(session=session, learner_id=pk) for pk in present_ids], ignore_conflicts=True
+    )
+    audit_record(
+        actor=by,
+        action="session_update" if before else "session_create",
+        obj=session,
+        association=association,
+        before=before,
+        after=_session_snapshot(session),
+    )
+    return session
+
+
+@dataclass(frozen=True)
+class Validation:
+    learner: User
+    module: ModulePage
+    step_id: str
+    help_level: str
+    note: str = ""
+
+
+@transaction.atomic
+def validations_record(*, session: TrainingSession, by: User, validations: list[Validation]) -> int:
+    """Record what each learner showed in person, as statements with the trainer as instructor."""
+    moment = timezone.make_aware(datetime.combine(session.held_on, session.ends_at))
+    created = 0
+    for validation in validations:
+        if validation.help_level not in HelpLevel.ALL:
+            raise ValueError(validation.help_level)
+        object_iri = validation.module.step_iri(validation.step_id)
+        # One id per learner, step, session and level: saving the form again stores nothing,
+        # and a corrected level is a new statement next to the first.
+        statement_id = uuid.uuid5(
+            session.uuid, f"{validation.learner.pk}/{object_iri}/{validation.help_level}"
+        )
+        _statement, is_new = statement_record(
+            statement_id=statement_id,
+            learner=validation.learner,
+            verb=Verb.VALIDATED,
+            object_iri=object_iri,
+            object_kind="checkpoint",
+            module=validation.module,
+            result=Result(
+                success=True,
+                completion=True,
+                response={"help": validation.help_level, "note": validation.note},
+            ),
+            association=session.association,
+            session_uuid=session.uuid,
+            instructor=by,
+            timestamp=moment,
+            timestamp_is_trusted=True,
+        )
+        created += is_new
+    if created:
+        audit_record(
+            actor=by,
+            action="validations_record",
+            obj=session,
+            association=session.association,
+            after={
+                "validations": [
+                    [v.learner.pk, v.module.pk, v.step_id, v.help_level] for v in validations
+                ]
+            },
+        )
+    return created

@@ -1,0 +1,179 @@
+"""The trainer workspace: learners in seconds, cards, sessions with validations, the group view."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from courses.models import LearningPathPage
+from lms.accounts.models import AuditEntry, Role, SignInCard, User
+from lms.learning.models import ActivityProgress, Statement
+from lms.logbook.models import Attendance, TrainingSession
+from tests.factories import (
+    AssociationFactory,
+    GroupFactory,
+    MembershipFactory,
+    learner_in,
+    trainer_in,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setting(catalogue):
+    association = AssociationFactory(street_address="Rue Haute 1")
+    trainer = trainer_in(association, display_name="Thomas")
+    path = LearningPathPage.objects.live().first()
+    group = GroupFactory(association=association, learning_path=path)
+    group.trainers.add(trainer)
+    learners = [learner_in(association, display_name=f"Personne {i}") for i in range(3)]
+    group.learners.add(*learners)
+    return {"association": association, "trainer": trainer, "group": group, "learners": learners}
+
+
+@pytest.fixture
+def trainer_client(client, setting):
+    client.force_login(setting["trainer"])
+    return client
+
+
+def test_a_trainer_creates_a_learner_with_a_first_name_only(trainer_client, setting):
+    response = trainer_client.post(reverse("logbook:learner_new"), {"display_name": "Rosa"})
+    learner = User.objects.get(display_name="Rosa")
+    assert response.url == reverse("logbook:learner_card", args=[learner.pk])
+    assert learner.memberships.get().association == setting["association"]
+    assert AuditEntry.objects.filter(action="learner_create", object_id=str(learner.pk)).exists()
+
+
+def test_a_similar_name_is_flagged_before_creating_a_second_record(trainer_client, setting):
+    response = trainer_client.post(reverse("logbook:learner_new"), {"display_name": "personne 1"})
+    assert response.status_code == 200
+    assert "existe déjà" in response.content.decode()
+    assert User.objects.filter(display_name__iexact="personne 1").count() == 1
+    trainer_client.post(
+        reverse("logbook:learner_new"), {"display_name": "personne 1", "confirm_new": "1"}
+    )
+    assert User.objects.filter(display_name__iexact="personne 1").count() == 2
+
+
+def test_a_card_is_made_with_the_learners_secret_and_printed(trainer_client, setting):
+    learner = setting["learners"][0]
+    trainer_client.post(reverse("logbook:learner_card", args=[learner.pk]), {"pin": "4321"})
+    assert SignInCard.objects.filter(learner=learner, is_active=True).exists()
+    response = trainer_client.get(reverse("logbook:learner_card_pdf", args=[learner.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    response = trainer_client.get(reverse("logbook:group_cards_pdf", args=[setting["group"].pk]))
+    assert response.content.startswith(b"%PDF")
+
+
+def test_logging_a_session_records_attendance_and_validations(trainer_client, setting):
+    group, learners = setting["group"], setting["learners"]
+    module = group.learning_path.path_modules.first().module.specific
+    checkpoint = next(step for step in module.steps if step.block_type == "checkpoint")
+    response = trainer_client.post(
+        reverse("logbook:session_new", args=[group.pk]),
+        {
+            "held_on": "2026-11-02",
+            "starts_at": "09:30",
+            "ends_at": "12:00",
+            "place": "Rue Haute 1",
+            "modules": [str(module.pk)],
+            "present": [str(learners[0].pk), str(learners[1].pk)],
+        },
+    )
+    session = TrainingSession.objects.get()
+    assert response.url == reverse("logbook:session_validations", args=[session.pk])
+    assert set(Attendance.objects.values_list("learner_id", flat=True)) == {
+        learners[0].pk,
+        learners[1].pk,
+    }
+
+    field = f"v-{learners[0].pk}-{module.pk}-{checkpoint.id}"
+    trainer_client.post(
+        reverse("logbook:session_validations", args=[session.pk]), {field: "little_help"}
+    )
+    statement = Statement.objects.get(verb="validated")
+    assert statement.instructor == setting["trainer"]
+    assert statement.session_uuid == session.uuid
+    assert statement.response["help"] == "little_help"
+    assert statement.timestamp.date() == datetime.date(2026, 11, 2)
+    progress = ActivityProgress.objects.get(learner=learners[0])
+    assert progress.is_validated_by_trainer
+    # Saving the same screen again stores nothing new.
+    trainer_client.post(
+        reverse("logbook:session_validations", args=[session.pk]), {field: "little_help"}
+    )
+    assert Statement.objects.filter(verb="validated").count() == 1
+
+
+def test_a_corrected_session_keeps_before_and_after(trainer_client, setting):
+    group = setting["group"]
+    data = {
+        "held_on": "2026-11-02",
+        "starts_at": "09:30",
+        "ends_at": "12:00",
+        "present": [str(setting["learners"][0].pk)],
+    }
+    trainer_client.post(reverse("logbook:session_new", args=[group.pk]), data)
+    session = TrainingSession.objects.get()
+    trainer_client.post(
+        reverse("logbook:session_edit", args=[session.pk]), {**data, "ends_at": "12:30"}
+    )
+    entry = AuditEntry.objects.get(action="session_update")
+    assert entry.before["ends_at"] == "12:00:00"
+    assert entry.after["ends_at"] == "12:30:00"
+    assert entry.actor == setting["trainer"]
+
+
+def test_an_end_before_the_start_is_refused_kindly(trainer_client, setting):
+    response = trainer_client.post(
+        reverse("logbook:session_new", args=[setting["group"].pk]),
+        {"held_on": "2026-11-02", "starts_at": "12:00", "ends_at": "09:00"},
+    )
+    assert response.status_code == 200
+    assert "La fin vient après le début" in response.content.decode()
+    assert not TrainingSession.objects.exists()
+
+
+def test_the_group_view_uses_a_constant_number_of_queries(
+    trainer_client, setting, django_assert_max_num_queries
+):
+    group = setting["group"]
+    url = reverse("logbook:group", args=[group.pk])
+    trainer_client.get(url)
+    with django_assert_max_num_queries(16) as few:
+        trainer_client.get(url)
+    group.learners.add(*[learner_in(setting["association"]) for _ in range(27)])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = trainer_client.get(url)
+    assert response.status_code == 200
+
+
+def test_a_trainer_opens_a_learners_session_on_a_shared_device(trainer_client, setting):
+    learner = setting["learners"][0]
+    response = trainer_client.post(reverse("logbook:learner_open_session", args=[learner.pk]))
+    assert response.url == reverse("learning:my_path")
+    page = trainer_client.get(response.url).content.decode()
+    assert "Terminer ma session" in page
+    trainer_client.post(reverse("accounts:assisted_end"))
+    assert trainer_client.get(reverse("learning:my_path")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["learner", "learner_card", "learner_card_pdf", "group", "group_cards_pdf", "session_new"],
+)
+def test_a_trainer_of_another_association_gets_nothing(client, setting, name):
+    outsider = trainer_in(AssociationFactory())
+    client.force_login(outsider)
+    target = (
+        setting["group"].pk if name.startswith(("group", "session")) else setting["learners"][0].pk
+    )
+    assert client.get(reverse(f"logbook:{name}", args=[target])).status_code == 403
+
+
+def test_a_coordinator_sees_every_group_of_the_association(client, setting):
+    coordinator = MembershipFactory(association=setting["association"], role=Role.COORDINATOR).user
+    client.force_login(coordinator)
+    assert client.get(reverse("logbook:group", args=[setting["group"].pk])).status_code == 200
