@@ -4,10 +4,24 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the starter catalogue once into the test database; each test rolls back on top.
+
+    Loading it takes seconds (pages, revisions, pictograms), far too long to repeat per test.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        # Only into a test database: with no database test selected, pytest-django
+        # creates none and the connection still points at the developer's own.
+        if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+            call_command("load_catalogue", verbosity=0)
+
+
 @pytest.fixture
 def catalogue(db):
     """The competence frameworks and the starter catalogue from fixtures/."""
-    call_command("load_catalogue", verbosity=0)
     from courses.models import ModulePage
 
     return ModulePage.objects.live()

@@ -16,6 +16,7 @@ CURRENT_YEAR = timezone.now().year
 
 class LearnerForm(forms.Form):
     display_name = forms.CharField(label=_("First name or nickname"), max_length=80)
+    group = forms.ChoiceField(label=_("Group"), required=False)
     family_name = forms.CharField(label=_("Family name"), max_length=80, required=False)
     year_of_birth = forms.IntegerField(
         label=_("Year of birth"), required=False, min_value=1900, max_value=CURRENT_YEAR
@@ -40,6 +41,10 @@ class LearnerForm(forms.Form):
         label=_("The learner agrees that their data is used for anonymous figures."),
         required=False,
     )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", "–")] + [(str(g.pk), g.name) for g in groups]
 
 
 class CardForm(forms.Form):
@@ -75,9 +80,16 @@ class CardForm(forms.Form):
 class SessionForm(forms.Form):
     """Screen 1 of a session: when, where, what was covered, who came."""
 
-    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    starts_at = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
-    ends_at = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}))
+    # Browsers' date and time pickers read and send ISO values, whatever the language.
+    held_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    starts_at = forms.TimeField(
+        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends_at = forms.TimeField(
+        label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     place = forms.CharField(label=_("Place"), max_length=150, required=False)
     modules = forms.MultipleChoiceField(
         label=_("Modules covered"), required=False, widget=forms.CheckboxSelectMultiple

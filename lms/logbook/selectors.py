@@ -107,7 +107,8 @@ def group_matrix(group: Group, *, today: date) -> tuple[list[ModulePage], list[L
                     sessions
                 ):
                     row.stuck_on.append(module.title)
-            row.cells.append({"state": state, "progress": summary})
+            validated_here = (learner.pk, module.iri) in validated
+            row.cells.append({"state": state, "progress": summary, "validated": validated_here})
         rows.append(row)
     return modules, rows
 

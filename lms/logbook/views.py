@@ -29,7 +29,13 @@ from lms.learning.selectors import module_progress_for_learner
 
 from . import selectors
 from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, default_slot
-from .services import Validation, learner_create, session_log, validations_record
+from .services import (
+    Validation,
+    group_learners_add,
+    learner_create,
+    session_log,
+    validations_record,
+)
 
 staff_required = role_required(*STAFF_ROLES)
 
@@ -71,13 +77,22 @@ def learners(request):
 @staff_required
 def learner_new(request):
     associations = list(associations_for_staff(request.user))
-    form = LearnerForm(request.POST or None)
+    groups = list(selectors.groups_for_trainer(request.user, associations))
+    form = LearnerForm(
+        request.POST or None, groups=groups, initial={"group": request.GET.get("groupe", "")}
+    )
     similar = []
     if request.method == "POST" and form.is_valid():
-        association = association_get_for_staff(
-            request.user, int(request.POST.get("association") or associations[0].pk)
-        )
         data = form.cleaned_data
+        group = next((g for g in groups if str(g.pk) == data["group"]), None)
+        # The group decides the association; the list is only asked when there is no group.
+        association = (
+            group.association
+            if group
+            else association_get_for_staff(
+                request.user, int(request.POST.get("association") or associations[0].pk)
+            )
+        )
         similar = list(
             learners_for_trainer(request.user).filter(
                 memberships__association=association,
@@ -102,6 +117,8 @@ def learner_new(request):
             first_language=data["first_language"],
             situations=data["situations"],
         )
+        if group is not None:
+            group_learners_add(group=group, learners=[learner], by=request.user)
         messages.success(
             request,
             _("%(name)s is registered. Now make their card.") % {"name": learner.public_name},

@@ -1,0 +1,91 @@
+"""A trainer on a tablet: three new learners, their cards, a session with validations."""
+
+import pytest
+from playwright.sync_api import expect
+
+from lms.logbook.models import Group, TrainingSession
+
+from .conftest import axe_violations, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+NAMES = ["Zineb", "Gaston", "Irina"]  # not among the demo names: no "already exists" warning
+
+
+def assert_accessible(page, name: str) -> None:
+    screenshot(page, name)
+    assert axe_violations(page) == [], name
+
+
+def test_a_trainer_registers_learners_and_logs_a_session_on_a_tablet(new_page):
+    group = Group.objects.get(association__slug="les-tilleuls", name="Groupe lundi 1")
+    page = new_page("tablet")
+    sign_in(page, "formateur")
+    assert_accessible(page, "trainer-workspace")
+
+    for index, name in enumerate(NAMES):
+        page.goto(f"/formateur/groupes/{group.pk}/")
+        page.get_by_role("link", name="Nouvel·le apprenant·e").click()
+        page.get_by_label("Prénom ou surnom").fill(name)
+        page.get_by_label("La personne accepte").check()
+        if index == 0:
+            assert_accessible(page, "trainer-learner-new")
+        page.get_by_role("button", name="Créer l'apprenant·e").click()
+        page.get_by_label("Code secret choisi par la personne (4 chiffres)").fill(
+            f"{index + 1}{index + 1}47"
+        )
+        if index == 0:
+            assert_accessible(page, "trainer-learner-card")
+        page.get_by_role("button", name="Faire la carte").click()
+        expect(page.get_by_text("La carte est prête")).to_be_visible()
+        card_pdf = page.get_by_role("link", name="Imprimer la carte").get_attribute("href")
+        response = page.request.get(card_pdf)
+        assert response.headers["content-type"] == "application/pdf"
+    assert_accessible(page, "trainer-learner-detail")
+
+    page.goto(f"/formateur/groupes/{group.pk}/")
+    sheet = page.request.get(
+        page.get_by_role("link", name="Imprimer les cartes du groupe").get_attribute("href")
+    )
+    assert sheet.body().startswith(b"%PDF")
+
+    # Logging the session: the group page, two screens, and back to the group page.
+    screens = 1
+    page.get_by_role("link", name="Noter une séance").first.click()
+    screens += 1
+    assert_accessible(page, "trainer-session-form")
+    for name in NAMES:
+        expect(page.get_by_label(name, exact=True)).to_be_checked()
+    page.get_by_role("button", name="Continuer").click()
+    screens += 1
+    assert_accessible(page, "trainer-session-validations")
+    page.get_by_role("group", name="Zineb").get_by_role("combobox").first.select_option(
+        label="Seul·e"
+    )
+    page.get_by_role("group", name="Gaston").get_by_role("combobox").first.select_option(
+        label="Avec un peu d'aide"
+    )
+    page.get_by_role("button", name="Enregistrer la séance").click()
+    screens += 1
+    assert screens <= 4
+    expect(page.get_by_text("Séance enregistrée")).to_be_visible()
+    assert_accessible(page, "trainer-group-view")
+    row = page.get_by_role("row", name="Zineb")
+    expect(row.get_by_text("Montré au formateur")).to_be_visible()
+
+    session = TrainingSession.objects.filter(group=group).order_by("-created_at").first()
+    assert session.attendances.filter(learner__display_name__in=NAMES).count() == 3
+    assert group.learners.filter(display_name__in=NAMES).count() == 3
+
+    # The learner sees the validation in their own Mon parcours and in the module.
+    from lms.accounts.models import SignInCard
+
+    card = SignInCard.objects.get(learner__display_name="Zineb", is_active=True)
+    learner_page = new_page("phone")
+    learner_page.goto(f"/c/{card.token}/")
+    learner_page.get_by_label("Tapez votre code secret (4 chiffres)").fill("1147")
+    learner_page.get_by_role("button", name="Entrer").click()
+    learner_page.wait_for_url("**/mon-parcours/")
+    learner_page.get_by_role("link", name="Continuer").click()
+    checkpoint = learner_page.locator("[data-kind=checkpoint]")
+    expect(checkpoint.get_by_text("Votre formateur a validé cette étape.")).to_have_count(1)
+    screenshot(learner_page, "learner-sees-validation")
