@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test lint format lock messages chromium
+.PHONY: help install demo serve test bench lint format lock messages chromium
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ chromium: ## Make sure Debian's Chromium is installed (the browser tests drive i
 
 test: install chromium ## Run every test: unit, view and real-browser tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install chromium ## Measure speed and weight at several data sizes; writes docs/benchmarks.md
+	$(BIN)/python -m tests.benchmarks.run $(if $(SIZES),--sizes $(SIZES),)
 
 lint: install ## Check code style and migrations
 	$(BIN)/ruff check .

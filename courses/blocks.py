@@ -7,6 +7,8 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from .h5p.blocks import H5PBlock
+
 AUDIO_EXTENSIONS = {"mp3", "ogg", "m4a"}
 VIDEO_EXTENSIONS = {"mp4", "webm"}
 CAPTION_EXTENSIONS = {"vtt"}
@@ -208,6 +210,7 @@ class StepBlock(blocks.StreamBlock):
     quiz = QuizBlock()
     practice_form = PracticeFormBlock()
     practice_inbox = PracticeInboxBlock()
+    h5p = H5PBlock()
     checkpoint = CheckpointBlock()
 
     class Meta:

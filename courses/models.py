@@ -14,6 +14,7 @@ from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
 from .blocks import StepBlock
+from .h5p.models import H5PLibrary, H5PPackage  # noqa: F401 (the H5P models belong to this app)
 
 # --- Competences -------------------------------------------------------------------------
 

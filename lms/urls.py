@@ -2,13 +2,21 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+
+def health(request):
+    """For load balancers and monitoring, and the baseline of the benchmarks: no query."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("sante/", health, name="health"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -17,6 +25,7 @@ urlpatterns = [
     path("", include("lms.learning.urls")),
     path("formateur/", include("lms.logbook.urls")),
     path("impact/", include("lms.impact.urls")),
+    path("h5p/", include("courses.h5p.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -1,5 +1,6 @@
 """Writes to the learning records: record a statement and keep progress in step with it."""
 
+import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -170,7 +171,11 @@ def activity_progress_apply(progress: ActivityProgress, statement: Statement) ->
             progress.best_score_scaled = (
                 statement.score_scaled if best is None else max(best, statement.score_scaled)
             )
-        if statement.success or (statement.success is None and statement.completion):
+        # An H5P activity counts as done when it reports its end, whatever the score.
+        finished = statement.completion and (
+            statement.success is None or statement.is_self_reported
+        )
+        if statement.success or finished:
             progress.status = ProgressStatus.COMPLETED
     elif statement.verb in COMPLETING_VERBS:
         progress.status = ProgressStatus.COMPLETED
@@ -275,7 +280,37 @@ class StepSubmission:
     answer: int | None = None
     typed: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
+    h5p: dict | None = None  # what the H5P frame reported, as sent by the page
     timestamp: datetime | None = None
+
+
+def h5p_result(reported: dict | None) -> tuple[str, Result]:
+    """Check the score an H5P activity computed in the browser (self-reported, bounded)."""
+    if not reported:
+        raise ValueError("No H5P result.")
+    verb = {"answered": Verb.ANSWERED, "completed": Verb.COMPLETED}.get(reported.get("verb"))
+
+    def number(name):
+        value = float(reported.get(name, "nan"))
+        if not math.isfinite(value):
+            raise ValueError(name)
+        return value
+
+    raw, low, high, scaled = number("raw"), number("min"), number("max"), number("scaled")
+    if verb is None or high <= low or not low <= raw <= high or not -1 <= scaled <= 1:
+        raise ValueError("H5P result out of bounds.")
+
+    def flag(name):
+        return {"true": True, "false": False}.get(str(reported.get(name, "")).lower())
+
+    return verb, Result(
+        score_raw=raw,
+        score_min=low,
+        score_max=high,
+        score_scaled=scaled,
+        success=flag("success"),
+        completion=True,
+    )
 
 
 def step_submit(
@@ -289,6 +324,21 @@ def step_submit(
     """Grade the step on the server (never trusting the browser) and record the statement."""
     step = module.steps[step_index]
     outcome = None
+    if step.block_type == "h5p":
+        verb, result = h5p_result(submission.h5p)
+        statement, _created = statement_record(
+            statement_id=submission.statement_id,
+            learner=learner,
+            verb=verb,
+            object_iri=module.step_iri(step.id),
+            object_kind="h5p",
+            module=module,
+            result=result,
+            is_self_reported=True,
+            association=association,
+            timestamp=submission.timestamp,
+        )
+        return statement, None
     if step.block_type == "quiz":
         outcome = quiz_grade(step.value, submission.answer)
     elif step.block_type == "practice_form":

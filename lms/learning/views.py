@@ -72,7 +72,14 @@ def _submission_from(request) -> StepSubmission:
     except ValueError:
         statement_id = uuid.uuid4()
     answer = data.get("answer")
+    h5p = None
+    if "h5p_verb" in data:
+        h5p = {
+            key: data.get(f"h5p_{key}", "")
+            for key in ("verb", "raw", "min", "max", "scaled", "success", "completion")
+        }
     return StepSubmission(
+        h5p=h5p,
         statement_id=statement_id,
         answer=int(answer) if answer and answer.isdigit() else None,
         typed=tuple(data.get(f"field-{i}", "")[:200] for i in range(20) if f"field-{i}" in data),
@@ -127,6 +134,7 @@ def module_step(request, module_id: int, number: int):
             "feedback": feedback,
             "feedback_items": _feedback_items(feedback),
             "module_done": bool(progress and progress.completed_at),
+            "has_h5p": any(step.block_type == "h5p" for step in steps),
         },
     )
 

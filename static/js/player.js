@@ -139,6 +139,43 @@
     if (!show(Number(step.dataset.step) + 1, true)) window.location.href = data.next_url;
   });
 
+  // --- H5P: the sandboxed frame's checked statement is recorded like any other step -----
+  player.addEventListener("pasapas:h5p-statement", async (event) => {
+    const step = event.target.closest("[data-step]");
+    const form = step && step.querySelector("[data-step-form]");
+    if (!form) return;
+    const detail = event.detail;
+    const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    const body = [
+      ["csrfmiddlewaretoken", csrf],
+      ["statement_id", newId()],
+      ["h5p_verb", detail.verb],
+      ["h5p_raw", String(detail.score.raw)],
+      ["h5p_min", String(detail.score.min)],
+      ["h5p_max", String(detail.score.max)],
+      ["h5p_scaled", String(detail.score.scaled)],
+      ["h5p_success", String(detail.success)],
+      ["h5p_completion", String(detail.completion)],
+    ];
+    const result = step.querySelector("[data-h5p-result]");
+    const text = step.querySelector("[data-h5p-result-text]");
+    if (result && text) {
+      text.textContent = text.dataset.template
+        .replace("{raw}", detail.score.raw)
+        .replace("{max}", detail.score.max);
+      result.hidden = false;
+    }
+    try {
+      if (!navigator.onLine) throw new Error("offline");
+      await send(form.action, body, csrf);
+    } catch (error) {
+      const queue = readQueue();
+      queue.push({ url: form.action, body, csrf });
+      writeQueue(queue);
+      say(player.dataset.offlineMessage);
+    }
+  });
+
   // --- Listen: recorded audio, or the browser's own voice in the page's language ---------
   let playing = null;
   player.querySelectorAll("[data-listen]").forEach((button) => {

@@ -14,7 +14,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     ignored = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set for browser tests
     environment = {k: v for k, v in os.environ.items() if k not in ignored}
     environment.update(env)
-    return subprocess.run(  # noqa: S603 (runs our own manage.py with fixed arguments)
+    return subprocess.run(
         [*MANAGE, *args], capture_output=True, text=True, env=environment, timeout=120, check=False
     )
 
@@ -59,7 +59,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     environment.update(
         DJANGO_SETTINGS_MODULE="lms.settings.dev", SQLITE_PATH=str(tmp_path / "db.sqlite3")
     )
-    result = subprocess.run(  # noqa: S603 (our own interpreter, fixed script)
+    result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,

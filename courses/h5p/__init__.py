@@ -1,0 +1,1 @@
+"""H5P activities: safe upload, shared library store, and a sandboxed player frame."""

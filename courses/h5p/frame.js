@@ -1,0 +1,113 @@
+// Runs inside the sandboxed H5P frame (opaque origin, no cookies): starts the player, then
+// tells the page around it only two things: top-level scored answers, and the content height.
+(function () {
+  "use strict";
+
+  // An opaque origin has no storage: even reading window.localStorage throws, and H5P core
+  // reads it while starting (offline queue, clipboard, anonymous actor id). A memory-only
+  // stand-in keeps H5P working and forgets everything when the frame closes.
+  function memoryStorage() {
+    var items = {};
+    return {
+      get length() {
+        return Object.keys(items).length;
+      },
+      key: function (index) {
+        var keys = Object.keys(items);
+        return index < keys.length ? keys[index] : null;
+      },
+      getItem: function (key) {
+        return Object.prototype.hasOwnProperty.call(items, key) ? items[key] : null;
+      },
+      setItem: function (key, value) {
+        items[key] = String(value);
+      },
+      removeItem: function (key) {
+        delete items[key];
+      },
+      clear: function () {
+        items = {};
+      },
+    };
+  }
+  function storageWorks(name) {
+    try {
+      return Boolean(window[name]);
+    } catch (error) {
+      return false;
+    }
+  }
+  ["localStorage", "sessionStorage"].forEach(function (name) {
+    if (!storageWorks(name)) {
+      Object.defineProperty(window, name, { value: memoryStorage(), configurable: true });
+    }
+  });
+
+  var config = JSON.parse(document.getElementById("h5p-options").textContent);
+  // The frame's URL origin is the site's, and so is the page allowed to embed it
+  // (frame-ancestors 'self'): nothing is posted to any other window.
+  var parentOrigin = window.location.origin;
+  var SCORED_VERBS = {
+    "http://adlnet.gov/expapi/verbs/answered": true,
+    "http://adlnet.gov/expapi/verbs/completed": true,
+  };
+
+  function post(message) {
+    if (window.parent !== window) {
+      window.parent.postMessage(message, parentOrigin);
+    }
+  }
+
+  function isTopLevel(statement) {
+    // Questions inside a question set name the set as their parent; only the set's own
+    // statement says how the learner did on the whole activity.
+    var activities = statement.context && statement.context.contextActivities;
+    var parent = activities && activities.parent;
+    return !parent || (Array.isArray(parent) && parent.length === 0);
+  }
+
+  function onStatement(event) {
+    var statement = event && event.data && event.data.statement;
+    if (!statement || !statement.verb || !SCORED_VERBS[statement.verb.id]) return;
+    if (!isTopLevel(statement)) return;
+    post({
+      type: "pasapas:h5p",
+      packageId: config.packageId,
+      // A plain JSON copy: H5P's objects may hold things postMessage cannot clone.
+      statement: JSON.parse(JSON.stringify(statement)),
+    });
+  }
+
+  var lastHeight = 0;
+  function reportHeight() {
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
+    if (height > 0 && height !== lastHeight) {
+      lastHeight = height;
+      post({ type: "pasapas:h5p-resize", packageId: config.packageId, height: height });
+    }
+  }
+
+  function showError(error) {
+    console.error("The H5P player could not start:", error);
+    document.getElementById("h5p-error").hidden = false;
+  }
+
+  function watchHeight() {
+    // Only once the player has drawn something: an empty frame would report a tiny height.
+    reportHeight();
+    if (window.ResizeObserver) {
+      new ResizeObserver(reportHeight).observe(document.body);
+    }
+  }
+
+  var container = document.getElementById("h5p-container");
+  new H5PStandalone.H5P(container, config.player)
+    .then(function () {
+      H5P.externalDispatcher.on("xAPI", onStatement);
+      watchHeight();
+    })
+    .catch(function (error) {
+      showError(error);
+      watchHeight();
+    });
+})();

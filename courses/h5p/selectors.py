@@ -1,0 +1,92 @@
+"""Reads for H5P: the admin list, which pages use a package, which library versions play it."""
+
+import json
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+from wagtail.models import Page, ReferenceIndex
+
+from .models import H5PLibrary, H5PPackage
+from .validation import LIBRARY_FOLDER_RE
+
+
+def h5p_package_list() -> QuerySet[H5PPackage]:
+    """Packages for the admin list, each with `usage_count`: the pages that show it."""
+    return H5PPackage.objects.select_related("main_library").annotate(
+        usage_count=ReferenceIndex.usage_count_subquery(H5PPackage)
+    )
+
+
+def _mentions(value: Any, package_id: int) -> bool:
+    # H5PBlock's raw value is {"package": <id>, "title": ...}, wherever the block sits.
+    if isinstance(value, dict):
+        if value.get("package") == package_id:
+            return True
+        return any(_mentions(item, package_id) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, package_id) for item in value)
+    return False
+
+
+def _raw_steps(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def h5p_package_pages(*, package: H5PPackage) -> list[Page]:
+    """Every page that shows the package, published or in a draft.
+
+    Wagtail's reference index only sees live content and is updated by a background task,
+    so module pages (live steps and latest draft) are also read directly.
+    """
+    from courses.models import ModulePage  # courses.models imports this app's models
+
+    page_type = ContentType.objects.get_for_model(Page)
+    ids = {
+        int(object_id)
+        for object_id in ReferenceIndex.get_references_to(package)
+        .filter(base_content_type=page_type)
+        .values_list("object_id", flat=True)
+    }
+    for module in ModulePage.objects.select_related("latest_revision"):
+        if module.pk in ids:
+            continue
+        live = list(module.steps.raw_data)
+        draft = None
+        if module.has_unpublished_changes and module.latest_revision:
+            draft = _raw_steps(module.latest_revision.content.get("steps"))
+        if _mentions(live, package.pk) or _mentions(draft, package.pk):
+            ids.add(module.pk)
+    return list(Page.objects.filter(pk__in=ids).order_by("title"))
+
+
+def h5p_library_latest(*, folder: str) -> H5PLibrary | None:
+    """The highest stored patch of `machineName-major.minor`: every package plays with it."""
+    match = LIBRARY_FOLDER_RE.match(folder)
+    if not match:
+        return None
+    return (
+        H5PLibrary.objects.filter(
+            machine_name=match["name"], major=int(match["major"]), minor=int(match["minor"])
+        )
+        .order_by("-patch")
+        .first()
+    )
+
+
+def h5p_libraries_resolve(*, package: H5PPackage) -> dict[str, H5PLibrary]:
+    """For each library folder the package uses, the stored library the player will load."""
+    wanted = set(package.libraries.values_list("machine_name", "major", "minor"))
+    resolved: dict[str, H5PLibrary] = {}
+    candidates = H5PLibrary.objects.filter(
+        machine_name__in={name for name, _major, _minor in wanted}
+    ).order_by("patch")
+    for library in candidates:
+        if (library.machine_name, library.major, library.minor) in wanted:
+            resolved[library.folder] = library  # ascending patches: the highest wins
+    return resolved

@@ -1,0 +1,39 @@
+"""Admin for the catalogue: the H5P activities screens, and their guard against bulk deletion."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+
+from courses.h5p.models import H5PPackage
+from courses.h5p.selectors import h5p_package_pages
+from courses.h5p.services import h5p_package_files_delete
+from courses.h5p.viewsets import H5PPackageViewSet
+
+register_snippet(H5PPackageViewSet)
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_used_h5p_packages(request, instances):
+    """The bulk "Delete" action bypasses our delete view; refuse when a page shows a package."""
+    if request.method != "POST":
+        return None  # confirmation screens delete nothing, and show the usage themselves
+    packages = [instance for instance in instances if isinstance(instance, H5PPackage)]
+    used = [package for package in packages if h5p_package_pages(package=package)]
+    if used:
+        messages.error(
+            request,
+            _("These H5P activities are still used by pages and were not deleted: %(titles)s.")
+            % {"titles": ", ".join(package.title for package in used)},
+        )
+        return redirect(H5PPackage.snippet_viewset.get_url_name("list"))
+    return None
+
+
+@hooks.register("after_delete_snippet")
+def delete_h5p_package_files(request, instances):
+    """The bulk action deletes rows only; the content folders go with them."""
+    for instance in instances:
+        if isinstance(instance, H5PPackage):
+            h5p_package_files_delete(package=instance)
