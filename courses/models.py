@@ -115,13 +115,13 @@ class ProficiencyLevel(LocalisedNameMixin, models.Model):
 # --- Pages -------------------------------------------------------------------------------
 
 
-def localize_pages(pages) -> list:
+def localize_pages(pages, locale=None) -> list:
     """Each page in the visitor's language when a live translation exists, else as given.
 
     One query for the whole list, instead of one `page.localized` per page.
     """
     pages = list(pages)
-    locale = Locale.get_active()
+    locale = locale or Locale.get_active()
     if not pages or all(page.locale_id == locale.pk for page in pages):
         return pages
     model = type(pages[0])
@@ -190,8 +190,19 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        themes = ThemePage.objects.child_of(self).live().select_related("picture")
-        modules = ModulePage.objects.descendant_of(self).live().select_related("picture")
+        # Pictures and their renditions come with the pages: no query per card.
+        themes = (
+            ThemePage.objects.child_of(self)
+            .live()
+            .select_related("picture")
+            .prefetch_related("picture__renditions")
+        )
+        modules = (
+            ModulePage.objects.descendant_of(self)
+            .live()
+            .select_related("picture")
+            .prefetch_related("picture__renditions")
+        )
         theme_slug = request.GET.get("theme", "")
         chosen_theme = next((theme for theme in themes if theme.slug == theme_slug), None)
         if chosen_theme:
@@ -199,13 +210,18 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
         query = request.GET.get("q", "").strip()[:100]
         if query:
             modules = modules.search(query)
+        locale = Locale.get_active()
         context.update(
-            themes=localize_pages(themes),
+            themes=localize_pages(themes, locale),
             chosen_theme=chosen_theme,
             query=query,
-            modules=localize_pages(modules),
+            modules=localize_pages(modules, locale),
             paths=localize_pages(
-                LearningPathPage.objects.child_of(self).live().select_related("picture")
+                LearningPathPage.objects.child_of(self)
+                .live()
+                .select_related("picture")
+                .prefetch_related("picture__renditions"),
+                locale,
             ),
         )
         return context

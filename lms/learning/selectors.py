@@ -1,11 +1,11 @@
 """Reads shared by learner views: progress with the pages it points at."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 from wagtail.coreutils import get_supported_content_language_variant
 
-from courses.models import LearningPathPage, ModulePage
+from courses.models import LearningPathPage, ModulePage, PathModule
 from lms.accounts.models import Association, Role, User
 
 from .models import ActivityProgress, ModuleProgress, PathEnrollment, Statement
@@ -16,6 +16,7 @@ def module_progress_for_learner(learner: User) -> QuerySet[ModuleProgress]:
     return (
         ModuleProgress.objects.filter(learner=learner)
         .select_related("module", "module__picture")
+        .prefetch_related("module__picture__renditions")
         .order_by("-updated_at")
     )
 
@@ -61,5 +62,12 @@ def paths_for_learner(learner: User) -> list[LearningPathPage]:
         LearningPathPage.objects.live()
         .filter(pk__in=PathEnrollment.objects.filter(learner=learner).values("path_id"))
         .select_related("picture")
-        .prefetch_related("path_modules__module__picture")
+        .prefetch_related(
+            Prefetch(
+                "path_modules",
+                queryset=PathModule.objects.select_related("module", "module__picture")
+                .prefetch_related("module__picture__renditions")
+                .order_by("sort_order"),
+            )
+        )
     )

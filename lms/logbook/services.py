@@ -79,6 +79,26 @@ def learner_create(
 
 
 @transaction.atomic
+def group_create(
+    *, association: Association, name: str, learning_path, trainers: list[User], by: User
+) -> Group:
+    group = Group.objects.create(association=association, name=name, learning_path=learning_path)
+    group.trainers.set(trainers)
+    audit_record(
+        actor=by,
+        action="group_create",
+        obj=group,
+        association=association,
+        after={
+            "name": name,
+            "learning_path": getattr(learning_path, "pk", None),
+            "trainers": [t.pk for t in trainers],
+        },
+    )
+    return group
+
+
+@transaction.atomic
 def group_learners_add(*, group: Group, learners: list[User], by: User) -> None:
     """Put learners in a group; they follow the group's learning path from now on."""
     group.learners.add(*learners)
@@ -210,3 +230,77 @@ def validations_record(*, session: TrainingSession, by: User, validations: list[
             },
         )
     return created
+
+
+@transaction.atomic
+def learner_join(*, card, association: Association, by: User) -> User:
+    """A learner with a card from another association joins this one.
+
+    The caller has checked the learner's secret: typing it is their consent. Their record
+    and progress come along, since they are one person with one learning record.
+    """
+    learner = card.learner
+    _membership, created = Membership.objects.get_or_create(
+        user=learner,
+        association=association,
+        role=Role.LEARNER,
+        defaults={"joined_on": timezone.localdate()},
+    )
+    if created:
+        audit_record(
+            actor=by,
+            action="learner_join",
+            obj=learner,
+            association=association,
+            after={"from_card_of": card.association_id},
+        )
+    return learner
+
+
+@transaction.atomic
+def learner_merge(*, keep: User, duplicate: User, by: User, association: Association) -> User:
+    """Merge a duplicate record into the one kept, without losing any statement.
+
+    Statements move to the kept person under the kept pseudonym, so figures count one
+    person; progress is then rebuilt from the statements.
+    """
+    from lms.accounts.models import SignInCard
+    from lms.learning.models import ActivityProgress, ModuleProgress, Statement
+    from lms.learning.services import progress_rebuild
+
+    if keep.pk == duplicate.pk:
+        raise ValueError("A record cannot be merged into itself.")
+    moved = Statement.objects.filter(learner=duplicate).update(
+        learner=keep, learner_pseudonym=keep.pseudonym
+    )
+    for attendance in Attendance.objects.filter(learner=duplicate):
+        if Attendance.objects.filter(session_id=attendance.session_id, learner=keep).exists():
+            attendance.delete()
+        else:
+            attendance.learner = keep
+            attendance.save(update_fields=["learner"])
+    for membership in Membership.objects.filter(user=duplicate):
+        Membership.objects.get_or_create(
+            user=keep,
+            association=membership.association,
+            role=membership.role,
+            defaults={"joined_on": membership.joined_on},
+        )
+    for group in Group.objects.filter(learners=duplicate):
+        group.learners.add(keep)
+    for enrollment in PathEnrollment.objects.filter(learner=duplicate):
+        PathEnrollment.objects.get_or_create(learner=keep, path=enrollment.path)
+    SignInCard.objects.filter(learner=duplicate).update(is_active=False, revoked_at=timezone.now())
+    ActivityProgress.objects.filter(learner=duplicate).delete()
+    ModuleProgress.objects.filter(learner=duplicate).delete()
+    audit_record(
+        actor=by,
+        action="learner_merge",
+        obj=keep,
+        association=association,
+        before={"duplicate": duplicate.pk, "duplicate_name": duplicate.public_name},
+        after={"kept": keep.pk, "statements_moved": moved},
+    )
+    duplicate.delete()
+    progress_rebuild(learner_ids=[keep.pk])
+    return keep

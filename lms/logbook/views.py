@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses.models import ModulePage
+from courses.models import LearningPathPage, ModulePage
 from lms.accounts.access import (
     STAFF_ROLES,
     association_get_for_staff,
@@ -23,16 +23,26 @@ from lms.accounts.access import (
 )
 from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.devices import device_trust
-from lms.accounts.models import SignInCard, SignInEvent
-from lms.accounts.services import card_issue, card_unlock
+from lms.accounts.models import SignInCard, SignInEvent, User
+from lms.accounts.services import (
+    CardLocked,
+    card_check_secret,
+    card_issue,
+    card_unlock,
+    short_code_normalise,
+)
 from lms.learning.selectors import module_progress_for_learner
 
 from . import selectors
 from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, default_slot
+from .models import Group
 from .services import (
     Validation,
+    group_create,
     group_learners_add,
     learner_create,
+    learner_join,
+    learner_merge,
     session_log,
     validations_record,
 )
@@ -389,4 +399,134 @@ def session_validations(request, session_id: int):
             "checkpoints": checkpoints,
             "help_choices": HELP_CHOICES,
         },
+    )
+
+
+# --- A learner who already has a card; two records of one person -------------------------
+
+JOIN_SESSION_KEY = "join_card_id"
+
+
+@staff_required
+def learner_join_view(request):
+    """Screen 1: the trainer types (or scans) the card's code; screen 2: the learner's secret."""
+    associations = list(associations_for_staff(request.user))
+    error = None
+    card = None
+    card_id = request.session.get(JOIN_SESSION_KEY)
+    if card_id:
+        card = (
+            SignInCard.objects.filter(pk=card_id, is_active=True).select_related("learner").first()
+        )
+    if request.method == "POST" and "code" in request.POST:
+        code = short_code_normalise(request.POST["code"])
+        card = (
+            SignInCard.objects.filter(short_code=code, is_active=True)
+            .select_related("learner")
+            .first()
+            if code
+            else None
+        )
+        if card is None:
+            error = _("No card has this code. Check the code on the card.")
+        else:
+            request.session[JOIN_SESSION_KEY] = card.pk
+    elif request.method == "POST" and card is not None:
+        association = association_get_for_staff(
+            request.user, int(request.POST.get("association") or associations[0].pk)
+        )
+        pin = "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]
+        try:
+            check = card_check_secret(card_id=card.pk, pin=pin)
+        except CardLocked:
+            error = _("This card is locked for a few minutes after too many tries.")
+        else:
+            if check.ok:
+                learner = learner_join(card=card, association=association, by=request.user)
+                request.session.pop(JOIN_SESSION_KEY, None)
+                messages.success(
+                    request,
+                    _("%(name)s now also learns here; their progress came along.")
+                    % {"name": learner.public_name},
+                )
+                return redirect("logbook:learner", learner.pk)
+            error = _("This code does not work. The learner can try again.")
+    return render(
+        request,
+        "logbook/learner_join.html",
+        {"card": card, "error": error, "associations": associations},
+    )
+
+
+@staff_required
+def learner_merge_view(request, learner_id: int):
+    """Merge a duplicate record of the same person into this one."""
+    keep = learner_get_for_trainer(request.user, learner_id)
+    association = (
+        keep.memberships.filter(association__in=associations_for_staff(request.user))
+        .first()
+        .association
+    )
+    candidates = (
+        learners_for_trainer(request.user)
+        .filter(memberships__association=association)
+        .exclude(pk=keep.pk)
+        .order_by("display_name")
+    )
+    if request.method == "POST":
+        duplicate = learner_get_for_trainer(request.user, int(request.POST.get("duplicate", 0)))
+        if request.POST.get("confirm"):
+            learner_merge(keep=keep, duplicate=duplicate, by=request.user, association=association)
+            messages.success(request, _("The two records are now one. Nothing was lost."))
+            return redirect("logbook:learner", keep.pk)
+        return render(
+            request,
+            "logbook/learner_merge.html",
+            {"keep": keep, "duplicate": duplicate, "candidates": candidates},
+        )
+    return render(request, "logbook/learner_merge.html", {"keep": keep, "candidates": candidates})
+
+
+@staff_required
+def group_new(request):
+    """Create a group: a name, a learning path, its trainers (coordinators manage them all)."""
+    associations = list(associations_for_staff(request.user))
+    paths = list(LearningPathPage.objects.live().order_by("title"))
+    trainers = list(
+        User.objects.filter(
+            memberships__association__in=associations,
+            memberships__role__in=STAFF_ROLES,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("display_name")
+    )
+    error = None
+    if request.method == "POST":
+        association = association_get_for_staff(
+            request.user, int(request.POST.get("association") or associations[0].pk)
+        )
+        name = request.POST.get("name", "").strip()[:120]
+        path = next((p for p in paths if str(p.pk) == request.POST.get("path")), None)
+        chosen = [t for t in trainers if str(t.pk) in request.POST.getlist("trainers")] or [
+            request.user
+        ]
+        if not name:
+            error = _("Give the group a name.")
+        elif Group.objects.filter(association=association, name__iexact=name).exists():
+            error = _("This association already has a group with this name.")
+        else:
+            group = group_create(
+                association=association,
+                name=name,
+                learning_path=path,
+                trainers=chosen,
+                by=request.user,
+            )
+            messages.success(request, _("The group is ready. Add learners to it."))
+            return redirect("logbook:group", group.pk)
+    return render(
+        request,
+        "logbook/group_new.html",
+        {"associations": associations, "paths": paths, "trainers": trainers, "error": error},
     )

@@ -177,3 +177,21 @@ def test_an_attestation_is_offered_only_for_a_finished_path(learner_client, cata
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_my_path_uses_a_constant_number_of_queries(
+    learner_client, catalogue, django_assert_max_num_queries
+):
+    from courses.models import LearningPathPage
+    from lms.learning.models import PathEnrollment
+
+    for path in LearningPathPage.objects.live():
+        PathEnrollment.objects.create(learner=learner_client.learner, path=path)
+    for module in catalogue[:5]:
+        learner_client.post(
+            reverse("learning:step", args=[module.pk, 1]), {"statement_id": str(uuid.uuid4())}
+        )
+    learner_client.get(reverse("learning:my_path"))
+    with django_assert_max_num_queries(8):
+        response = learner_client.get(reverse("learning:my_path"))
+    assert response.status_code == 200

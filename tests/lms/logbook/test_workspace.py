@@ -1,6 +1,7 @@
 """The trainer workspace: learners in seconds, cards, sessions with validations, the group view."""
 
 import datetime
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -177,3 +178,62 @@ def test_a_coordinator_sees_every_group_of_the_association(client, setting):
     coordinator = MembershipFactory(association=setting["association"], role=Role.COORDINATOR).user
     client.force_login(coordinator)
     assert client.get(reverse("logbook:group", args=[setting["group"].pk])).status_code == 200
+
+
+def test_a_learner_with_a_card_from_elsewhere_joins_with_their_secret(trainer_client, setting):
+    from lms.accounts.services import card_issue
+
+    elsewhere = AssociationFactory()
+    learner = learner_in(elsewhere, display_name="Khadija")
+    card = card_issue(learner=learner, association=elsewhere, pin="8080")
+    url = reverse("logbook:learner_join")
+    trainer_client.post(url, {"code": card.short_code})
+    response = trainer_client.post(url, {"pin": "1111"})
+    assert "ne marche pas" in response.content.decode()
+    assert not learner.memberships.filter(association=setting["association"]).exists()
+    response = trainer_client.post(url, {"pin": "8080"})
+    assert response.url == reverse("logbook:learner", args=[learner.pk])
+    assert learner.memberships.filter(
+        association=setting["association"], role=Role.LEARNER
+    ).exists()
+
+
+def test_trainers_cannot_search_people_of_other_associations(trainer_client, setting):
+    learner_in(AssociationFactory(), display_name="Quelquun Dailleurs")
+    response = trainer_client.get(reverse("logbook:learners"), {"q": "Dailleurs"})
+    assert "Quelquun" not in response.content.decode()
+
+
+def test_merging_two_records_keeps_every_statement(trainer_client, setting, catalogue):
+    keep, duplicate = setting["learners"][0], setting["learners"][1]
+    module = catalogue.get(slug="utiliser-un-ecran-tactile")
+    for learner in (keep, duplicate):
+        trainer_client.force_login(learner)
+        trainer_client.post(
+            reverse("learning:step", args=[module.pk, 1]), {"statement_id": str(uuid.uuid4())}
+        )
+    trainer_client.force_login(setting["trainer"])
+    url = reverse("logbook:learner_merge", args=[keep.pk])
+    trainer_client.post(url, {"duplicate": duplicate.pk, "confirm": "1"})
+    assert not User.objects.filter(pk=duplicate.pk).exists()
+    assert Statement.objects.filter(learner=keep).count() == 2
+    assert set(Statement.objects.values_list("learner_pseudonym", flat=True)) == {keep.pseudonym}
+    assert AuditEntry.objects.filter(action="learner_merge").exists()
+
+
+def test_a_coordinator_creates_a_group_with_a_path_and_trainers(client, setting):
+    coordinator = MembershipFactory(association=setting["association"], role=Role.COORDINATOR).user
+    client.force_login(coordinator)
+    path = setting["group"].learning_path
+    response = client.post(
+        reverse("logbook:group_new"),
+        {"name": "Groupe du jeudi", "path": path.pk, "trainers": [setting["trainer"].pk]},
+    )
+    group = setting["association"].groups.get(name="Groupe du jeudi")
+    assert response.url == reverse("logbook:group", args=[group.pk])
+    assert list(group.trainers.all()) == [setting["trainer"]]
+    response = client.post(reverse("logbook:group_new"), {"name": "groupe du jeudi"})
+    assert (
+        "existe déjà" in response.content.decode()
+        or "a déjà un groupe" in response.content.decode()
+    )
