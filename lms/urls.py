@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("lms.accounts.urls")),
     path("", include("lms.learning.urls")),
     path("formateur/", include("lms.logbook.urls")),
+    path("formateur/", include("lms.logbook.transfer_urls")),
     path("impact/", include("lms.impact.urls")),
     path("h5p/", include("courses.h5p.urls")),
 ]

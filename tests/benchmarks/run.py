@@ -85,6 +85,24 @@ def run_size(size: int) -> list[dict]:
     return json.loads(result.stdout)
 
 
+def run_import() -> list[dict]:
+    """Importing 10,000 learners against a plain bulk_create, in a database of its own."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
+        "SQLITE_PATH": str(DATA / "import.sqlite3"),
+        "DEBUG": "0",
+    }
+    env.pop("DATABASE_URL", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+    code = "import json; from tests.benchmarks.bench_import import run; print(json.dumps(run()))"
+    result = subprocess.run(
+        [*manage, "shell", "-v0", "-c", code], env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def report(results: list[dict]) -> str:
     lines = [
         "# Benchmarks",
@@ -113,6 +131,8 @@ def main() -> None:
     for size in [int(s) for s in args.sizes.split(",") if s]:
         print(f"== {size} learners", flush=True)
         results += run_size(size)
+    print("== import of 10,000 learners", flush=True)
+    results += run_import()
     docs = ROOT / "docs"
     (docs / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
     text = report(results)

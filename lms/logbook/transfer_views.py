@@ -1,0 +1,177 @@
+"""Trainer pages to import and export learners, groups and sessions as spreadsheets."""
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from lms.accounts.access import STAFF_ROLES, associations_for_staff, role_required
+from lms.accounts.models import Association
+
+from .transfer import KINDS
+from .transfer_services import (
+    CONTENT_TYPES,
+    MAX_UPLOAD_BYTES,
+    too_big,
+    transfer_confirm,
+    transfer_export,
+    transfer_preview,
+)
+
+# Room for the form's other fields around the file in a multipart body.
+FORM_OVERHEAD_BYTES = 64 * 1024
+FORMATS = (
+    ("csv", gettext_lazy("CSV")),
+    ("xlsx", gettext_lazy("Excel (XLSX)")),
+    ("ods", gettext_lazy("OpenDocument (ODS)")),
+)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What does the file hold?"),
+        choices=[(kind, label) for kind, (_resource, label) in KINDS.items()],
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV, XLSX or ODS, 10 MB at most."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods"}),
+    )
+
+
+def association_choose(request, association_id: str | None) -> tuple[Association, list]:
+    """The chosen association among the user's own; any other id is a 404."""
+    associations = list(associations_for_staff(request.user).order_by("name"))
+    if not associations:
+        raise Http404
+    if not association_id:
+        return associations[0], associations
+    for association in associations:
+        if str(association.pk) == association_id:
+            return association, associations
+    raise Http404
+
+
+def import_page(request, *, association, associations, form, status=200, errors=()):
+    return render(
+        request,
+        "logbook/transfer_import.html",
+        {
+            "association": association,
+            "associations": associations,
+            "form": form,
+            "kinds": [
+                (kind, label, resource.labels()) for kind, (resource, label) in KINDS.items()
+            ],
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+# The size is checked before Django reads the body (and so before the CSRF check, which
+# reads it): a 50 MB upload is refused without being written to disk.
+@csrf_exempt
+@role_required(*STAFF_ROLES)
+def transfer_import(request):
+    """Choose a kind and a file; posting shows the preview of what the import would do."""
+    if request.method == "POST":
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES:
+            association, associations = association_choose(request, request.GET.get("association"))
+            return import_page(
+                request,
+                association=association,
+                associations=associations,
+                form=ImportForm(),
+                status=413,
+                errors=[str(too_big())],
+            )
+    return transfer_import_checked(request)
+
+
+@csrf_protect
+def transfer_import_checked(request):
+    if request.method != "POST":
+        association, associations = association_choose(request, request.GET.get("association"))
+        return import_page(
+            request, association=association, associations=associations, form=ImportForm()
+        )
+    association, associations = association_choose(request, request.POST.get("association"))
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return import_page(
+            request, association=association, associations=associations, form=form, status=400
+        )
+    kind = form.cleaned_data["kind"]
+    preview = transfer_preview(
+        kind=kind, file=form.cleaned_data["file"], association=association, user=request.user
+    )
+    return preview_page(request, preview=preview, association=association)
+
+
+def preview_page(request, *, preview, association, status=200):
+    return render(
+        request,
+        "logbook/transfer_preview.html",
+        {"preview": preview, "association": association, "kind_label": KINDS[preview.kind][1]},
+        status=status,
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def transfer_confirm_view(request):
+    """Import the previewed file for real, then say what changed."""
+    association, _associations = association_choose(request, request.POST.get("association"))
+    kind = request.POST.get("kind", "")
+    if kind not in KINDS:
+        raise Http404
+    preview = transfer_confirm(
+        kind=kind, token=request.POST.get("token", ""), association=association, user=request.user
+    )
+    if not preview.is_committed:
+        return preview_page(request, preview=preview, association=association, status=409)
+    totals = preview.totals
+    messages.success(
+        request,
+        _("Import done in %(association)s: %(new)s added, %(update)s updated, %(skip)s unchanged.")
+        % {"association": association.name, **totals},
+    )
+    return redirect(f"{reverse('transfer:import')}?association={association.pk}")
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def transfer_export_page(request):
+    """Links to download each kind in each format, for the chosen association."""
+    association, associations = association_choose(request, request.GET.get("association"))
+    return render(
+        request,
+        "logbook/transfer_export.html",
+        {
+            "association": association,
+            "associations": associations,
+            "kinds": [(kind, label) for kind, (_resource, label) in KINDS.items()],
+            "formats": FORMATS,
+        },
+    )
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def transfer_download(request, kind: str, fmt: str):
+    association, _associations = association_choose(request, request.GET.get("association"))
+    if kind not in KINDS or fmt not in CONTENT_TYPES:
+        raise Http404
+    content, content_type, filename = transfer_export(kind=kind, association=association, fmt=fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
