@@ -132,3 +132,16 @@ def test_timestamps_from_a_wrong_clock_are_clamped():
     )
     an_hour_ago = now - datetime.timedelta(hours=1)
     assert timestamp_clamp(an_hour_ago, now=now) == an_hour_ago
+
+
+def test_the_rebuild_command_recomputes_progress_after_it_was_lost(learner, module):
+    from django.core.management import call_command
+
+    for step in module.steps:
+        record(learner, module, step)
+    ModuleProgress.objects.all().delete()
+    ActivityProgress.objects.all().delete()
+    call_command("rebuild_progress", verbosity=0)
+    progress = ModuleProgress.objects.get(learner=learner)
+    assert progress.steps_completed == len(module.steps)
+    assert progress.completed_at is not None
