@@ -128,3 +128,24 @@ HELP_CHOICES = [
     (HelpLevel.LITTLE_HELP, _("With a little help")),
     (HelpLevel.LOT_OF_HELP, _("With a lot of help")),
 ]
+
+
+class TrainerForm(forms.Form):
+    display_name = forms.CharField(label=_("First name"), max_length=80)
+    username = forms.SlugField(label=_("Username"), max_length=150)
+    password = forms.CharField(
+        label=_("First password (they change it later)"),
+        min_length=10,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_username(self):
+        from lms.accounts.models import User
+
+        username = self.cleaned_data["username"]
+        existing = User.objects.filter(username=username).first()
+        if existing and existing.memberships.filter(role="learner").exists():
+            raise forms.ValidationError(
+                _("This username belongs to a learner: choose another one.")
+            )
+        return username

@@ -304,3 +304,37 @@ def learner_merge(*, keep: User, duplicate: User, by: User, association: Associa
     duplicate.delete()
     progress_rebuild(learner_ids=[keep.pk])
     return keep
+
+
+@transaction.atomic
+def trainer_add(
+    *, association: Association, username: str, display_name: str, password: str, by: User
+) -> User:
+    """A coordinator gives a colleague a trainer account in the association."""
+    trainer = User.objects.filter(username=username).first()
+    if trainer is None:
+        trainer = User(username=username, display_name=display_name, first_name=display_name[:150])
+        trainer.set_password(password)
+        trainer.save()
+    Membership.objects.update_or_create(
+        user=trainer,
+        association=association,
+        role=Role.TRAINER,
+        defaults={"joined_on": timezone.localdate(), "is_active": True},
+    )
+    audit_record(
+        actor=by,
+        action="trainer_add",
+        obj=trainer,
+        association=association,
+        after={"username": username},
+    )
+    return trainer
+
+
+@transaction.atomic
+def trainer_deactivate(*, association: Association, trainer: User, by: User) -> None:
+    Membership.objects.filter(user=trainer, association=association, role=Role.TRAINER).update(
+        is_active=False
+    )
+    audit_record(actor=by, action="trainer_deactivate", obj=trainer, association=association)

@@ -25,6 +25,7 @@ urlpatterns = [
         name="learner_open_session",
     ),
     path("appareil/", views.device_mark, name="device_mark"),
+    path("formateurs/", views.trainers, name="trainers"),
     path("groupes/nouveau/", views.group_new, name="group_new"),
     path("groupes/<int:group_id>/", views.group_detail, name="group"),
     path("groupes/<int:group_id>/cartes.pdf", views.group_cards_pdf, name="group_cards_pdf"),

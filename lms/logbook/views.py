@@ -23,7 +23,7 @@ from lms.accounts.access import (
 )
 from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.devices import device_trust
-from lms.accounts.models import SignInCard, SignInEvent, User
+from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
 from lms.accounts.services import (
     CardLocked,
     card_check_secret,
@@ -34,7 +34,7 @@ from lms.accounts.services import (
 from lms.learning.selectors import module_progress_for_learner
 
 from . import selectors
-from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, default_slot
+from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, TrainerForm, default_slot
 from .models import Group
 from .services import (
     Validation,
@@ -44,6 +44,8 @@ from .services import (
     learner_join,
     learner_merge,
     session_log,
+    trainer_add,
+    trainer_deactivate,
     validations_record,
 )
 
@@ -529,4 +531,50 @@ def group_new(request):
         request,
         "logbook/group_new.html",
         {"associations": associations, "paths": paths, "trainers": trainers, "error": error},
+    )
+
+
+coordinator_required = role_required(Role.COORDINATOR)
+
+
+@coordinator_required
+def trainers(request):
+    """Coordinators: the association's trainers; add one, or switch one off."""
+    associations = list(
+        associations_for_staff(request.user).filter(
+            memberships__user=request.user, memberships__role=Role.COORDINATOR
+        )
+    )
+    form = TrainerForm(request.POST or None)
+    if request.method == "POST" and "deactivate" in request.POST:
+        association = next(a for a in associations if str(a.pk) == request.POST.get("association"))
+        trainer = User.objects.get(
+            pk=int(request.POST["deactivate"]),
+            memberships__association=association,
+            memberships__role=Role.TRAINER,
+        )
+        trainer_deactivate(association=association, trainer=trainer, by=request.user)
+        messages.success(
+            request, _("%(name)s is no longer a trainer here.") % {"name": trainer.public_name}
+        )
+        return redirect("logbook:trainers")
+    if request.method == "POST" and form.is_valid():
+        association = next(
+            (a for a in associations if str(a.pk) == request.POST.get("association")),
+            associations[0],
+        )
+        trainer = trainer_add(association=association, by=request.user, **form.cleaned_data)
+        messages.success(
+            request, _("%(name)s can now sign in as a trainer.") % {"name": trainer.public_name}
+        )
+        return redirect("logbook:trainers")
+    memberships = (
+        Membership.objects.filter(association__in=associations, role=Role.TRAINER, is_active=True)
+        .select_related("user", "association")
+        .order_by("association__name", "user__display_name")
+    )
+    return render(
+        request,
+        "logbook/trainers.html",
+        {"memberships": memberships, "form": form, "associations": associations},
     )

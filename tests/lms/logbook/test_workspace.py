@@ -237,3 +237,22 @@ def test_a_coordinator_creates_a_group_with_a_path_and_trainers(client, setting)
         "existe déjà" in response.content.decode()
         or "a déjà un groupe" in response.content.decode()
     )
+
+
+def test_a_coordinator_adds_and_removes_a_trainer_but_a_trainer_cannot(client, setting):
+    coordinator = MembershipFactory(association=setting["association"], role=Role.COORDINATOR).user
+    client.force_login(setting["trainer"])
+    assert client.get(reverse("logbook:trainers")).status_code == 403
+    client.force_login(coordinator)
+    client.post(
+        reverse("logbook:trainers"),
+        {"display_name": "Inès", "username": "ines", "password": "un-long-mot-de-passe"},
+    )
+    ines = User.objects.get(username="ines")
+    assert ines.memberships.get().role == Role.TRAINER
+    client.post(
+        reverse("logbook:trainers"),
+        {"deactivate": ines.pk, "association": setting["association"].pk},
+    )
+    assert not ines.memberships.get().is_active
+    assert AuditEntry.objects.filter(action="trainer_deactivate").exists()
