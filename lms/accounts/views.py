@@ -89,6 +89,20 @@ def _locked(request, card, until):
     )
 
 
+def _secret_checked(request, card: SignInCard, **secret):
+    """Sign in on the right secret, show the lock when it is reached; None for a wrong try."""
+    try:
+        check = card_check_secret(card_id=card.pk, **secret)
+    except CardLocked as locked:
+        return _locked(request, card, locked.until)
+    if check.ok:
+        return _card_signed_in(request, card)
+    if check.attempts_left == 0:
+        card.refresh_from_db()
+        return _locked(request, card, card.locked_until)
+    return None
+
+
 def card_secret(request):
     """The 4-digit secret, on a big keypad-friendly field."""
     card = _current_card(request)
@@ -97,15 +111,9 @@ def card_secret(request):
     error = None
     if request.method == "POST":
         pin = "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]
-        try:
-            check = card_check_secret(card_id=card.pk, pin=pin)
-        except CardLocked as locked:
-            return _locked(request, card, locked.until)
-        if check.ok:
-            return _card_signed_in(request, card)
-        if check.attempts_left == 0:
-            card.refresh_from_db()
-            return _locked(request, card, card.locked_until)
+        response = _secret_checked(request, card, pin=pin)
+        if response is not None:
+            return response
         error = _("This code does not work. Try again or ask your trainer.")
     return render(
         request,
@@ -129,15 +137,9 @@ def card_pictures(request):
             chosen = [*chosen, picture]
         if len(chosen) == 3:
             request.session.pop(PICTURES_SESSION_KEY, None)
-            try:
-                check = card_check_secret(card_id=card.pk, pictures=chosen)
-            except CardLocked as locked:
-                return _locked(request, card, locked.until)
-            if check.ok:
-                return _card_signed_in(request, card)
-            if check.attempts_left == 0:
-                card.refresh_from_db()
-                return _locked(request, card, card.locked_until)
+            response = _secret_checked(request, card, pictures=chosen)
+            if response is not None:
+                return response
             chosen = []
             error = _("These pictures do not work. Try again or ask your trainer.")
         request.session[PICTURES_SESSION_KEY] = chosen
