@@ -31,3 +31,11 @@ def catalogue(db):
 def pytest_collection_modifyitems(items):
     """Browser tests share one committed demo database, so they run after all the others."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate-limit counters and cached fragments."""
+    from django.core.cache import cache
+
+    cache.clear()

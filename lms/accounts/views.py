@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,7 @@ from .access import home_url_name
 from .devices import device_association_id
 from .forms import SignInForm
 from .models import Role, SignInCard
+from .ratelimit import card_code_limit, card_pictures_limit, card_secret_limit, sign_in_limit
 from .selectors import associations_near
 from .services import PICTURES, CardLocked, card_check_secret, short_code_normalise
 
@@ -22,6 +24,7 @@ PICTURES_SESSION_KEY = "card_pictures"
 SHORT_CODE_TRIES = 10  # wrong short codes per device address in 15 minutes
 
 
+@method_decorator(sign_in_limit, name="post")  # per address and per username, across processes
 class SignInView(auth_views.LoginView):
     template_name = "accounts/sign_in.html"
     authentication_form = SignInForm
@@ -103,6 +106,7 @@ def _secret_checked(request, card: SignInCard, **secret):
     return None
 
 
+@card_secret_limit
 def card_secret(request):
     """The 4-digit secret, on a big keypad-friendly field."""
     card = _current_card(request)
@@ -122,6 +126,7 @@ def card_secret(request):
     )
 
 
+@card_pictures_limit
 def card_pictures(request):
     """The picture code: three pictures among nine, one choice per screen."""
     card = _current_card(request)
@@ -156,6 +161,7 @@ def card_pictures(request):
     )
 
 
+@card_code_limit
 def card_code(request):
     """Typing the short code by hand: only on the association's own devices."""
     association_id = device_association_id(request)

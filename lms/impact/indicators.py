@@ -1,30 +1,54 @@
-"""Indicators computed with pandas from anonymous rows, with small-number suppression."""
+"""Indicators computed with pandas from anonymous `.values()` rows: pure functions, raw counts.
 
-from dataclasses import dataclass
+Nothing here hides small numbers: `privacy.protect` does that on the result of `compute`,
+so the same raw figures feed the dashboard, the exports and the frozen reports.
+"""
+
+from datetime import date, timedelta
 
 import pandas as pd
-from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+
+AGE_BANDS = ["under_25", "25_44", "45_64", "65_plus", "unknown"]
+REGIONS = ["brussels", "wallonia", "flanders", "unknown"]
+HELP_LEVELS = ["alone", "little_help", "lot_of_help"]
+RETURN_DAYS = 3
+RECENT_DAYS = 30
+TOP_LANGUAGES = 5
+
+COLUMNS = {
+    "sessions": ["id", "association_id", "held_on", "starts_at", "ends_at"],
+    "attendances": ["session_id", "held_on", "association_id", "pseudonym"],
+    "statement_days": ["pseudonym", "association_id", "day"],
+    "first_seen": ["pseudonym", "first_on"],
+    "validations": ["pseudonym", "module_iri", "response", "day"],
+    "module_areas": ["module_iri", "area"],
+    "completions": ["pseudonym", "module_iri", "completed_on"],
+    "profiles": [
+        "pseudonym",
+        "year_of_birth",
+        "gender",
+        "postcode",
+        "first_language",
+        "situations",
+    ],
+}
 
 
-@dataclass(frozen=True)
-class Figure:
-    key: str
-    label: str
-    value: float | None  # None when suppressed
-    unit: str = ""
-    counts_people: bool = True
+def frame(rows: list[dict], name: str) -> pd.DataFrame:
+    """A DataFrame with the declared columns, even when there are no rows."""
+    return pd.DataFrame(list(rows), columns=COLUMNS[name])
 
 
-def suppress(value: float, *, counts_people: bool, minimum: int | None = None) -> float | None:
-    """Hide a count of fewer than `minimum` people so no one can be singled out."""
-    minimum = settings.IMPACT_MIN_COUNT if minimum is None else minimum
-    if counts_people and 0 < value < minimum:
-        return None
-    return value
+def month_of(days: pd.Series) -> pd.Series:
+    return pd.to_datetime(days).dt.strftime("%Y-%m")
+
+
+def months_between(start: date, end: date) -> list[str]:
+    return [p.strftime("%Y-%m") for p in pd.period_range(start, end, freq="M")]
 
 
 def session_hours(sessions: pd.DataFrame) -> pd.Series:
+    """Duration of each session in hours."""
     if sessions.empty:
         return pd.Series(dtype=float)
     start = pd.to_timedelta(sessions["starts_at"].astype(str))
@@ -32,40 +56,257 @@ def session_hours(sessions: pd.DataFrame) -> pd.Series:
     return (end - start).dt.total_seconds() / 3600
 
 
-def key_figures(
+def activity_days(attendances: pd.DataFrame, statement_days: pd.DataFrame) -> pd.DataFrame:
+    """One row per learner and day they came to a session or did something recorded."""
+    present = attendances.rename(columns={"held_on": "day"})[["pseudonym", "day"]]
+    frames = [f for f in (present, statement_days[["pseudonym", "day"]]) if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["pseudonym", "day"])
+    both = pd.concat(frames, ignore_index=True)
+    both["pseudonym"] = both["pseudonym"].astype(str)
+    both["day"] = pd.to_datetime(both["day"]).dt.date
+    return both.drop_duplicates().reset_index(drop=True)
+
+
+def new_learners(activity: pd.DataFrame, first_seen: pd.DataFrame, start: date) -> pd.Series:
+    """Learners active in the period whose first activity ever (in scope) falls in it."""
+    reached = set(activity["pseudonym"])
+    first = first_seen.assign(pseudonym=first_seen["pseudonym"].astype(str))
+    first = first[first["pseudonym"].isin(reached)]
+    first = first.groupby("pseudonym")["first_on"].min()
+    first = pd.to_datetime(first).dt.date
+    return first[first >= start]
+
+
+def retention(activity: pd.DataFrame, end: date) -> dict[str, int]:
+    """Learners who came back (3 distinct days or more) and who were active in the last 30 days."""
+    days = activity.groupby("pseudonym")["day"].nunique()
+    recent_from = end - timedelta(days=RECENT_DAYS - 1)
+    window = (activity["day"] >= recent_from) & (activity["day"] <= end)
+    recent = activity[window]["pseudonym"].nunique()
+    return {"returning": int((days >= RETURN_DAYS).sum()), "active_recently": int(recent)}
+
+
+def monthly_trend(
     *,
-    sessions: list[dict],
-    attendances: list[dict],
-    statement_learners: list[dict],
-    completions: list[dict],
-) -> list[Figure]:
-    """The figures at the top of the dashboard, suppressed where they count few people."""
-    sessions_df = pd.DataFrame(
-        sessions, columns=["id", "association_id", "held_on", "starts_at", "ends_at"]
+    sessions: pd.DataFrame,
+    attendances: pd.DataFrame,
+    activity: pd.DataFrame,
+    new: pd.Series,
+    completions: pd.DataFrame,
+    start: date,
+    end: date,
+) -> pd.DataFrame:
+    """Per month: learners reached, new learners, sessions, hours, learner-hours, completions."""
+    months = months_between(start, end)
+    trend = pd.DataFrame(index=pd.Index(months, name="month"))
+    trend["learners"] = (
+        activity.assign(month=month_of(activity["day"])).groupby("month")["pseudonym"].nunique()
+        if not activity.empty
+        else 0
     )
-    attendance_df = pd.DataFrame(attendances, columns=["session_id", "learner__pseudonym"])
-    sessions_df["hours"] = session_hours(sessions_df)
-    learners = set(attendance_df["learner__pseudonym"]) | {
-        row["learner_pseudonym"] for row in statement_learners
+    trend["new_learners"] = (
+        pd.Series(1, index=month_of(pd.Series(new.values))).groupby(level=0).sum()
+        if not new.empty
+        else 0
+    )
+    hours = sessions.assign(hours=session_hours(sessions), month=month_of(sessions["held_on"]))
+    trend["sessions"] = hours.groupby("month")["id"].count() if not hours.empty else 0
+    trend["hours"] = hours.groupby("month")["hours"].sum() if not hours.empty else 0.0
+    per_learner = attendances.merge(
+        hours[["id", "hours", "month"]], left_on="session_id", right_on="id"
+    )
+    trend["learner_hours"] = (
+        per_learner.groupby("month")["hours"].sum() if not per_learner.empty else 0.0
+    )
+    trend["modules_completed"] = (
+        completions.assign(month=month_of(completions["completed_on"])).groupby("month").size()
+        if not completions.empty
+        else 0
+    )
+    trend = trend.fillna(0)
+    for column in ("learners", "new_learners", "sessions", "modules_completed"):
+        trend[column] = trend[column].astype(int)
+    for column in ("hours", "learner_hours"):
+        trend[column] = trend[column].astype(float).round(1)
+    return trend
+
+
+def help_of(response) -> str | None:
+    if isinstance(response, dict) and response.get("help") in HELP_LEVELS:
+        return response["help"]
+    return None
+
+
+def competences_by_area(validations: pd.DataFrame, module_areas: pd.DataFrame) -> pd.Series:
+    """Learners with at least one trainer validation in a module teaching each DigComp area."""
+    joined = validations.merge(module_areas, on="module_iri")
+    if joined.empty:
+        return pd.Series(dtype=int)
+    return joined.groupby("area")["pseudonym"].nunique().sort_index().astype(int)
+
+
+def validations_by_help(validations: pd.DataFrame) -> pd.Series:
+    """Learners validated at least once alone, with a little help, with a lot of help."""
+    helped = validations.assign(help=validations["response"].map(help_of)).dropna(subset=["help"])
+    counts = helped.groupby("help")["pseudonym"].nunique() if not helped.empty else pd.Series()
+    return counts.reindex(HELP_LEVELS, fill_value=0).astype(int)
+
+
+def age_band(year_of_birth, reference_year: int) -> str:
+    if year_of_birth is None or pd.isna(year_of_birth):
+        return "unknown"
+    age = reference_year - int(year_of_birth)
+    if age < 25:
+        return "under_25"
+    if age < 45:
+        return "25_44"
+    if age < 65:
+        return "45_64"
+    return "65_plus"
+
+
+def region_of(postcode) -> str:
+    """Belgian region from a postcode; anything else (blank, foreign, malformed) is unknown."""
+    try:
+        number = int(str(postcode).strip())
+    except (TypeError, ValueError):
+        return "unknown"
+    if 1000 <= number <= 1299:
+        return "brussels"
+    if 1300 <= number <= 1499 or 4000 <= number <= 7999:
+        return "wallonia"
+    if 1500 <= number <= 3999 or 8000 <= number <= 9999:
+        return "flanders"
+    return "unknown"
+
+
+def who_is_reached(
+    profiles: pd.DataFrame,
+    reached: set[str],
+    reference_year: int,
+    situation_codes: list[str],
+    minimum_named: int = 1,
+) -> dict[str, pd.Series]:
+    """Breakdowns of the learners reached; a learner without a profile counts as unknown."""
+    people = pd.DataFrame({"pseudonym": pd.Series(sorted(reached), dtype=object)})
+    known = profiles.assign(pseudonym=profiles["pseudonym"].astype(str)).drop_duplicates(
+        "pseudonym"
+    )
+    people = people.merge(known, on="pseudonym", how="left")
+    ages = people["year_of_birth"].map(lambda year: age_band(year, reference_year))
+    genders = people["gender"].fillna("").replace("", "unknown")
+    regions = people["postcode"].map(region_of)
+    languages = people["first_language"].fillna("").str.strip().str.lower().replace("", "unknown")
+    counts = languages[languages != "unknown"].value_counts()
+    # Languages are typed freely: one spoken by too few people is not named, it is "other".
+    counts = counts[counts >= minimum_named]
+    top = sorted(counts.index, key=lambda name: (-counts[name], name))[:TOP_LANGUAGES]
+    languages = languages.where(languages.isin([*top, "unknown"]), "other")
+    situations = people["situations"].map(lambda value: value if isinstance(value, list) else [])
+    exploded = situations.map(lambda value: value or ["none"]).explode()
+    return {
+        "age": ages.value_counts().reindex(AGE_BANDS, fill_value=0).astype(int),
+        "gender": genders.value_counts().sort_index().astype(int),
+        "situation": exploded.value_counts()
+        .reindex([*situation_codes, "none"], fill_value=0)
+        .astype(int),
+        "region": regions.value_counts().reindex(REGIONS, fill_value=0).astype(int),
+        "language": languages.value_counts()
+        .reindex([*top, "other", "unknown"], fill_value=0)
+        .astype(int),
     }
-    learner_hours = attendance_df.merge(
-        sessions_df[["id", "hours"]], left_on="session_id", right_on="id", how="inner"
-    )["hours"].sum()
-    completed = pd.DataFrame(completions, columns=["learner__pseudonym", "module_iri"])
-    raw = [
-        ("learners", _("Learners reached"), len(learners), "", True),
-        ("sessions", _("In-person sessions"), len(sessions_df), "", False),
-        (
-            "hours",
-            _("Hours of training delivered"),
-            round(float(sessions_df["hours"].sum()), 1),
-            "h",
-            False,
-        ),
-        ("learner_hours", _("Learner-hours"), round(float(learner_hours), 1), "h", False),
-        ("modules_completed", _("Modules completed"), len(completed), "", True),
-    ]
-    return [
-        Figure(key, label, suppress(value, counts_people=people), unit, people)
-        for key, label, value, unit, people in raw
-    ]
+
+
+def share(value: float, target: float | None) -> float | None:
+    if not target:
+        return None
+    return round(100 * value / target, 1)
+
+
+def compute(
+    data: dict[str, list[dict]],
+    *,
+    start: date,
+    end: date,
+    target_learners: int | None = None,
+    target_hours: int | None = None,
+    situation_codes: list[str] | None = None,
+    as_of: date | None = None,
+    minimum_named: int = 1,
+) -> dict:
+    """Every indicator, unsuppressed, as plain JSON-ready values."""
+    sessions = frame(data.get("sessions", []), "sessions")
+    attendances = frame(data.get("attendances", []), "attendances")
+    attendances["pseudonym"] = attendances["pseudonym"].astype(str)
+    statement_days = frame(data.get("statement_days", []), "statement_days")
+    validations = frame(data.get("validations", []), "validations")
+    validations["pseudonym"] = validations["pseudonym"].astype(str)
+    completions = frame(data.get("completions", []), "completions")
+    activity = activity_days(attendances, statement_days)
+    reached = set(activity["pseudonym"])
+    new = new_learners(activity, frame(data.get("first_seen", []), "first_seen"), start)
+    trend = monthly_trend(
+        sessions=sessions,
+        attendances=attendances,
+        activity=activity,
+        new=new,
+        completions=completions,
+        start=start,
+        end=end,
+    )
+    hours = round(float(session_hours(sessions).sum()), 1)
+    per_session = sessions.assign(hours=session_hours(sessions))[["id", "hours"]]
+    learner_hours = attendances.merge(per_session, left_on="session_id", right_on="id")
+    learner_hours = round(float(learner_hours["hours"].sum()), 1)
+    # A period that is not over yet: "the last 30 days" end today, not at its future end.
+    kept = retention(activity, min(end, as_of) if as_of else end)
+    breakdowns = who_is_reached(
+        frame(data.get("profiles", []), "profiles"),
+        reached,
+        end.year,
+        situation_codes or [],
+        minimum_named,
+    )
+    breakdowns["competence_area"] = competences_by_area(
+        validations, frame(data.get("module_areas", []), "module_areas")
+    )
+    breakdowns["validation_help"] = validations_by_help(validations)
+    totals = {
+        "age": len(reached),
+        "gender": len(reached),
+        "region": len(reached),
+        "language": len(reached),
+        # A learner may be in several situations or areas: no total that cells add up to.
+        "situation": None,
+        "competence_area": None,
+        "validation_help": None,
+    }
+    return {
+        "key_figures": {
+            "learners": len(reached),
+            "new_learners": len(new),
+            "sessions": len(sessions),
+            "hours": hours,
+            "learner_hours": learner_hours,
+            "modules_completed": len(completions),
+            "learners_validated": int(validations["pseudonym"].nunique()),
+            "returning_learners": kept["returning"],
+            "active_recently": kept["active_recently"],
+        },
+        "targets": {
+            "learners": {"value": len(reached), "target": target_learners},
+            "hours": {"value": hours, "target": target_hours},
+        },
+        "breakdowns": {
+            key: {
+                "rows": [[str(code), int(count)] for code, count in series.items()],
+                "total": totals[key],
+            }
+            for key, series in breakdowns.items()
+        },
+        "trend": [
+            {"month": month, **{column: row[column] for column in trend.columns}}
+            for month, row in trend.astype(object).iterrows()
+        ],
+    }

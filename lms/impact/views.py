@@ -1,28 +1,286 @@
-"""Funder screens."""
+"""Funder and coordinator screens: the impact dashboard, its exports, frozen reports."""
 
+from dataclasses import dataclass
+from datetime import date
+
+from django import forms
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from lms.accounts.access import programmes_for_funder, role_required
+from lms.accounts.access import role_required, user_roles
+from lms.accounts.models import Association
 
-from . import indicators, selectors
+from . import exports, selectors, services
+from .definitions import DEFINITIONS_VERSION, KEY_FIGURES
+from .models import FrozenReport, Programme
+
+ROLES = ("funder", "coordinator")
 
 
-@role_required("funder")
-def dashboard(request):
-    """Key figures for each of the funder's programmes, over the programme's period."""
-    programmes = []
-    for programme in programmes_for_funder(request.user):
-        start, end = programme.starts_on, programme.ends_on
-        figures = indicators.key_figures(
-            sessions=selectors.session_rows(programme, start, end),
-            attendances=selectors.attendance_rows(programme, start, end),
-            statement_learners=selectors.statement_learner_rows(programme, start, end),
-            completions=selectors.module_completion_rows(programme, start, end),
-        )
-        programmes.append({"programme": programme, "figures": figures})
-    return render(
-        request,
-        "impact/dashboard.html",
-        {"programmes": programmes, "minimum": settings.IMPACT_MIN_COUNT},
+class FilterForm(forms.Form):
+    programme = forms.TypedChoiceField(label=gettext_lazy("Programme"), coerce=int)
+    association = forms.TypedChoiceField(
+        label=gettext_lazy("Association"), coerce=int, required=False, empty_value=None
     )
+    start = forms.DateField(
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+@dataclass
+class Scope:
+    """What the person asked for, cut down to what they may see."""
+
+    programme: Programme
+    association: Association | None
+    association_ids: list[int]
+    start: date
+    end: date
+    form: FilterForm
+    may_see_all: bool
+
+    def query(self) -> str:
+        params = {"programme": self.programme.pk, "start": self.start, "end": self.end}
+        if self.association:
+            params["association"] = self.association.pk
+        return urlencode(params)
+
+
+def scope_for(request, data) -> Scope | None:
+    """Resolve the filters against the programmes and associations the user may see."""
+    scopes = selectors.impact_scopes_for(request.user)
+    if not scopes:
+        return None
+    by_id = {programme.pk: (programme, allowed) for programme, allowed in scopes}
+    try:
+        programme, allowed = by_id[int(data["programme"])] if data.get("programme") else scopes[0]
+    except (KeyError, ValueError) as unknown:
+        raise Http404 from unknown
+    may_see_all = set(allowed) == set(programme.associations.all())
+    form = FilterForm(data or None)
+    form.fields["programme"].choices = [(p.pk, p.name) for p, _allowed in scopes]
+    form.fields["association"].choices = [
+        *([("", _("All associations"))] if may_see_all else []),
+        *((a.pk, a.name) for a in allowed),
+    ]
+    allowed_by_id = {a.pk: a for a in allowed}
+    asked = data.get("association")
+    if asked and (not asked.isdigit() or int(asked) not in allowed_by_id):
+        raise PermissionDenied
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    association = allowed_by_id.get(int(asked)) if asked else None
+    if association is None and not may_see_all:
+        association = allowed[0]
+    start = cleaned.get("start") or programme.starts_on
+    end = cleaned.get("end") or programme.ends_on
+    if end < start:
+        start, end = end, start
+    form.initial = {
+        "programme": programme.pk,
+        "association": association.pk if association else "",
+        "start": start,
+        "end": end,
+    }
+    ids = [association.pk] if association else [a.pk for a in allowed]
+    return Scope(programme, association, ids, start, end, form, may_see_all)
+
+
+def bars(table: exports.Table, value_index: int = 1, skip_total: bool = True) -> list[dict]:
+    """Rows of a table with the width of their bar, in percent of the largest shown value."""
+    rows = [row for row in table.rows if not (skip_total and row[0] == _("Total"))]
+    values = [row[value_index] for row in rows if isinstance(row[value_index], int | float)]
+    largest = max(values, default=0) or 1
+    return [
+        {
+            "label": row[0],
+            "value": row[value_index],
+            "width": 0 if row[value_index] is None else round(100 * row[value_index] / largest, 1),
+        }
+        for row in rows
+    ]
+
+
+def report_context(figures: dict, scope_label: str, live: dict | None = None) -> dict:
+    area_labels = selectors.area_labels()
+    all_tables = exports.tables(figures, area_labels)
+    by_key = {table.key: table for table in all_tables}
+    key_figures = [
+        {
+            "key": key,
+            "label": KEY_FIGURES[key].label,
+            "unit": KEY_FIGURES[key].unit,
+            "definition": KEY_FIGURES[key].definition,
+            "value": value,
+            "live": live["key_figures"].get(key) if live else None,
+            "differs": bool(live) and live["key_figures"].get(key) != value,
+        }
+        for key, value in figures["key_figures"].items()
+    ]
+    breakdowns = [
+        {"table": table, "bars": bars(table)}
+        for table in all_tables
+        if table.key not in ("key_figures", "targets", "trend")
+    ]
+    trend = by_key["trend"]
+    return {
+        "key_figures": key_figures,
+        "targets": by_key["targets"],
+        "breakdowns": breakdowns,
+        "trend": trend,
+        "trend_bars": bars(trend, value_index=1, skip_total=False),
+        "scope_label": scope_label,
+        "minimum": settings.IMPACT_MIN_COUNT,
+    }
+
+
+@role_required(*ROLES)
+def dashboard(request):
+    """Key figures, breakdowns and the monthly trend for one programme, period and scope."""
+    scope = scope_for(request, request.GET)
+    if scope is None:
+        if "funder" not in user_roles(request.user, request.session):
+            # A coordinator whose association is in no programme has nothing to see here.
+            raise PermissionDenied
+        return render(
+            request,
+            "impact/dashboard.html",
+            {"scope": None, "minimum": settings.IMPACT_MIN_COUNT},
+        )
+    figures = selectors.figures_live(
+        programme=scope.programme,
+        association_ids=scope.association_ids,
+        start=scope.start,
+        end=scope.end,
+    )
+    context = report_context(figures, scope_label(scope))
+    context.update(
+        scope=scope,
+        frozen_reports=list(
+            selectors.frozen_reports_for(
+                scope.programme, scope.association.pk if scope.association else None
+            )[:10]
+        ),
+        definitions_version=DEFINITIONS_VERSION,
+    )
+    return render(request, "impact/dashboard.html", context)
+
+
+def scope_label(scope: Scope) -> str:
+    where = scope.association.name if scope.association else _("all associations")
+    return f"{scope.programme.name} – {where}"
+
+
+def attachment(content, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_file(figures: dict, label: str, kind: str, stem: str) -> HttpResponse:
+    area_labels = selectors.area_labels()
+    if kind == "csv":
+        return attachment(
+            exports.as_csv(figures, area_labels), "text/csv; charset=utf-8", f"{stem}.csv"
+        )
+    if kind == "xlsx":
+        return attachment(exports.as_xlsx(figures, area_labels, label), XLSX, f"{stem}.xlsx")
+    if kind == "pdf":
+        return attachment(
+            exports.as_pdf(figures, area_labels, label), "application/pdf", f"{stem}.pdf"
+        )
+    raise Http404
+
+
+@role_required(*ROLES)
+def export(request, kind: str):
+    """The dashboard's figures as a file, with the same filters and the same hidden counts."""
+    scope = scope_for(request, request.GET)
+    if scope is None:
+        raise PermissionDenied
+    figures = selectors.figures_live(
+        programme=scope.programme,
+        association_ids=scope.association_ids,
+        start=scope.start,
+        end=scope.end,
+    )
+    stem = f"impact-{scope.programme.pk}-{scope.start}-{scope.end}"
+    return export_file(figures, scope_label(scope), kind, stem)
+
+
+@require_POST
+@role_required(*ROLES)
+def freeze(request):
+    """Close a period: store its figures as they are shown now."""
+    scope = scope_for(request, request.POST)
+    if scope is None:
+        raise PermissionDenied
+    report = services.report_freeze(
+        programme=scope.programme,
+        association=scope.association,
+        association_ids=scope.association_ids,
+        start=scope.start,
+        end=scope.end,
+        created_by=request.user,
+    )
+    messages.success(request, _("The period is closed: its figures are stored as shown."))
+    return redirect("impact:frozen_report", pk=report.pk)
+
+
+def frozen_report_get(request, pk: int) -> FrozenReport:
+    """A frozen report the user may see: same programmes and associations as the dashboard."""
+    report = get_object_or_404(
+        FrozenReport.objects.select_related("programme", "association"), pk=pk
+    )
+    for programme, allowed in selectors.impact_scopes_for(request.user):
+        if programme.pk != report.programme_id:
+            continue
+        if report.association_id in {a.pk for a in allowed}:
+            return report
+        if report.association_id is None and set(allowed) == set(programme.associations.all()):
+            return report
+    raise PermissionDenied
+
+
+@role_required(*ROLES)
+def frozen_report(request, pk: int):
+    """A closed period as stored, next to what the live figures say today."""
+    report = frozen_report_get(request, pk)
+    ids = (
+        [report.association_id]
+        if report.association_id
+        else list(report.programme.associations.values_list("pk", flat=True))
+    )
+    live = selectors.figures_live(
+        programme=report.programme,
+        association_ids=ids,
+        start=report.period_start_on,
+        end=report.period_end_on,
+    )
+    label = f"{report.programme.name} – {report.association.name if report.association else _('all associations')}"
+    context = report_context(report.figures, label, live=live)
+    context.update(report=report)
+    return render(request, "impact/frozen_report.html", context)
+
+
+@role_required(*ROLES)
+def frozen_report_export(request, pk: int, kind: str):
+    report = frozen_report_get(request, pk)
+    stem = f"impact-{report.programme_id}-{report.period_start_on}-{report.period_end_on}-frozen-{report.pk}"
+    return export_file(report.figures, str(report), kind, stem)

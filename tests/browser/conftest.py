@@ -75,6 +75,14 @@ def demo_server(django_db_setup, django_db_blocker):
             teardown_databases(created, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Every sign-in of these tests comes from 127.0.0.1: start each test with fresh counters."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def new_page(browser, demo_server):
     """Open pages at a named screen size; every context is closed after the test."""
@@ -86,6 +94,8 @@ def new_page(browser, demo_server):
             viewport={"width": width, "height": height},
             locale=locale,
             base_url=demo_server.url,
+            # axe-core is injected as a script the page's own policy would refuse.
+            bypass_csp=True,
         )
         # No request may leave this machine: anything not on the live server is refused.
         context.route(

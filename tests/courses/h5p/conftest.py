@@ -43,3 +43,19 @@ def module_showing(db, h5p_step):
         return module
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_catalogue_packages(request):
+    """These tests count packages and libraries: start without the starter catalogue's ones.
+
+    The catalogue is loaded once per test database (tests/conftest.py) and may hold H5P
+    activities; inside each test's transaction they are removed, and come back after.
+    """
+    if "db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("db")
+    from courses.h5p.models import H5PLibrary, H5PPackage
+
+    H5PPackage.objects.all().delete()
+    H5PLibrary.objects.all().delete()

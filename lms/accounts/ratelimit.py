@@ -1,0 +1,201 @@
+"""Fixed-window rate limits on sign-in attempts, counted in the shared cache (Redis in production)."""
+
+import functools
+import hashlib
+import ipaddress
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils.translation import ngettext
+
+KEY_PREFIX = "ratelimit"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `count` hits per `seconds`, in fixed windows aligned on the clock."""
+
+    count: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class RateCheck:
+    allowed: bool
+    count: int
+    retry_after_seconds: int
+
+
+def _cache():
+    return caches[getattr(settings, "RATELIMIT_CACHE", "default")]
+
+
+def _window_key(scope: str, key: str, rate: Rate, window: int) -> str:
+    # Hashed: usernames never sit in the cache in clear, and any key is valid on any backend.
+    digest = hashlib.sha256(f"{scope}\x00{key}".encode()).hexdigest()[:32]
+    return f"{KEY_PREFIX}:{scope}:{rate.seconds}:{window}:{digest}"
+
+
+def ratelimit_hit(
+    *, scope: str, key: str, rate: Rate, cache=None, now: float | None = None
+) -> RateCheck:
+    """Count one hit for (scope, key) and say whether it is within the rate.
+
+    cache.add and cache.incr are atomic on Redis and on the local-memory cache, so
+    processes sharing one Redis share one counter. Hits beyond the rate still count.
+    """
+    cache = cache or _cache()
+    now = time.time() if now is None else now
+    window = int(now // rate.seconds)
+    cache_key = _window_key(scope, key, rate, window)
+    # The counter outlives its window by a little, so incr never meets a key expiring.
+    timeout = rate.seconds + 1
+    if cache.add(cache_key, 1, timeout):
+        count = 1
+    else:
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # evicted between add and incr
+            cache.add(cache_key, 1, timeout)
+            count = 1
+    retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
+    return RateCheck(allowed=count <= rate.count, count=count, retry_after_seconds=retry_after)
+
+
+def ratelimit_reset(*, scope: str, key: str, rate: Rate, cache=None, now: float | None = None):
+    """Forget the current window's hits, e.g. when a trainer unlocks a learner."""
+    cache = cache or _cache()
+    now = time.time() if now is None else now
+    cache.delete(_window_key(scope, key, rate, int(now // rate.seconds)))
+
+
+def client_ip(request) -> str:
+    """The client's address; IPv6 clients are grouped by /64, which one home usually holds.
+
+    Behind N trusted reverse proxies, set RATELIMIT_PROXY_COUNT = N: the address is then
+    the one the outermost trusted proxy saw, which the client cannot forge.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = getattr(settings, "RATELIMIT_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _too_many(request, check: RateCheck) -> HttpResponse:
+    minutes = max(1, math.ceil(check.retry_after_seconds / 60))
+    try:
+        response = HttpResponse(
+            render_to_string("429.html", {"minutes": minutes}, request=request), status=429
+        )
+    except TemplateDoesNotExist:
+        message = ngettext(
+            "Too many tries. Try again in %(minutes)s minute.",
+            "Too many tries. Try again in %(minutes)s minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(check.retry_after_seconds)
+    return response
+
+
+def ratelimit(
+    *,
+    scope: str,
+    per_ip: Rate | None = None,
+    per_target: Rate | None = None,
+    target: Callable | None = None,
+    methods: tuple[str, ...] = ("POST",),
+):
+    """Refuse a view with 429 once a client address or a target goes over its rate.
+
+    `target(request)` names what is being tried (a username, a card id); None or "" skips
+    the per-target limit. Every hit counts, so an attacker cannot reset it by succeeding.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in methods:
+                checks = []
+                if per_ip is not None:
+                    checks.append(
+                        ratelimit_hit(scope=f"{scope}:ip", key=client_ip(request), rate=per_ip)
+                    )
+                name = target(request) if (target and per_target) else None
+                if name not in (None, ""):
+                    checks.append(
+                        ratelimit_hit(
+                            scope=f"{scope}:target",
+                            key=str(name).strip().casefold(),
+                            rate=per_target,
+                        )
+                    )
+                refused = [check for check in checks if not check.allowed]
+                if refused:
+                    return _too_many(
+                        request, max(refused, key=lambda check: check.retry_after_seconds)
+                    )
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- The limits on each sign-in path -------------------------------------------------------
+# An association's computer room shares one public address between many learners, and a
+# picture code takes three POSTs: the per-address limits leave room for a full class.
+# Cards also lock themselves after wrong secrets (services.card_check_secret).
+
+WINDOW_SECONDS = 15 * 60
+
+
+def _posted_username(request) -> str | None:
+    return request.POST.get("username")
+
+
+def _card_in_session(request) -> str | None:
+    return request.session.get("card_id")  # views.CARD_SESSION_KEY
+
+
+sign_in_limit = ratelimit(
+    scope="password",
+    per_ip=Rate(count=20, seconds=WINDOW_SECONDS),
+    per_target=Rate(count=10, seconds=WINDOW_SECONDS),
+    target=_posted_username,
+)
+card_secret_limit = ratelimit(
+    scope="card-secret",
+    per_ip=Rate(count=60, seconds=WINDOW_SECONDS),
+    per_target=Rate(count=10, seconds=WINDOW_SECONDS),
+    target=_card_in_session,
+)
+card_pictures_limit = ratelimit(
+    scope="card-pictures",
+    per_ip=Rate(count=180, seconds=WINDOW_SECONDS),
+    per_target=Rate(count=30, seconds=WINDOW_SECONDS),
+    target=_card_in_session,
+)
+card_code_limit = ratelimit(scope="card-code", per_ip=Rate(count=30, seconds=WINDOW_SECONDS))

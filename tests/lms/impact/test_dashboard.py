@@ -1,0 +1,291 @@
+"""The impact dashboard, its exports and frozen reports: who sees what, and what is hidden."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from openpyxl import load_workbook
+
+from courses.models import ModulePage
+from lms.accounts.models import LearnerProfile, Role
+from lms.impact.models import FrozenReport
+from lms.learning.models import Statement, Verb
+from tests.factories import (
+    AssociationFactory,
+    AttendanceFactory,
+    FunderFactory,
+    MembershipFactory,
+    ProgrammeFactory,
+    TrainingSessionFactory,
+    UserFactory,
+    learner_in,
+    trainer_in,
+)
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2026, 3, 2)
+URL = reverse("impact:dashboard")
+
+
+def add_learners(association, count, *, gender="woman", start=0):
+    """`count` learners at one session of `association`, each validated once in a module."""
+    module = ModulePage.objects.filter(competences__framework__slug="digcomp-2.2").first()
+    session = TrainingSessionFactory(association=association, held_on=DAY)
+    learners = []
+    for index in range(count):
+        learner = learner_in(association, username=f"{association.slug}-{start + index}")
+        LearnerProfile.objects.create(
+            user=learner, year_of_birth=1970, gender=gender, postcode="4000", first_language="fr"
+        )
+        AttendanceFactory(session=session, learner=learner)
+        Statement.objects.create(
+            learner=learner,
+            learner_pseudonym=learner.pseudonym,
+            verb=Verb.VALIDATED,
+            object_iri=f"{module.iri}/steps/x",
+            module_iri=module.iri,
+            association=association,
+            response={"help": "alone"},
+            timestamp=timezone.make_aware(datetime.datetime.combine(DAY, datetime.time(10))),
+        )
+        learners.append(learner)
+    return learners
+
+
+@pytest.fixture
+def world(catalogue):
+    funder_user = UserFactory(username="funder")
+    funder = FunderFactory()
+    funder.members.add(funder_user)
+    tilleuls, fil, elsewhere = AssociationFactory(), AssociationFactory(), AssociationFactory()
+    programme = ProgrammeFactory(funder=funder, target_learners=40, target_hours=100)
+    programme.associations.add(tilleuls, fil)
+    other_programme = ProgrammeFactory(name="Someone else's")
+    other_programme.associations.add(elsewhere)
+    coordinator = UserFactory(username="coordinator")
+    MembershipFactory(user=coordinator, association=tilleuls, role=Role.COORDINATOR)
+    add_learners(tilleuls, 12)
+    add_learners(fil, 7, gender="man")
+    add_learners(fil, 2, gender="other", start=100)
+    return {
+        "funder": funder_user,
+        "coordinator": coordinator,
+        "programme": programme,
+        "other_programme": other_programme,
+        "tilleuls": tilleuls,
+        "fil": fil,
+        "elsewhere": elsewhere,
+    }
+
+
+def key(response, name):
+    return next(f["value"] for f in response.context["key_figures"] if f["key"] == name)
+
+
+def test_anonymous_people_are_sent_to_sign_in(client, world):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_learners_and_trainers_are_refused(client, world):
+    client.force_login(learner_in(world["tilleuls"]))
+    assert client.get(URL).status_code == 403
+    client.force_login(trainer_in(world["tilleuls"]))
+    assert client.get(URL).status_code == 403
+
+
+def test_a_funder_sees_every_association_of_their_programme(client, world):
+    client.force_login(world["funder"])
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["scope"].programme == world["programme"]
+    assert key(response, "learners") == 21
+    assert key(response, "sessions") == 3
+    assert "Someone else" not in response.content.decode()
+
+
+def test_a_funder_cannot_open_another_funders_programme(client, world):
+    client.force_login(world["funder"])
+    response = client.get(URL, {"programme": world["other_programme"].pk})
+    assert response.status_code == 404
+
+
+def test_a_funder_can_narrow_to_one_association_and_a_period(client, world):
+    client.force_login(world["funder"])
+    response = client.get(URL, {"programme": world["programme"].pk, "association": world["fil"].pk})
+    assert key(response, "learners") == 9
+    response = client.get(
+        URL, {"programme": world["programme"].pk, "start": "2026-04-01", "end": "2026-12-31"}
+    )
+    assert key(response, "learners") == 0
+
+
+def test_a_coordinator_sees_only_their_own_association(client, world):
+    client.force_login(world["coordinator"])
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["scope"].association == world["tilleuls"]
+    assert key(response, "learners") == 12
+    choices = [
+        value for value, _label in response.context["scope"].form.fields["association"].choices
+    ]
+    assert choices == [world["tilleuls"].pk]
+
+
+def test_a_coordinator_cannot_ask_for_another_association(client, world):
+    client.force_login(world["coordinator"])
+    response = client.get(URL, {"programme": world["programme"].pk, "association": world["fil"].pk})
+    assert response.status_code == 403
+    response = client.get(reverse("impact:export", args=["csv"]), {"association": world["fil"].pk})
+    assert response.status_code == 403
+
+
+def test_small_counts_are_shown_as_fewer_than_five(client, world):
+    client.force_login(world["funder"])
+    response = client.get(URL)
+    gender = next(b["table"] for b in response.context["breakdowns"] if b["table"].key == "gender")
+    values = dict(gender.rows)
+    # 2 "other" is hidden, and so is the next smallest (7 men), so 2 = 21 - 12 - 7 cannot be worked out.
+    assert values["Autre"] is None
+    assert values["Homme"] is None
+    assert values["Femme"] == 12
+    assert "&lt; 5" in response.content.decode()
+
+
+def test_the_number_of_queries_does_not_grow_with_learners(
+    client, world, django_assert_max_num_queries
+):
+    client.force_login(world["funder"])
+    client.get(URL)  # roles are kept in the session after the first page
+    with django_assert_max_num_queries(20):
+        client.get(URL)
+    add_learners(world["tilleuls"], 30, start=500)
+    with django_assert_max_num_queries(20):
+        response = client.get(URL)
+    assert key(response, "learners") == 51
+
+
+def test_csv_export_hides_the_same_counts(client, world):
+    client.force_login(world["funder"])
+    response = client.get(reverse("impact:export", args=["csv"]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(response.content.decode())))
+    assert ["Autre", "< 5"] in lines
+    assert ["Homme", "< 5"] in lines
+    assert ["Femme", "12"] in lines
+    assert ["Homme", "7"] not in lines
+
+
+def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
+    client.force_login(world["funder"])
+    response = client.get(reverse("impact:export", args=["xlsx"]))
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    # "Définitions" once the French catalogue has the new msgids.
+    definitions_title = gettext("Definitions")
+    assert definitions_title in workbook.sheetnames
+    assert len(workbook.sheetnames) == 2 + 7 + 1 + 1  # key figures, targets, 7 breakdowns, trend
+    values = [
+        [cell.value for cell in row] for sheet in workbook.worksheets for row in sheet.iter_rows()
+    ]
+    assert ["Autre", "< 5"] in values
+    assert ["Homme", 7] not in values
+    definitions = workbook[definitions_title]
+    assert definitions.max_row > 10
+
+
+def test_a_frozen_report_keeps_its_figures_after_a_learner_is_erased(client, world):
+    client.force_login(world["funder"])
+    response = client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    report = FrozenReport.objects.get()
+    assert response.status_code == 302
+    assert report.figures["key_figures"]["learners"] == 21
+    assert report.definitions_version
+
+    erased = world["tilleuls"].memberships.filter(role=Role.LEARNER).first().user
+    Statement.objects.filter(learner_pseudonym=erased.pseudonym).delete()
+    erased.delete()
+
+    response = client.get(reverse("impact:frozen_report", args=[report.pk]))
+    assert response.status_code == 200
+    learners = next(f for f in response.context["key_figures"] if f["key"] == "learners")
+    assert learners["value"] == 21
+    assert learners["live"] == 20
+    assert learners["differs"]
+    report.refresh_from_db()
+    assert report.figures["key_figures"]["learners"] == 21
+
+    exported = client.get(reverse("impact:frozen_report_export", args=[report.pk, "csv"]))
+    assert "21" in exported.content.decode()
+
+
+def test_a_coordinator_freezes_their_association_and_cannot_open_other_reports(client, world):
+    client.force_login(world["funder"])
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    funder_report = FrozenReport.objects.get()
+    client.force_login(world["coordinator"])
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    mine = FrozenReport.objects.exclude(pk=funder_report.pk).get()
+    assert mine.association == world["tilleuls"]
+    assert mine.figures["key_figures"]["learners"] == 12
+    assert client.get(reverse("impact:frozen_report", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("impact:frozen_report", args=[funder_report.pk])).status_code == 403
+
+
+def test_freezing_needs_a_post(client, world):
+    client.force_login(world["funder"])
+    assert client.get(reverse("impact:freeze")).status_code == 405
+
+
+def test_someone_with_no_programme_sees_a_message(client, world):
+    funder = FunderFactory()
+    user = UserFactory(username="lonely")
+    funder.members.add(user)
+    client.force_login(user)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["scope"] is None
+
+
+def test_frozen_report_ids_are_not_guessable_across_programmes(client, world):
+    other = FrozenReport.objects.create(
+        programme=world["other_programme"],
+        period_start_on=DAY,
+        period_end_on=DAY,
+        definitions_version="1.0",
+        figures={},
+    )
+    client.force_login(world["funder"])
+    assert client.get(reverse("impact:frozen_report", args=[other.pk])).status_code == 403
+
+
+def test_a_coordinator_whose_association_is_in_no_programme_is_refused(client, world):
+    coordinator = UserFactory(username="outside")
+    MembershipFactory(user=coordinator, association=AssociationFactory(), role=Role.COORDINATOR)
+    client.force_login(coordinator)
+    assert client.get(URL).status_code == 403
+
+
+def test_pdf_export_is_a_pdf_and_unknown_formats_are_not_found(client, world):
+    client.force_login(world["funder"])
+    response = client.get(reverse("impact:export", args=["pdf"]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert client.get(reverse("impact:export", args=["doc"])).status_code == 404
+
+
+def test_every_breakdown_has_bars_a_table_and_a_sentence(client, world):
+    client.force_login(world["funder"])
+    html = client.get(URL).content.decode()
+    # 7 breakdowns and the trend: each a bar list hidden from screen readers, and a table.
+    assert html.count('class="impact-bars" aria-hidden="true"') == 8
+    assert html.count("<table>") == 1 + 8  # targets, trend and the 7 breakdowns
+    assert html.count('<caption class="visually-hidden">') == 8
+    assert 'name="start"' in html
+    assert 'name="association"' in html
