@@ -18,6 +18,10 @@ def register_public_site_link():
 
 def warn_about_plain_language(request, page):
     """After saving a module, list the steps that are hard to read (the save still happens)."""
+    # Wagtail autosaves in the background: only a save the editor sees gets the warnings,
+    # or they would pile up and go stale.
+    if not request.accepts("text/html"):
+        return
     page = page.specific
     if not isinstance(page, ModulePage):
         return

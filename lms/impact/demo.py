@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Group as PermissionGroup
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
+from wagtail.models import GroupPagePermission
 
-from courses.models import LearningPathPage, ModulePage, stable_uuid
+from courses.models import CatalogueIndexPage, LearningPathPage, ModulePage, stable_uuid
 from lms.accounts.models import (
     Association,
     Funder,
@@ -193,7 +195,18 @@ def demo_build(
 
     admin = _user("admin", display_name="Admin", is_staff=True, is_superuser=True)
     editor = _user("editeur", display_name="Élise", first_name="Élise")
-    editor.groups.add(PermissionGroup.objects.get(name="Editors"))
+    editors = PermissionGroup.objects.get(name="Editors")
+    editor.groups.add(editors)
+    # Editors write and publish the catalogue themselves; moderation stays available.
+    catalogue = CatalogueIndexPage.objects.first()
+    if catalogue is not None:
+        GroupPagePermission.objects.get_or_create(
+            group=editors,
+            page=catalogue,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename="publish_page"
+            ),
+        )
     coordinator = _user("coordinateur", display_name="Claire", first_name="Claire")
     _member(coordinator, tilleuls, Role.COORDINATOR, start)
     trainer = _user("formateur", display_name="Thomas", first_name="Thomas")
