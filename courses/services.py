@@ -14,6 +14,9 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, Locale, Page
 
 from .blocks import StepBlock
+from .h5p.models import H5PPackage
+from .h5p.services import h5p_package_store
+from .h5p.validation import H5PValidationError, h5p_file_sha256
 from .models import (
     CatalogueIndexPage,
     Competence,
@@ -160,10 +163,48 @@ def pictogram_get_or_create(name: str, *, report: LoadReport, directory: Path | 
     return image
 
 
+# --- H5P activities ----------------------------------------------------------------------
+
+
+def h5p_packages_load(
+    module_slug: str, steps: list[dict], *, report: LoadReport, directory: Path | None = None
+) -> dict[str, H5PPackage]:
+    """Store the .h5p files of fixtures/h5p/ that a module's steps name, by file name.
+
+    Storing is idempotent (by the file's SHA-256): a package already stored is reused.
+    """
+    directory = directory or FIXTURES_DIR / "h5p"
+    packages = {}
+    for step in steps:
+        if step.get("type") != "h5p":
+            continue
+        name = step.get("package")
+        if not isinstance(name, str) or not name.endswith(".h5p") or Path(name).name != name:
+            raise CatalogueError(
+                f"module {module_slug}: step {step.get('key')!r} needs `package:`, the name of "
+                "an .h5p file in fixtures/h5p/"
+            )
+        if name in packages:
+            continue
+        try:
+            with (directory / name).open("rb") as file:
+                present = H5PPackage.objects.filter(sha256=h5p_file_sha256(file)).exists()
+                packages[name] = h5p_package_store(file=file)
+        except OSError as error:
+            raise CatalogueError(f"module {module_slug}: H5P package {name}: {error}") from error
+        except H5PValidationError as error:
+            raise CatalogueError(
+                f"module {module_slug}: H5P package {name} refused: {error.message}"
+            ) from error
+        if not present:
+            report.created.append(f"H5P activity {name}")
+    return packages
+
+
 # --- Pages -------------------------------------------------------------------------------
 
 
-def _step_raw(module_slug: str, step: dict) -> dict:
+def _step_raw(module_slug: str, step: dict, packages: dict[str, H5PPackage] | None = None) -> dict:
     """Turn one step of a module file into StreamField data with stable ids."""
     kind = step["type"]
     key = step["key"]
@@ -225,17 +266,22 @@ def _step_raw(module_slug: str, step: dict) -> dict:
         }
     elif kind == "checkpoint":
         value = {"text": step["text"].strip()}
+    elif kind == "h5p":
+        # h5p_packages_load has stored every package the module names.
+        value = {"title": step.get("title") or "", "package": (packages or {})[step["package"]].pk}
     else:
         raise CatalogueError(f"module {module_slug}: unknown step type {kind!r}")
     return {"type": kind, "value": value, "id": str(stable_uuid("fixtures", module_slug, key))}
 
 
-def _steps_value(module_slug: str, steps: list[dict]):
+def _steps_value(
+    module_slug: str, steps: list[dict], packages: dict[str, H5PPackage] | None = None
+):
     keys = [step["key"] for step in steps]
     if len(keys) != len(set(keys)):
         raise CatalogueError(f"module {module_slug}: two steps share a key")
     block = StepBlock()
-    value = block.to_python([_step_raw(module_slug, step) for step in steps])
+    value = block.to_python([_step_raw(module_slug, step, packages) for step in steps])
     try:
         block.clean(value)
     except ValidationError as error:
@@ -312,7 +358,10 @@ def catalogue_load(*, directory: Path | None = None) -> LoadReport:
         if data["theme"] not in themes:
             raise CatalogueError(f"module {slug}: unknown theme {data['theme']!r}")
         picture = pictogram_get_or_create(data["pictogram"], report=report, directory=pictograms)
-        steps = _steps_value(slug, data["steps"])
+        packages = h5p_packages_load(
+            slug, data["steps"], report=report, directory=directory / "h5p"
+        )
+        steps = _steps_value(slug, data["steps"], packages)
         competences = list(
             Competence.objects.filter(
                 code__in=[str(code) for code in data.get("competences") or []],
@@ -331,11 +380,14 @@ def catalogue_load(*, directory: Path | None = None) -> LoadReport:
             page.steps = steps
             page.competences = competences
 
+        # A rebuilt package (new SHA-256) or one stored again (new pk) revises the module;
+        # modules without H5P keep the digest they always had.
+        stored = [(name, package.sha256, package.pk) for name, package in sorted(packages.items())]
         modules[slug] = _page_upsert(
             ModulePage,
             themes[data["theme"]],
             slug,
-            _digest(data, picture.file_hash),
+            _digest(data, picture.file_hash, *stored),
             "modules",
             report,
             fill,

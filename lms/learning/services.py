@@ -166,11 +166,6 @@ def activity_progress_apply(progress: ActivityProgress, statement: Statement) ->
         if progress.first_response is None and progress.attempts == 1:
             progress.first_response = statement.response
             progress.first_success = statement.success
-        if statement.score_scaled is not None:
-            best = progress.best_score_scaled
-            progress.best_score_scaled = (
-                statement.score_scaled if best is None else max(best, statement.score_scaled)
-            )
         # An H5P activity counts as done when it reports its end, whatever the score.
         finished = statement.completion and (
             statement.success is None or statement.is_self_reported
@@ -181,6 +176,12 @@ def activity_progress_apply(progress: ActivityProgress, statement: Statement) ->
         progress.status = ProgressStatus.COMPLETED
         if statement.verb == Verb.VALIDATED:
             progress.is_validated_by_trainer = True
+    # Scores come with answers, and with the "completed" of activities such as H5P sets.
+    if statement.score_scaled is not None:
+        best = progress.best_score_scaled
+        progress.best_score_scaled = (
+            statement.score_scaled if best is None else max(best, statement.score_scaled)
+        )
     if progress.status == ProgressStatus.COMPLETED and progress.completed_at is None:
         progress.completed_at = statement.timestamp
     progress.updated_at = max(progress.updated_at, statement.timestamp)

@@ -96,6 +96,20 @@ def answer_current_step(page, module_step, *, wrong_first: bool) -> None:
                 locator.fill(field["expected"] or "Marie")
         step.get_by_role("button", name="Vérifier").click()
         step.get_by_role("link", name="Suivant").click()
+    elif kind == "h5p":
+        from playwright.sync_api import expect
+
+        from .test_h5p import answer_picture_choice
+
+        package = module_step.value["package"]
+        if wrong_first:
+            answer_picture_choice(step, package, right=False)
+            step.frame_locator("iframe[data-h5p-frame]").get_by_role(
+                "button", name="Essayer encore"
+            ).click()
+        answer_picture_choice(step, package)
+        expect(step.locator("[data-h5p-result]")).to_be_visible()
+        step.get_by_role("link", name="Suivant").click()
     else:
         step.get_by_role("button", name="Suivant").click()
 
