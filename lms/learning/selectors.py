@@ -4,6 +4,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale
 
 from courses.models import LearningPathPage, ModulePage, PathModule
 from lms.accounts.models import Association, Role, User
@@ -71,3 +72,35 @@ def paths_for_learner(learner: User) -> list[LearningPathPage]:
             )
         )
     )
+
+
+def scores_for_learner(learner: User) -> list[dict]:
+    """Each scored step of the learner's modules: best score, and whether the browser computed it.
+
+    H5P activities grade themselves in the learner's browser: their scores are
+    self-reported, weaker evidence than the server's grading or a trainer's validation.
+    """
+    rows = ActivityProgress.objects.filter(learner=learner, best_score_scaled__isnull=False)
+    by_iri = {row.activity_iri: row for row in rows}
+    if not by_iri:
+        return []
+    modules = ModulePage.objects.filter(
+        translation_key__in={iri.split("/modules/")[1].split("/")[0] for iri in by_iri}
+    ).filter(locale=Locale.get_default())  # the original holds every step id
+    scores = []
+    for module in modules:
+        for number, step in enumerate(module.steps, start=1):
+            row = by_iri.get(module.step_iri(step.id))
+            if row is not None:
+                scores.append(
+                    {
+                        "module": module,
+                        "number": number,
+                        "kind": step.block_type,
+                        "percent": round(100 * row.best_score_scaled),
+                        "attempts": row.attempts,
+                        "is_self_reported": step.block_type == "h5p",
+                        "is_validated_by_trainer": row.is_validated_by_trainer,
+                    }
+                )
+    return scores

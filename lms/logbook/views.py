@@ -31,7 +31,7 @@ from lms.accounts.services import (
     card_unlock,
     short_code_normalise,
 )
-from lms.learning.selectors import module_progress_for_learner
+from lms.learning.selectors import module_progress_for_learner, scores_for_learner
 
 from . import selectors
 from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, TrainerForm, default_slot
@@ -156,6 +156,7 @@ def learner_detail(request, learner_id: int):
             "card_locked": bool(card and card.locked_until and card.locked_until > timezone.now()),
             "events": SignInEvent.objects.filter(card__learner=learner)[:10],
             "progress": module_progress_for_learner(learner),
+            "scores": scores_for_learner(learner),
         },
     )
 

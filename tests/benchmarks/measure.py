@@ -72,7 +72,34 @@ def server_figures() -> list[dict]:
                 met=len(queries) <= 8,
             )
         )
+    results += recording_figures(client, module, baseline)
     return results
+
+
+def recording_figures(client, module, baseline: float) -> list[dict]:
+    """The statement endpoint: one step completed per request, each with a new id."""
+    import uuid
+
+    url = f"/apprendre/{module.pk}/etape/1/"
+
+    def record():
+        response = client.post(
+            url, {"statement_id": str(uuid.uuid4())}, HTTP_ACCEPT="application/json"
+        )
+        assert response.status_code == 200, response.content
+
+    seconds = median_seconds(record, runs=21)
+    return [
+        figure(
+            "recording endpoint: server time per statement (test client)",
+            SIZE,
+            seconds * 1000,
+            "ms",
+            baseline=baseline * 1000,
+            target="reported as a ratio to the trivial view",
+            met=None,
+        )
+    ]
 
 
 def free_port() -> int:

@@ -256,3 +256,29 @@ def test_a_coordinator_adds_and_removes_a_trainer_but_a_trainer_cannot(client, s
     )
     assert not ines.memberships.get().is_active
     assert AuditEntry.objects.filter(action="trainer_deactivate").exists()
+
+
+def test_the_learners_record_shows_scores_and_says_which_are_self_reported(
+    trainer_client, setting, catalogue
+):
+    module = catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
+    learner = setting["learners"][0]
+    number = next(i for i, s in enumerate(module.steps, start=1) if s.block_type == "h5p")
+    trainer_client.force_login(learner)
+    trainer_client.post(
+        reverse("learning:step", args=[module.pk, number]),
+        {
+            "statement_id": str(uuid.uuid4()),
+            "h5p_verb": "answered",
+            "h5p_raw": "1",
+            "h5p_min": "0",
+            "h5p_max": "2",
+            "h5p_scaled": "0.5",
+            "h5p_success": "false",
+            "h5p_completion": "true",
+        },
+    )
+    trainer_client.force_login(setting["trainer"])
+    page = trainer_client.get(reverse("logbook:learner", args=[learner.pk])).content.decode()
+    assert "50 %" in page
+    assert "calculé par l" in page
