@@ -209,3 +209,7 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Security headers and sign-in limits (lms/accounts/security.py, lms/accounts/ratelimit.py).
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+RATELIMIT_PROXY_COUNT = int(os.environ.get("RATELIMIT_PROXY_COUNT", "0"))
