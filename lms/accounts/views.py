@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -15,13 +14,21 @@ from .access import home_url_name
 from .devices import device_association_id
 from .forms import SignInForm
 from .models import Role, SignInCard
-from .ratelimit import card_code_limit, card_pictures_limit, card_secret_limit, sign_in_limit
+from .ratelimit import (
+    Rate,
+    card_code_limit,
+    card_pictures_limit,
+    card_secret_limit,
+    client_ip,
+    ratelimit_hit,
+    sign_in_limit,
+)
 from .selectors import associations_near
 from .services import PICTURES, CardLocked, card_check_secret, short_code_normalise
 
 CARD_SESSION_KEY = "card_id"
 PICTURES_SESSION_KEY = "card_pictures"
-SHORT_CODE_TRIES = 10  # wrong short codes per device address in 15 minutes
+SHORT_CODE_RATE = Rate(count=10, seconds=15 * 60)  # codes typed per device address
 
 
 @method_decorator(sign_in_limit, name="post")  # per address and per username, across processes
@@ -169,9 +176,9 @@ def card_code(request):
         return render(request, "accounts/card_code.html", {"trusted": False}, status=403)
     error = None
     if request.method == "POST":
-        key = f"short-code-tries:{request.META.get('REMOTE_ADDR', '')}"
-        tries = cache.get(key, 0)
-        if tries >= SHORT_CODE_TRIES:
+        # Same shared, atomic counter as the other limits, but answered in the page.
+        tries = ratelimit_hit(scope="card-code-typed", key=client_ip(request), rate=SHORT_CODE_RATE)
+        if not tries.allowed:
             error = _("Too many tries. Wait 15 minutes or ask your trainer.")
         else:
             code = short_code_normalise(request.POST.get("code", ""))
@@ -187,7 +194,6 @@ def card_code(request):
             )
             if card is not None:
                 return _card_chosen(request, card)
-            cache.set(key, tries + 1, 15 * 60)
             error = _("This code does not work. Look at your card again or ask your trainer.")
     return render(request, "accounts/card_code.html", {"trusted": True, "error": error})
 

@@ -149,7 +149,6 @@ def _feedback_items(statement) -> list:
 
 
 def _step_post(request, module, steps, number: int):
-    step = steps[number - 1]
     submission = _submission_from(request)
     association = selectors.learner_association(request.user, request.session)
     try:
@@ -173,13 +172,13 @@ def _step_post(request, module, steps, number: int):
         else reverse("learning:module_done", args=[module.pk])
     )
     if _wants_json(request):
-        return JsonResponse(_outcome_json(step, statement, outcome, next_url))
+        return JsonResponse(_outcome_json(statement, outcome, next_url))
     if outcome is None:
         return redirect(next_url)
     return redirect(f"{_step_url(module, number)}?retour={statement.pk}#feedback")
 
 
-def _outcome_json(step, statement, outcome: Outcome | None, next_url: str) -> dict:
+def _outcome_json(statement, outcome: Outcome | None, next_url: str) -> dict:
     data = {"ok": True, "statement_id": str(statement.pk), "next_url": next_url}
     if outcome is not None:
         data.update(success=outcome.success, items=outcome.items)

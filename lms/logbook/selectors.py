@@ -15,7 +15,7 @@ ABSENT_AFTER = timedelta(weeks=3)
 STUCK_AFTER_SESSIONS = 2
 
 
-def groups_for_trainer(user: User, associations) -> QuerySet[Group]:
+def groups_for_trainer(associations) -> QuerySet[Group]:
     return (
         Group.objects.filter(association__in=associations, is_active=True)
         .select_related("association", "learning_path")

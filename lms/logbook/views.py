@@ -61,7 +61,7 @@ def workspace(request):
         "logbook/workspace.html",
         {
             "associations": associations,
-            "groups": selectors.groups_for_trainer(request.user, associations),
+            "groups": selectors.groups_for_trainer(associations),
             "sessions": selectors.recent_sessions(associations),
             "learner_count": learners_for_trainer(request.user).count(),
         },
@@ -89,7 +89,7 @@ def learners(request):
 @staff_required
 def learner_new(request):
     associations = list(associations_for_staff(request.user))
-    groups = list(selectors.groups_for_trainer(request.user, associations))
+    groups = list(selectors.groups_for_trainer(associations))
     form = LearnerForm(
         request.POST or None, groups=groups, initial={"group": request.GET.get("groupe", "")}
     )
