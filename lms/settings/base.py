@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -189,6 +191,20 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+
+# Background tasks (django-tasks, the backport of Django 6's django.tasks): run at once in
+# the embedded default; TASKS_BACKEND=database queues them in the database for a worker
+# started with `python manage.py db_worker` (production).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if TASKS_BACKEND == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 
 # Learning records name activities by stable IRIs under this base.
 XAPI_IRI_BASE = os.environ.get("XAPI_IRI_BASE", "https://pasapas.be/xapi")
