@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test bench lint format lock messages chromium
+.PHONY: help install demo serve test bench load lint format lock messages chromium
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ test: install chromium ## Run every test: unit, view and real-browser tests
 
 bench: install chromium ## Measure speed and weight at several data sizes; writes docs/benchmarks.md
 	$(BIN)/python -m tests.benchmarks.run $(if $(SIZES),--sizes $(SIZES),)
+
+load: install ## 200 simulated learners for 10 minutes on gunicorn + PostgreSQL; writes docs/load-test.md
+	$(BIN)/python -m tests.load.run $(if $(USERS),--users $(USERS),) $(if $(MINUTES),--minutes $(MINUTES),)
 
 lint: install ## Check code style and migrations
 	$(BIN)/ruff check .
