@@ -49,7 +49,7 @@ chromium: ## Make sure Debian's Chromium is installed (the browser tests drive i
 test: install chromium ## Run every test: unit, view and real-browser tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install chromium ## Measure speed and weight at several data sizes; writes docs/benchmarks.md
+bench: install chromium ## Measure at 1,000, 10,000 and 100,000 learners (SIZES=1000,10000 for fewer); writes docs/benchmarks.md
 	$(BIN)/python -m tests.benchmarks.run $(if $(SIZES),--sizes $(SIZES),)
 
 load: install ## 200 simulated learners for 10 minutes on gunicorn + PostgreSQL; writes docs/load-test.md

@@ -26,16 +26,19 @@ urlpatterns = [
     path("formateur/", include("lms.logbook.urls")),
     path("formateur/", include("lms.logbook.transfer_urls")),
     path("impact/", include("lms.impact.urls")),
+    path("api/v1/", include("lms.impact.api_urls")),
     path("h5p/", include("courses.h5p.urls")),
 ]
 
 if settings.SERVE_MEDIA:
-    # The embedded default serves uploads itself; production puts a web server in front.
+    # The embedded default serves uploads itself, made inert (no script runs from an upload);
+    # production puts a web server in front, with the same headers.
     from django.urls import re_path
-    from django.views.static import serve
+
+    from lms.accounts.security import media_serve
 
     urlpatterns.append(
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+        re_path(r"^media/(?P<path>.*)$", media_serve, {"document_root": settings.MEDIA_ROOT})
     )
 
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -29,7 +29,9 @@ class Rule:
 
     `roles`: who gets the page (everyone else is sent to sign in, refused or sees "not found").
     `boundary`: what else limits access to the object named in the URL:
-      "association": only people of the object's association (or programme, for funders).
+      "association": only people of the object's association (or programme, for funders);
+      "owner": only the person the object belongs to (their job, their API token).
+    `auth`: "session" (signed in in the browser) or "token" (the API's bearer token).
     `method`: how the URL is used (a POST-only action is probed with POST).
     `probe`: False for the few third-party URLs that need objects the test cannot name;
       the entry still documents them.
@@ -48,6 +50,7 @@ class Rule:
     data: dict = field(default_factory=dict)
     prepare: str = ""
     lands_on_sign_in: bool = False
+    auth: str = "session"
 
 
 MATRIX: dict[str, Rule] = {
@@ -75,6 +78,8 @@ MATRIX: dict[str, Rule] = {
         EVERYONE, prepare="device", note="Only on a device marked by an association."
     ),
     "accounts:assisted_end": Rule(EVERYONE, method="POST", lands_on_sign_in=True),
+    "accounts:job": Rule(SIGNED_IN, boundary="owner", note="An import or export one started."),
+    "accounts:job_download": Rule(SIGNED_IN, boundary="owner"),
     # Learners: their own path and modules.
     "learning:my_path": Rule(LEARNERS),
     "learning:attestation": Rule(
@@ -83,6 +88,8 @@ MATRIX: dict[str, Rule] = {
     "learning:module": Rule(LEARNERS),
     "learning:step": Rule(LEARNERS),
     "learning:module_done": Rule(LEARNERS),
+    "learning:outcome_start": Rule(LEARNERS),
+    "learning:outcome_end": Rule(LEARNERS),
     "learning:text_size": Rule(EVERYONE, method="POST", note="A display preference."),
     # Trainers and coordinators: the people, groups and sessions of their associations.
     "logbook:workspace": Rule(STAFF),
@@ -97,6 +104,15 @@ MATRIX: dict[str, Rule] = {
     "logbook:learner_open_session": Rule(STAFF, boundary="association", method="POST"),
     "logbook:device_mark": Rule(STAFF, method="POST", data={"association": "{association}"}),
     "logbook:trainers": Rule(COORDINATORS),
+    "logbook:learner_data": Rule(STAFF, boundary="association", note="GDPR: access."),
+    "logbook:learner_data_json": Rule(STAFF, boundary="association", note="GDPR: portability."),
+    "logbook:learner_edit": Rule(STAFF, boundary="association", note="GDPR: rectification."),
+    "logbook:learner_consent": Rule(
+        STAFF, boundary="association", method="POST", data={"purpose": "photos"}
+    ),
+    "logbook:learner_erase": Rule(COORDINATORS, boundary="association", note="GDPR: erasure."),
+    "logbook:register": Rule(COORDINATORS | SUPERUSERS, note="Register of processing activities."),
+    "logbook:audit_log": Rule(COORDINATORS | SUPERUSERS),
     "logbook:group_new": Rule(STAFF),
     "logbook:group": Rule(STAFF, boundary="association"),
     "logbook:group_cards_pdf": Rule(STAFF, boundary="association"),
@@ -117,6 +133,18 @@ MATRIX: dict[str, Rule] = {
     "impact:freeze": Rule(IMPACT, method="POST"),
     "impact:frozen_report": Rule(IMPACT, boundary="association"),
     "impact:frozen_report_export": Rule(IMPACT, boundary="association"),
+    "impact:api_tokens": Rule(IMPACT, note="Tokens are issued here only."),
+    "impact:api_token_revoke": Rule(IMPACT, boundary="owner"),
+    "impact:xapi_export": Rule(COORDINATORS, boundary="association", note="Pseudonymous."),
+    # The read-only API: a bearer token acting with its owner's current rights.
+    "impact-api:programmes": Rule(IMPACT, auth="token"),
+    "impact-api:figures": Rule(IMPACT, auth="token", boundary="association"),
+    "impact-api:reports": Rule(IMPACT, auth="token", boundary="association"),
+    "impact-api:report": Rule(IMPACT, auth="token", boundary="association"),
+    "impact-api:openapi-json": Rule(EVERYONE, note="The API's public description; no data."),
+    "impact-api:api-root": Rule(
+        frozenset(), auth="token", note="Nothing is served at the API's root."
+    ),
     # H5P player frames and files: sandboxed, no personal data, loaded by the learner's page.
     "h5p:frame": Rule(EVERYONE, note="Sandboxed (opaque origin); content only."),
     "h5p:frame_script": Rule(EVERYONE),
@@ -140,6 +168,10 @@ def as_markdown() -> str:
     for name, rule in MATRIX.items():
         cells = ["yes" if role in rule.roles else "–" for role in ROLES]
         lines.append(
-            f"| `{name}` | " + " | ".join(cells) + f" | {rule.boundary or ''} | {rule.method} |"
+            f"| `{name}` | "
+            + " | ".join(cells)
+            + f" | {rule.boundary or ''} | {rule.method}"
+            + (" (token)" if rule.auth == "token" else "")
+            + " |"
         )
     return "\n".join(lines)

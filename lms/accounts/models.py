@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,9 @@ class User(AbstractUser):
     preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
     # Statements keep this pseudonym, so figures stay true after the person is erased.
     pseudonym = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Set when the person's data was erased: the row stays as an anonymous tombstone so
+    # that their attendances and completions still count (see lms/accounts/gdpr.py).
+    erased_at = models.DateTimeField(_("erased on"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("person")
@@ -30,6 +34,8 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
+        if self.erased_at:
+            return str(_("Erased person"))
         return self.display_name or self.first_name or self.username
 
 
@@ -247,3 +253,131 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}"
+
+
+class ConsentPurpose(models.TextChoices):
+    """What a learner may agree to, one consent per purpose; each can be withdrawn."""
+
+    LEARNING_RECORDS = "learning_records", _("Learning records and anonymous figures")
+    PHOTOS = "photos", _("Photos taken during sessions")
+    CONTACT = "contact", _("Contact by the trainer (phone or message)")
+
+
+class Consent(models.Model):
+    """A learner's consent to one purpose: which wording, when given, by whom recorded, withdrawn.
+
+    Rows are never deleted while the person is known: they prove what was agreed, and when.
+    Withdrawing sets `withdrawn_at`; giving again makes a new row.
+    """
+
+    learner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    association = models.ForeignKey(
+        Association,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("association"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
+    wording_version = models.CharField(_("version of the wording"), max_length=30)
+    given_at = models.DateTimeField(_("given on"))
+    recorded_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("withdrawal recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "purpose"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_open_consent_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True)
+                | models.Q(withdrawn_at__gte=models.F("given_at")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.purpose} {self.given_at:%Y-%m-%d}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Not done")
+
+
+def job_files_storage():
+    """Job results (exports with personal data) live outside the public media folder."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.JOB_FILES_ROOT)
+
+
+class Job(models.Model):
+    """An import or export run in the background (lms/accounts/jobs.py), and how far it got."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="jobs")
+    association = models.ForeignKey(
+        Association, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    params = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    return_url = models.CharField(max_length=300, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(blank=True)
+    result = models.FileField(upload_to="jobs/%Y/%m/", storage=job_files_storage, blank=True)
+    result_name = models.CharField(max_length=200, blank=True)
+    result_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.state} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == JobState.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse
-from django.template import TemplateDoesNotExist
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import ngettext
 
@@ -104,19 +103,25 @@ def client_ip(request) -> str:
 
 
 def _too_many(request, check: RateCheck) -> HttpResponse:
+    """429 with Retry-After: the page templates/429.html, or JSON for a script that asked."""
     minutes = max(1, math.ceil(check.retry_after_seconds / 60))
-    try:
+    message = ngettext(
+        "Too many tries. Try again in %(minutes)s minute.",
+        "Too many tries. Try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+    if "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse(
+            {"ok": False, "message": message, "retry_after_seconds": check.retry_after_seconds},
+            status=429,
+        )
+    else:
         response = HttpResponse(
             render_to_string("429.html", {"minutes": minutes}, request=request), status=429
         )
-    except TemplateDoesNotExist:
-        message = ngettext(
-            "Too many tries. Try again in %(minutes)s minute.",
-            "Too many tries. Try again in %(minutes)s minutes.",
-            minutes,
-        ) % {"minutes": minutes}
-        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(check.retry_after_seconds)
+    # A refusal must not be cached by a proxy and served to the next person.
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -16,4 +16,6 @@ urlpatterns = [
     path("carte/images/", views.card_pictures, name="card_pictures"),
     path("carte/code/", views.card_code, name="card_code"),
     path("session/terminer/", views.assisted_end, name="assisted_end"),
+    path("taches/<uuid:job_id>/", views.job_status, name="job"),
+    path("taches/<uuid:job_id>/fichier/", views.job_download, name="job_download"),
 ]

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -13,7 +15,8 @@ from django.views.decorators.http import require_POST
 from .access import home_url_name
 from .devices import device_association_id
 from .forms import SignInForm
-from .models import Role, SignInCard
+from .jobs import job_get_for_owner
+from .models import Job, Role, SignInCard
 from .ratelimit import (
     Rate,
     card_code_limit,
@@ -203,3 +206,49 @@ def assisted_end(request):
     """End a learner's session that a trainer opened on a shared device."""
     logout(request)
     return redirect(settings.LOGIN_URL)
+
+
+# --- Background jobs (lms/accounts/jobs.py) ------------------------------------------------
+
+
+@login_required
+def job_status(request, job_id):
+    """How far an import or export has got; the page follows it without reloading."""
+    job = _own_job_or_404(request, job_id)
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {
+                "state": job.state,
+                "state_label": job.get_state_display(),
+                "percent": job.percent,
+                "done": job.progress_done,
+                "total": job.progress_total,
+                "message": job.message,
+                "download_url": (
+                    reverse("accounts:job_download", args=[job.pk]) if job.result else ""
+                ),
+            }
+        )
+    return render(request, "accounts/job.html", {"job": job})
+
+
+@login_required
+def job_download(request, job_id):
+    job = _own_job_or_404(request, job_id)
+    if not job.result:
+        raise Http404
+    response = FileResponse(
+        job.result.open("rb"),
+        as_attachment=True,
+        filename=job.result_name,
+        content_type=job.result_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _own_job_or_404(request, job_id):
+    try:
+        return job_get_for_owner(request.user, job_id)
+    except Job.DoesNotExist as missing:
+        raise Http404 from missing

@@ -8,3 +8,8 @@ class ImpactConfig(AppConfig):
     name = "lms.impact"
     label = "impact"
     verbose_name = _("Impact")
+
+    def ready(self):
+        from . import signals, tasks  # noqa: F401  (tasks registers the impact job handlers)
+
+        signals.connect()

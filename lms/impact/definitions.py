@@ -7,11 +7,12 @@ they were computed with.
 
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Gender, Region, Situation
 
-DEFINITIONS_VERSION = "1.0"
+DEFINITIONS_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,39 @@ class Indicator:
     definition: str
     unit: str = ""
     counts_people: bool = True
+    # Figures computed over the people these count: hidden whenever one of them is hidden,
+    # so an average or a share never speaks about fewer than IMPACT_MIN_COUNT people.
+    hidden_with: tuple[str, ...] = ()
+    group: str = "main"
+
+
+@dataclass(frozen=True)
+class FigureGroup:
+    key: str
+    title: str
+    sentence: str
+
+
+FIGURE_GROUPS = {
+    item.key: item
+    for item in [
+        FigureGroup("main", _("Key figures"), _("The main figures of the period.")),
+        FigureGroup(
+            "outcome",
+            _("What learners say they can do"),
+            _(
+                "At the start and at the end of a module, learners say if they can do it: not yet, with help, or alone."
+            ),
+        ),
+        FigureGroup(
+            "scores",
+            _("Results of exercises"),
+            _(
+                "Quizzes and practice exercises are checked by the server. Interactive activities (H5P) compute their score in the learner's browser: these scores are self-reported. A trainer's validation stays the stronger evidence."
+            ),
+        ),
+    ]
+}
 
 
 KEY_FIGURES = {
@@ -89,6 +123,126 @@ KEY_FIGURES = {
             _("Learners active during the last 30 days of the period."),
             _("learners"),
         ),
+        Indicator(
+            "online_hours",
+            _("Online learning time"),
+            _(
+                "Sum of the durations recorded with learners' online activities at these associations during the period. An activity recorded without a duration adds no time: the figure is a minimum. Time online during an in-person session is also part of learner-hours."
+            ),
+            _("hours"),
+            counts_people=False,
+            hidden_with=("online_learners",),
+        ),
+        Indicator(
+            "online_learners",
+            _("Learners with recorded online time"),
+            _("Learners with at least one online activity with a recorded duration."),
+            _("learners"),
+        ),
+        Indicator(
+            "paths_completed",
+            _("Learning paths completed"),
+            _(
+                "Learning paths a learner follows of which they completed every module, the last one during the period (one per learner and path)."
+            ),
+            _("learning paths"),
+        ),
+        Indicator(
+            "outcome_learners",
+            _("Learners who answered at the start and at the end"),
+            _(
+                "Learners who said, during the period, what they could do at the start of a module and again at the end."
+            ),
+            _("learners"),
+            group="outcome",
+        ),
+        Indicator(
+            "outcome_answered",
+            _("Modules with a start and an end answer"),
+            _(
+                "Learner and module pairs where the learner said, during the period, what they could do at the start of the module and again at the end (earliest start answer, latest end answer after it)."
+            ),
+            _("learners × modules"),
+            hidden_with=("outcome_learners",),
+            group="outcome",
+        ),
+        Indicator(
+            "outcome_alone",
+            _("Now able to do it alone"),
+            _(
+                "Of those pairs: the learner answered “not yet” or “with help” at the start and “alone” at the end."
+            ),
+            _("learners × modules"),
+            hidden_with=("outcome_learners",),
+            group="outcome",
+        ),
+        Indicator(
+            "outcome_alone_share",
+            _("Share now able to do it alone"),
+            _("Now able to do it alone, divided by modules with a start and an end answer."),
+            "%",
+            counts_people=False,
+            hidden_with=("outcome_learners", "outcome_answered", "outcome_alone"),
+            group="outcome",
+        ),
+        Indicator(
+            "quiz_learners",
+            _("Learners who answered quizzes and exercises"),
+            _(
+                "Learners with at least one answer to a quiz or a practice exercise, graded by the server, during the period."
+            ),
+            _("learners"),
+            group="scores",
+        ),
+        Indicator(
+            "quiz_answers",
+            _("Answers to quizzes and exercises"),
+            _("Answers to quizzes and practice exercises graded by the server (every try)."),
+            _("answers"),
+            counts_people=False,
+            hidden_with=("quiz_learners",),
+            group="scores",
+        ),
+        Indicator(
+            "quiz_average_score",
+            _("Average score of quizzes and exercises (checked by the server)"),
+            _(
+                "Average of the scores of those answers, in percent. Hidden when fewer learners than the threshold answered."
+            ),
+            "%",
+            counts_people=False,
+            hidden_with=("quiz_learners",),
+            group="scores",
+        ),
+        Indicator(
+            "h5p_learners",
+            _("Learners who answered interactive activities (H5P)"),
+            _("Learners with at least one scored result of an H5P activity during the period."),
+            _("learners"),
+            group="scores",
+        ),
+        Indicator(
+            "h5p_answers",
+            _("Results of interactive activities (H5P)"),
+            _("Scored results sent by H5P activities (every try)."),
+            _("answers"),
+            counts_people=False,
+            hidden_with=("h5p_learners",),
+            group="scores",
+        ),
+        Indicator(
+            "h5p_average_score",
+            _(
+                "Average score of interactive activities (H5P): self-reported (computed in the learner's browser)"
+            ),
+            _(
+                "Average of the scores of those results, in percent. The score is computed in the learner's browser, not checked by the server: it is self-reported. Hidden when fewer learners than the threshold answered."
+            ),
+            "%",
+            counts_people=False,
+            hidden_with=("h5p_learners",),
+            group="scores",
+        ),
     ]
 }
 
@@ -110,6 +264,16 @@ HELP_LABELS = {
     "little_help": _("With a little help"),
     "lot_of_help": _("With a lot of help"),
 }
+OUTCOME_LEVEL_LABELS = {
+    "not_yet": _("Not yet"),
+    "with_help": _("With help"),
+    "alone": _("Alone"),
+}
+OUTCOME_SHIFT_LABELS = {
+    f"{before}>{after}": format_lazy("{} → {}", before_label, after_label)
+    for before, before_label in OUTCOME_LEVEL_LABELS.items()
+    for after, after_label in OUTCOME_LEVEL_LABELS.items()
+}
 OTHER_LABELS = {"unknown": _("Unknown"), "other": _("Other"), "none": _("None declared")}
 
 
@@ -119,6 +283,9 @@ class Breakdown:
     title: str
     sentence: str
     labels: dict
+    # What a cell counts, when it is not simply learners (column header and unit).
+    count_label: str | None = None
+    unit: str | None = None
 
     def label(self, code: str) -> str:
         return str(self.labels.get(code) or OTHER_LABELS.get(code) or code.capitalize())
@@ -168,6 +335,16 @@ BREAKDOWNS = {
             _("How competences were validated"),
             _("Learners validated at least once alone, with a little help or with a lot of help."),
             HELP_LABELS,
+        ),
+        Breakdown(
+            "outcome_shift",
+            _("From the start to the end of a module"),
+            _(
+                "Learner and module pairs by what the learner said at the start → at the end: not yet, with help, alone."
+            ),
+            OUTCOME_SHIFT_LABELS,
+            count_label=_("Learners × modules"),
+            unit=_("learners × modules"),
         ),
     ]
 }

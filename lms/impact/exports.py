@@ -39,10 +39,33 @@ class Table:
     sentence: str
     columns: list[str]
     rows: list[list] = field(default_factory=list)
+    # False for a table a frozen report was closed without (an older definitions version).
+    available: bool = True
 
 
 def hidden_label() -> str:
     return f"< {settings.IMPACT_MIN_COUNT}"
+
+
+def not_available() -> str:
+    """What a report shows for a figure it does not hold (closed before it existed)."""
+    return str(_("not available"))
+
+
+def no_data() -> str:
+    """What a report shows for an average or a share of nothing: there is no figure."""
+    return str(_("no data"))
+
+
+def figure_value(figures: dict, key: str):
+    """A key figure as shown: a number, None when hidden, or a text saying why there is none."""
+    values = figures.get("key_figures") or {}
+    if key not in values:
+        return not_available()
+    value = values[key]
+    if value is None and any(values.get(base) == 0 for base in KEY_FIGURES[key].hidden_with):
+        return no_data()
+    return value
 
 
 def cell(value):
@@ -67,8 +90,8 @@ def tables(figures: dict, area_labels: dict[str, str] | None = None) -> list[Tab
             str(_("The main figures of the period.")),
             [str(_("Indicator")), str(_("Value")), str(_("Unit"))],
             [
-                [str(KEY_FIGURES[key].label), value, str(KEY_FIGURES[key].unit)]
-                for key, value in figures["key_figures"].items()
+                [str(item.label), figure_value(figures, key), str(item.unit)]
+                for key, item in KEY_FIGURES.items()
             ],
         ),
         Table(
@@ -86,12 +109,28 @@ def tables(figures: dict, area_labels: dict[str, str] | None = None) -> list[Tab
                     if percent(item["value"], item["target"]) is None
                     else percent(item["value"], item["target"]),
                 ]
-                for key, item in figures["targets"].items()
+                for key, item in (figures.get("targets") or {}).items()
             ],
         ),
     ]
-    for key, breakdown in figures["breakdowns"].items():
-        definition = BREAKDOWNS[key]
+    stored = figures.get("breakdowns") or {}
+    for key, definition in BREAKDOWNS.items():
+        columns = [str(label) for label in BREAKDOWN_COLUMNS.values()]
+        if definition.count_label:
+            columns[1] = str(definition.count_label)
+        breakdown = stored.get(key)
+        if breakdown is None:
+            result.append(
+                Table(
+                    key,
+                    str(definition.title),
+                    str(definition.sentence),
+                    columns,
+                    [[not_available(), ""]],
+                    available=False,
+                )
+            )
+            continue
         labels = area_labels if key == "competence_area" else {}
         rows = [
             [cell(labels.get(code) or definition.label(code)), value]
@@ -99,22 +138,17 @@ def tables(figures: dict, area_labels: dict[str, str] | None = None) -> list[Tab
         ]
         if breakdown["total"] is not None or key in ("age", "gender", "region", "language"):
             rows.append([str(_("Total")), breakdown["total"]])
-        result.append(
-            Table(
-                key,
-                str(definition.title),
-                str(definition.sentence),
-                [str(label) for label in BREAKDOWN_COLUMNS.values()],
-                rows,
-            )
-        )
+        result.append(Table(key, str(definition.title), str(definition.sentence), columns, rows))
     result.append(
         Table(
             "trend",
             str(_("By month")),
             str(_("The main figures month by month.")),
             [str(label) for label in TREND_COLUMNS.values()],
-            [[row[column] for column in TREND_COLUMNS] for row in figures["trend"]],
+            [
+                [row.get(column, not_available()) for column in TREND_COLUMNS]
+                for row in figures.get("trend") or []
+            ],
         )
     )
     return result
@@ -131,7 +165,8 @@ def definition_rows() -> list[list[str]]:
         [str(item.label), str(item.definition), str(item.unit)] for item in KEY_FIGURES.values()
     ]
     rows += [
-        [str(item.title), str(item.sentence), str(_("learners"))] for item in BREAKDOWNS.values()
+        [str(item.title), str(item.sentence), str(item.unit or _("learners"))]
+        for item in BREAKDOWNS.values()
     ]
     rows.append(
         [
@@ -236,3 +271,24 @@ def as_pdf(figures: dict, area_labels: dict[str, str] | None = None, heading: st
     ]
     document.build(story)
     return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_KINDS = ("csv", "xlsx", "pdf")
+
+
+def as_file(
+    figures: dict, area_labels: dict[str, str], label: str, kind: str, stem: str
+) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of the figures as a CSV, XLSX or PDF file."""
+    if kind == "csv":
+        return (
+            as_csv(figures, area_labels).encode("utf-8"),
+            "text/csv; charset=utf-8",
+            f"{stem}.csv",
+        )
+    if kind == "xlsx":
+        return as_xlsx(figures, area_labels, label), XLSX, f"{stem}.xlsx"
+    if kind == "pdf":
+        return as_pdf(figures, area_labels, label), "application/pdf", f"{stem}.pdf"
+    raise ValueError(kind)

@@ -11,6 +11,9 @@ import pandas as pd
 AGE_BANDS = ["under_25", "25_44", "45_64", "65_plus", "unknown"]
 REGIONS = ["brussels", "wallonia", "flanders", "unknown"]
 HELP_LEVELS = ["alone", "little_help", "lot_of_help"]
+# Self-assessment levels, from "cannot do it yet" to "can do it alone".
+OUTCOME_LEVELS = ["not_yet", "with_help", "alone"]
+OUTCOME_SHIFTS = [f"{before}>{after}" for before in OUTCOME_LEVELS for after in OUTCOME_LEVELS]
 RETURN_DAYS = 3
 RECENT_DAYS = 30
 TOP_LANGUAGES = 5
@@ -23,6 +26,12 @@ COLUMNS = {
     "validations": ["pseudonym", "module_iri", "response", "day"],
     "module_areas": ["module_iri", "area"],
     "completions": ["pseudonym", "module_iri", "completed_on"],
+    "online_time": ["pseudonym", "seconds"],
+    "self_assessments": ["pseudonym", "module_iri", "response", "timestamp"],
+    "scores": ["pseudonym", "verb", "object_kind", "is_self_reported", "score_scaled"],
+    "path_enrollments": ["pseudonym", "path_id"],
+    "path_modules": ["path_id", "module_iri"],
+    "path_completions": ["pseudonym", "module_iri", "completed_on"],
     "profiles": [
         "pseudonym",
         "year_of_birth",
@@ -218,6 +227,136 @@ def who_is_reached(
     }
 
 
+def online_time(rows: pd.DataFrame) -> dict:
+    """Hours of recorded online activity, and how many learners they come from.
+
+    Only statements that carry a duration count; an activity without one adds no time.
+    """
+    rows = rows.assign(seconds=pd.to_numeric(rows["seconds"], errors="coerce"))
+    rows = rows[rows["seconds"] > 0]
+    return {
+        "online_hours": round(float(rows["seconds"].sum()) / 3600, 1),
+        "online_learners": int(rows["pseudonym"].astype(str).nunique()),
+    }
+
+
+def paths_completed(
+    enrollments: pd.DataFrame,
+    path_modules: pd.DataFrame,
+    completions: pd.DataFrame,
+    start: date,
+    end: date,
+) -> int:
+    """Learner and path pairs whose last missing module was completed during the period.
+
+    `completions` holds every module the enrolled learners completed up to the end of the
+    period, so a path finished earlier is not counted again, and one finished later not yet.
+    """
+    modules = path_modules.drop_duplicates()
+    if enrollments.empty or modules.empty:
+        return 0
+    needed = modules.groupby("path_id")["module_iri"].nunique().rename("needed")
+    enrolled = enrollments.assign(pseudonym=enrollments["pseudonym"].astype(str))
+    enrolled = enrolled.drop_duplicates().merge(modules, on="path_id")
+    done = completions.assign(
+        pseudonym=completions["pseudonym"].astype(str),
+        completed_on=pd.to_datetime(completions["completed_on"]).dt.date,
+    )
+    done = done.groupby(["pseudonym", "module_iri"], as_index=False)["completed_on"].min()
+    reached = enrolled.merge(done, on=["pseudonym", "module_iri"])
+    if reached.empty:
+        return 0
+    per_path = reached.groupby(["pseudonym", "path_id"]).agg(
+        done=("module_iri", "nunique"), last_on=("completed_on", "max")
+    )
+    per_path = per_path.join(needed, on="path_id")
+    finished = per_path[
+        (per_path["done"] == per_path["needed"])
+        & (per_path["last_on"] >= start)
+        & (per_path["last_on"] <= end)
+    ]
+    return len(finished)
+
+
+def assessment_of(response) -> tuple[str | None, str | None]:
+    """(phase, level) of a self-assessment answer, or (None, None) if it is not one."""
+    if not isinstance(response, dict):
+        return None, None
+    phase, level = response.get("phase"), response.get("level")
+    if phase not in ("start", "end") or level not in OUTCOME_LEVELS:
+        return None, None
+    return phase, level
+
+
+def outcome_pairs(assessments: pd.DataFrame) -> pd.DataFrame:
+    """One row per learner and module answered at the start and at the end: both levels.
+
+    The earliest start answer counts, with the latest end answer given after it.
+    """
+    columns = ["pseudonym", "module_iri", "before", "after"]
+    if assessments.empty:
+        return pd.DataFrame(columns=columns)
+    parsed = assessments["response"].map(assessment_of)
+    answers = assessments.assign(
+        pseudonym=assessments["pseudonym"].astype(str),
+        phase=parsed.str[0],
+        level=parsed.str[1],
+        timestamp=pd.to_datetime(assessments["timestamp"], utc=True),
+    ).dropna(subset=["phase"])
+    keys = ["pseudonym", "module_iri"]
+    starts = (
+        answers[answers["phase"] == "start"]
+        .sort_values("timestamp", kind="stable")
+        .drop_duplicates(keys, keep="first")[[*keys, "level", "timestamp"]]
+        .rename(columns={"level": "before", "timestamp": "started_at"})
+    )
+    ends = answers[answers["phase"] == "end"].merge(starts, on=keys)
+    ends = ends[ends["timestamp"] > ends["started_at"]]
+    ends = ends.sort_values("timestamp", kind="stable").drop_duplicates(keys, keep="last")
+    return ends.rename(columns={"level": "after"})[columns].reset_index(drop=True)
+
+
+def outcome_shift(pairs: pd.DataFrame) -> pd.Series:
+    """Learner and module pairs by start level → end level, every combination listed."""
+    codes = pairs["before"] + ">" + pairs["after"] if not pairs.empty else pd.Series(dtype=str)
+    return codes.value_counts().reindex(OUTCOME_SHIFTS, fill_value=0).astype(int)
+
+
+def outcome_figures(pairs: pd.DataFrame, shift: pd.Series) -> dict:
+    """Learners and pairs answered, how many pairs moved up to "alone", and their share."""
+    answered = int(shift.sum())
+    improved = int(shift["not_yet>alone"] + shift["with_help>alone"])
+    return {
+        "outcome_learners": int(pairs["pseudonym"].nunique()),
+        "outcome_answered": answered,
+        "outcome_alone": improved,
+        "outcome_alone_share": share(improved, answered),
+    }
+
+
+def score_figures(scores: pd.DataFrame) -> dict:
+    """Learners, answers and average score (in %): H5P apart from server-graded answers.
+
+    H5P activities compute their score in the learner's browser (self-reported); quizzes
+    and practice exercises are graded by the server (`answered`, not self-reported).
+    """
+    scores = scores.assign(
+        pseudonym=scores["pseudonym"].astype(str),
+        score_scaled=pd.to_numeric(scores["score_scaled"], errors="coerce"),
+        is_self_reported=scores["is_self_reported"].fillna(False).astype(bool),
+    ).dropna(subset=["score_scaled"])
+    h5p = scores[(scores["object_kind"] == "h5p") & scores["is_self_reported"]]
+    graded = scores[(scores["verb"] == "answered") & ~scores["is_self_reported"]]
+    result = {}
+    for prefix, rows in (("h5p", h5p), ("quiz", graded)):
+        result[f"{prefix}_learners"] = int(rows["pseudonym"].nunique())
+        result[f"{prefix}_answers"] = len(rows)
+        result[f"{prefix}_average_score"] = (
+            round(100 * float(rows["score_scaled"].mean()), 1) if len(rows) else None
+        )
+    return result
+
+
 def share(value: float, target: float | None) -> float | None:
     if not target:
         return None
@@ -272,6 +411,8 @@ def compute(
         validations, frame(data.get("module_areas", []), "module_areas")
     )
     breakdowns["validation_help"] = validations_by_help(validations)
+    pairs = outcome_pairs(frame(data.get("self_assessments", []), "self_assessments"))
+    breakdowns["outcome_shift"] = outcome_shift(pairs)
     totals = {
         "age": len(reached),
         "gender": len(reached),
@@ -281,6 +422,8 @@ def compute(
         "situation": None,
         "competence_area": None,
         "validation_help": None,
+        # Every learner and module pair has exactly one start and one end level.
+        "outcome_shift": len(pairs),
     }
     return {
         "key_figures": {
@@ -293,6 +436,16 @@ def compute(
             "learners_validated": int(validations["pseudonym"].nunique()),
             "returning_learners": kept["returning"],
             "active_recently": kept["active_recently"],
+            **online_time(frame(data.get("online_time", []), "online_time")),
+            "paths_completed": paths_completed(
+                frame(data.get("path_enrollments", []), "path_enrollments"),
+                frame(data.get("path_modules", []), "path_modules"),
+                frame(data.get("path_completions", []), "path_completions"),
+                start,
+                end,
+            ),
+            **outcome_figures(pairs, breakdowns["outcome_shift"]),
+            **score_figures(frame(data.get("scores", []), "scores")),
         },
         "targets": {
             "learners": {"value": len(reached), "target": target_learners},

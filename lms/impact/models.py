@@ -69,3 +69,34 @@ class FrozenReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.period_start_on}–{self.period_end_on}"
+
+
+class ApiToken(models.Model):
+    """A secret that lets a funder's or coordinator's own tools read the impact API.
+
+    Only a SHA-256 hash of the secret is stored, with a short prefix the person can
+    recognise; the secret itself is shown once, when it is created. The token acts with
+    its user's current rights: whoever loses a programme loses it through the API too.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="impact_api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("start of the token"), max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -5,6 +5,9 @@ Secondary: in a breakdown, hidden cells must not be recoverable from the total b
 subtraction, so more cells are hidden (the smallest first) until the hidden cells
 are at least two and add up to at least the threshold; if that is impossible, the
 total is hidden too. Counts of zero are shown: they single out no one.
+Derived: an average, a share or a count of answers is hidden whenever a count of people it
+is computed over is hidden (`Indicator.hidden_with`), and "now able to do it alone" is
+the sum of cells of the start → end breakdown, so it is shown only when all of them are.
 """
 
 from copy import deepcopy
@@ -12,6 +15,8 @@ from copy import deepcopy
 from django.conf import settings
 
 from .definitions import KEY_FIGURES
+
+IMPROVED_SHIFTS = ("not_yet>alone", "with_help>alone")
 
 
 def minimum_count() -> int:
@@ -69,6 +74,18 @@ def protect(raw: dict, minimum: int | None = None) -> dict:
             [code, value] for (code, _count), value in zip(breakdown["rows"], cells, strict=True)
         ]
         breakdown["total"] = total
+    # "Now able to do it alone" adds up two cells of the start → end breakdown, whose total
+    # is "modules with a start and an end answer": they are hidden together, never apart.
+    shift = safe["breakdowns"].get("outcome_shift")
+    if shift is not None and "outcome_learners" in safe["key_figures"]:
+        # Pairs, not people: fewer than the threshold behind them, and nothing is shown,
+        # not even which cells are empty.
+        if safe["key_figures"]["outcome_learners"] is None:
+            shift["rows"] = [[code, None] for code, _value in shift["rows"]]
+            shift["total"] = None
+        safe["key_figures"]["outcome_answered"] = shift["total"]
+        moved = [value for code, value in shift["rows"] if code in IMPROVED_SHIFTS]
+        safe["key_figures"]["outcome_alone"] = None if None in moved else sum(moved)
     # Months of learners reached overlap (one person, several months): no total to add up to.
     cells, _total = protect_cells([row["learners"] for row in raw["trend"]], None, minimum)
     for row, value in zip(safe["trend"], cells, strict=True):
@@ -81,4 +98,8 @@ def protect(raw: dict, minimum: int | None = None) -> dict:
         safe["key_figures"][column] = total
         for row, value in zip(safe["trend"], cells, strict=True):
             row[column] = value
+    # Last: an average or a share over hidden people would give them away.
+    for key in safe["key_figures"]:
+        if any(safe["key_figures"].get(base) is None for base in KEY_FIGURES[key].hidden_with):
+            safe["key_figures"][key] = None
     return safe

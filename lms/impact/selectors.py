@@ -3,20 +3,25 @@
 `impact_rows` runs a fixed number of queries whatever the number of learners.
 """
 
+import hashlib
+import json
+import time as time_module
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Min
+from django.core.cache import cache
+from django.db.models import F, Min, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from courses.models import CompetenceArea, ModulePage, activity_iri
+from courses.models import CompetenceArea, ModulePage, PathModule, activity_iri
 from lms.accounts.access import programmes_for_funder
 from lms.accounts.models import Association, LearnerProfile, Membership, Role, Situation, User
-from lms.learning.models import ModuleProgress, Statement, Verb
+from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
 from lms.logbook.models import Attendance, TrainingSession
 
 from . import indicators, privacy
+from .definitions import DEFINITIONS_VERSION
 from .models import FrozenReport, Programme
 
 DIGCOMP = "digcomp-2.2"
@@ -79,6 +84,7 @@ def impact_rows(*, association_ids: list[int], start: date, end: date) -> dict[s
         .annotate(first_on=Min("session__held_on"))
         .values("learner__pseudonym", "first_on")
     )
+    enrollments = PathEnrollment.objects.filter(learner_id__in=learner_ids)
     return {
         "sessions": list(
             sessions.values("id", "association_id", "held_on", "starts_at", "ends_at")
@@ -157,7 +163,65 @@ def impact_rows(*, association_ids: list[int], start: date, end: date) -> dict[s
             )
         ],
         "module_areas": module_area_rows(),
+        # Summed per learner in the database: one row per learner, not per statement.
+        "online_time": [
+            {"pseudonym": row["learner_pseudonym"], "seconds": row["seconds"]}
+            for row in statements.filter(duration_seconds__isnull=False)
+            .values("learner_pseudonym")
+            .annotate(seconds=Sum("duration_seconds"))
+            .values("learner_pseudonym", "seconds")
+        ],
+        "self_assessments": [
+            {
+                "pseudonym": row["learner_pseudonym"],
+                "module_iri": row["module_iri"],
+                "response": row["response"],
+                "timestamp": row["timestamp"],
+            }
+            for row in statements.filter(verb=Verb.ASSESSED).values(
+                "learner_pseudonym", "module_iri", "response", "timestamp"
+            )
+        ],
+        "scores": [
+            {
+                "pseudonym": row["learner_pseudonym"],
+                "verb": row["verb"],
+                "object_kind": row["object_kind"],
+                "is_self_reported": row["is_self_reported"],
+                "score_scaled": row["score_scaled"],
+            }
+            for row in statements.filter(
+                verb__in=[Verb.ANSWERED, Verb.COMPLETED], score_scaled__isnull=False
+            ).values("learner_pseudonym", "verb", "object_kind", "is_self_reported", "score_scaled")
+        ],
+        "path_enrollments": [
+            {"pseudonym": row["learner__pseudonym"], "path_id": row["path_id"]}
+            for row in enrollments.values("learner__pseudonym", "path_id")
+        ],
+        "path_modules": path_module_rows(),
+        # Every module the enrolled learners completed up to the end of the period: a path
+        # counts in the period its last missing module was completed in.
+        "path_completions": [
+            {
+                "pseudonym": row["learner__pseudonym"],
+                "module_iri": row["module_iri"],
+                "completed_on": row["day"],
+            }
+            for row in ModuleProgress.objects.filter(
+                learner_id__in=enrollments.values("learner_id"), completed_at__lt=until
+            )
+            .annotate(day=TruncDate("completed_at"))
+            .values("learner__pseudonym", "module_iri", "day")
+        ],
     }
+
+
+def path_module_rows() -> list[dict]:
+    """Which modules each learning path lists, keyed by the modules' stable IRIs."""
+    return [
+        {"path_id": row["path_id"], "module_iri": activity_iri("modules", row["key"])}
+        for row in PathModule.objects.values("path_id", key=F("module__translation_key"))
+    ]
 
 
 def module_area_rows() -> list[dict]:
@@ -210,10 +274,65 @@ def impact_scopes_for(user: User) -> list[tuple[Programme, list[Association]]]:
     )
 
 
+GENERATION_KEY = "impact:generation:{}"
+
+
+def _generation(scope) -> int:
+    return cache.get_or_set(GENERATION_KEY.format(scope), 0, timeout=None)
+
+
+def figures_invalidate(*, association_id: int | None = None) -> None:
+    """Retire cached figures: of one association, or (no id) of every association."""
+    key = GENERATION_KEY.format(association_id if association_id is not None else "all")
+    try:
+        cache.incr(key)
+    except ValueError:  # not cached yet, or evicted: any new number retires the old keys
+        cache.set(key, int(time_module.time() * 1000), timeout=None)
+
+
+def _figures_key(programme, association_ids, start, end, today) -> str:
+    ids = sorted(association_ids)
+    stamp = [
+        DEFINITIONS_VERSION,
+        settings.IMPACT_MIN_COUNT,
+        programme.pk,
+        programme.target_learners,
+        programme.target_hours,
+        ids,
+        start.isoformat(),
+        end.isoformat(),
+        today.isoformat(),
+        _generation("all"),
+        [_generation(pk) for pk in ids],
+    ]
+    digest = hashlib.sha256(json.dumps(stamp).encode()).hexdigest()
+    return f"impact:figures:{digest}"
+
+
 def figures_live(
     *, programme: Programme, association_ids: list[int], start: date, end: date
 ) -> dict:
-    """The figures as anyone may see them: computed now, then suppressed."""
+    """The figures as anyone may see them: computed (or taken from the cache), suppressed.
+
+    Repeated views of a period whose data has not changed do not recompute: the figures
+    are cached under a key that changes with any write to their data (lms/impact/signals.py)
+    and with the day (the "active in the last 30 days" figure moves with it).
+    """
+    today = timezone.localdate()
+    key = _figures_key(programme, association_ids, start, end, today)
+    figures = cache.get(key)
+    if figures is None:
+        figures = figures_compute(
+            programme=programme, association_ids=association_ids, start=start, end=end
+        )
+        cache.set(key, figures, timeout=settings.IMPACT_CACHE_SECONDS)
+    return figures
+
+
+def figures_compute(
+    *, programme: Programme, association_ids: list[int], start: date, end: date
+) -> dict:
+    """The figures computed now from the records, then suppressed."""
     raw = indicators.compute(
         impact_rows(association_ids=association_ids, start=start, end=end),
         start=start,

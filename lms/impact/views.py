@@ -9,16 +9,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lms.accounts.access import role_required, user_roles
-from lms.accounts.models import Association
+from lms.accounts.jobs import job_start
+from lms.accounts.models import Association, JobState
 
 from . import exports, selectors, services
-from .definitions import DEFINITIONS_VERSION, KEY_FIGURES
+from .definitions import DEFINITIONS_VERSION, FIGURE_GROUPS, KEY_FIGURES
 from .models import FrozenReport, Programme
 
 ROLES = ("funder", "coordinator")
@@ -108,7 +110,9 @@ def bars(table: exports.Table, value_index: int = 1, skip_total: bool = True) ->
         {
             "label": row[0],
             "value": row[value_index],
-            "width": 0 if row[value_index] is None else round(100 * row[value_index] / largest, 1),
+            "width": round(100 * row[value_index] / largest, 1)
+            if isinstance(row[value_index], int | float)
+            else 0,
         }
         for row in rows
     ]
@@ -118,17 +122,28 @@ def report_context(figures: dict, scope_label: str, live: dict | None = None) ->
     area_labels = selectors.area_labels()
     all_tables = exports.tables(figures, area_labels)
     by_key = {table.key: table for table in all_tables}
-    key_figures = [
-        {
-            "key": key,
-            "label": KEY_FIGURES[key].label,
-            "unit": KEY_FIGURES[key].unit,
-            "definition": KEY_FIGURES[key].definition,
-            "value": value,
-            "live": live["key_figures"].get(key) if live else None,
-            "differs": bool(live) and live["key_figures"].get(key) != value,
-        }
-        for key, value in figures["key_figures"].items()
+    key_figures = []
+    for key, item in KEY_FIGURES.items():
+        value = exports.figure_value(figures, key)
+        now = exports.figure_value(live, key) if live else None
+        key_figures.append(
+            {
+                "key": key,
+                "label": item.label,
+                "unit": item.unit,
+                "definition": item.definition,
+                "group": item.group,
+                "value": value,
+                # "not available" (older report) or "no data" (an average of nothing).
+                "text": value if isinstance(value, str) else "",
+                "live": now,
+                "live_text": now if isinstance(now, str) else "",
+                "differs": bool(live) and now != value,
+            }
+        )
+    figure_groups = [
+        {"group": group, "figures": [f for f in key_figures if f["group"] == key]}
+        for key, group in FIGURE_GROUPS.items()
     ]
     breakdowns = [
         {"table": table, "bars": bars(table)}
@@ -138,6 +153,7 @@ def report_context(figures: dict, scope_label: str, live: dict | None = None) ->
     trend = by_key["trend"]
     return {
         "key_figures": key_figures,
+        "figure_groups": figure_groups,
         "targets": by_key["targets"],
         "breakdowns": breakdowns,
         "trend": trend,
@@ -190,38 +206,47 @@ def attachment(content, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def export_file(figures: dict, label: str, kind: str, stem: str) -> HttpResponse:
-    area_labels = selectors.area_labels()
-    if kind == "csv":
-        return attachment(
-            exports.as_csv(figures, area_labels), "text/csv; charset=utf-8", f"{stem}.csv"
-        )
-    if kind == "xlsx":
-        return attachment(exports.as_xlsx(figures, area_labels, label), XLSX, f"{stem}.xlsx")
-    if kind == "pdf":
-        return attachment(
-            exports.as_pdf(figures, area_labels, label), "application/pdf", f"{stem}.pdf"
-        )
-    raise Http404
+    if kind not in exports.FILE_KINDS:
+        raise Http404
+    content, content_type, filename = exports.as_file(
+        figures, selectors.area_labels(), label, kind, stem
+    )
+    return attachment(content, content_type, filename)
 
 
 @role_required(*ROLES)
 def export(request, kind: str):
-    """The dashboard's figures as a file, with the same filters and the same hidden counts."""
+    """The dashboard's figures as a file, with the same filters and the same hidden counts.
+
+    Computing the figures is the heavy part, so it runs as a background job: at once in the
+    embedded default (the file comes straight back), on the worker in production (the
+    person is sent to the job's page, which shows its progress and then the file).
+    """
+    if kind not in exports.FILE_KINDS:
+        raise Http404
     scope = scope_for(request, request.GET)
     if scope is None:
         raise PermissionDenied
-    figures = selectors.figures_live(
-        programme=scope.programme,
-        association_ids=scope.association_ids,
-        start=scope.start,
-        end=scope.end,
+    job = job_start(
+        kind="impact-export",
+        owner=request.user,
+        params={
+            "programme": scope.programme.pk,
+            "association_ids": scope.association_ids,
+            "start": scope.start.isoformat(),
+            "end": scope.end.isoformat(),
+            "label": scope_label(scope),
+            "kind": kind,
+        },
+        title=_("Impact figures: %(label)s") % {"label": scope_label(scope)},
+        return_url=f"{reverse('impact:dashboard')}?{scope.query()}",
     )
-    stem = f"impact-{scope.programme.pk}-{scope.start}-{scope.end}"
-    return export_file(figures, scope_label(scope), kind, stem)
+    job.refresh_from_db()
+    if job.state == JobState.DONE and job.result:
+        with job.result.open("rb") as result:
+            return attachment(result.read(), job.result_type, job.result_name)
+    return redirect("accounts:job", job.pk)
 
 
 @require_POST

@@ -1,5 +1,8 @@
 """Reads shared by learner views: progress with the pages it points at."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
@@ -9,7 +12,8 @@ from wagtail.models import Locale
 from courses.models import LearningPathPage, ModulePage, PathModule
 from lms.accounts.models import Association, Role, User
 
-from .models import ActivityProgress, ModuleProgress, PathEnrollment, Statement
+from .models import ActivityProgress, ModuleProgress, PathEnrollment, Statement, Verb
+from .services import SelfAssessmentLevel, SelfAssessmentPhase, self_assessments_of
 
 
 def module_progress_for_learner(learner: User) -> QuerySet[ModuleProgress]:
@@ -104,3 +108,90 @@ def scores_for_learner(learner: User) -> list[dict]:
                     }
                 )
     return scores
+
+
+# --- "Pouvez-vous le faire seul·e ?": when to ask, and the answers given ------------------
+#
+# The start question is asked once, when the learner begins a module: no start answer yet
+# and no step of it done (someone already half-way through, or back on a module finished
+# before the question existed, is not asked a "before" they are past). Skipping stores
+# nothing, so a learner who skipped is asked again if they come back before doing a step.
+# The end question is asked on leaving the last step, unless the learner already gave an
+# end answer since their latest start answer (so going through a finished module again
+# does not ask again; skipping it asks again next time). Skipping is always possible.
+
+
+def outcome_start_due(learner: User, module: ModulePage, progress: ModuleProgress | None) -> bool:
+    """Whether to ask "Can you do it on your own?" before step 1 (`progress`: module_state's)."""
+    if progress is not None and progress.last_activity_iri:
+        return False  # already begun: too late for a "before" answer
+    return (
+        not self_assessments_of(learner, module)
+        .filter(response__phase=SelfAssessmentPhase.START)
+        .exists()
+    )
+
+
+def outcome_end_due(learner: User, module: ModulePage) -> bool:
+    """Whether to ask the question again after the last step, before the "Well done" page."""
+    latest = self_assessments_of(learner, module).last()
+    return not (
+        latest is not None
+        and isinstance(latest.response, dict)
+        and latest.response.get("phase") == SelfAssessmentPhase.END
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeAnswers:
+    """A learner's answers about one module: the latest start, and the end that follows it.
+
+    `end_level` is None while the latest attempt has no end answer yet, even if an earlier
+    attempt had one: a start and an end are only shown together when they belong together.
+    """
+
+    module_iri: str
+    module: ModulePage | None  # None once the page is deleted; the answers remain
+    start_level: str | None = None
+    start_at: datetime | None = None
+    end_level: str | None = None
+    end_at: datetime | None = None
+
+    @property
+    def start_label(self) -> str:
+        return SelfAssessmentLevel(self.start_level).label if self.start_level else ""
+
+    @property
+    def end_label(self) -> str:
+        return SelfAssessmentLevel(self.end_level).label if self.end_level else ""
+
+
+def outcome_answers(learner: User) -> dict[str, OutcomeAnswers]:
+    """Per module IRI, the learner's latest start level and the end level after it.
+
+    Modules most recently answered first; one query whatever the number of modules.
+    """
+    rows = (
+        Statement.objects.filter(learner=learner, verb=Verb.ASSESSED)
+        .exclude(module_iri="")
+        .select_related("module")
+        .order_by("timestamp", "stored_at")
+    )
+    current: dict[str, dict] = {}
+    for row in rows:
+        response = row.response if isinstance(row.response, dict) else {}
+        phase, level = response.get("phase"), response.get("level")
+        if phase not in SelfAssessmentPhase.values or level not in SelfAssessmentLevel.values:
+            continue
+        # Popped and put back: the module answered most recently ends up last.
+        answers = current.pop(row.module_iri, {"module": None})
+        if row.module is not None:
+            answers["module"] = row.module
+        if phase == SelfAssessmentPhase.START:
+            answers.update(start_level=level, start_at=row.timestamp, end_level=None, end_at=None)
+        else:
+            answers.update(end_level=level, end_at=row.timestamp)
+        current[row.module_iri] = answers
+    return {
+        iri: OutcomeAnswers(module_iri=iri, **answers) for iri, answers in reversed(current.items())
+    }

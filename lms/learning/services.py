@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from courses.models import ModulePage
@@ -74,6 +76,7 @@ def statement_record(
         return _same_statement_or_conflict(existing, learner, object_iri), False
 
     result = result or Result()
+    now = timezone.now()
     statement = Statement(
         id=statement_id,
         learner=learner,
@@ -97,17 +100,28 @@ def statement_record(
         instructor=instructor,
         # A trainer's session date is trusted; a device's clock is not.
         timestamp=(
-            min(timestamp, timezone.now())
+            min(timestamp, now)
             if timestamp_is_trusted and timestamp
-            else timestamp_clamp(timestamp, now=timezone.now())
+            else timestamp_clamp(timestamp, now=now)
         ),
     )
     try:
         with transaction.atomic():
+            # One writer per learner at a time. Two requests for the same learner (a retry
+            # while the first still runs, two tabs, a trainer validating meanwhile) would
+            # otherwise both create the same progress row, or both count one step as newly
+            # done. NO KEY UPDATE still lets other rows that point at the learner be written.
+            User.objects.select_for_update(
+                no_key=connection.features.has_select_for_no_key_update
+            ).filter(pk=learner.pk).exists()
+            # Checked again under the lock: a copy sent in parallel may have just landed.
+            existing = Statement.objects.filter(pk=statement_id).first()
+            if existing is not None:
+                return _same_statement_or_conflict(existing, learner, object_iri), False
             statement.save(force_insert=True)
             _progress_update(statement, steps_total=len(module.steps) if module else 0)
     except IntegrityError:
-        # Another request stored the same id between our check and our insert.
+        # The same id stored for another learner between our check and our insert.
         existing = Statement.objects.filter(pk=statement_id).first()
         if existing is None:
             raise
@@ -122,11 +136,28 @@ def _same_statement_or_conflict(existing: Statement, learner: User, object_iri: 
 
 
 def _progress_update(statement: Statement, *, steps_total: int) -> None:
+    """Apply a new statement to the summaries; the caller holds the learner's lock."""
     activity = (
         ActivityProgress.objects.select_for_update()
         .filter(learner_id=statement.learner_id, activity_iri=statement.object_iri)
         .first()
     )
+    module_progress = None
+    if statement.module_iri:
+        module_progress = (
+            ModuleProgress.objects.select_for_update()
+            .filter(learner_id=statement.learner_id, module_iri=statement.module_iri)
+            .first()
+        )
+    # A statement older than what the summaries already hold (a trainer's validation for
+    # last week's session, a queued retry) cannot simply be added at the end: the first
+    # answer and the completion times depend on the order things happened in.
+    if any(
+        row is not None and statement.timestamp < row.updated_at
+        for row in (activity, module_progress)
+    ):
+        _progress_refold(statement, steps_total=steps_total)
+        return
     if activity is None:
         activity = ActivityProgress(
             learner_id=statement.learner_id,
@@ -139,11 +170,6 @@ def _progress_update(statement: Statement, *, steps_total: int) -> None:
     activity.save()
     if not statement.module_iri:
         return
-    module_progress = (
-        ModuleProgress.objects.select_for_update()
-        .filter(learner_id=statement.learner_id, module_iri=statement.module_iri)
-        .first()
-    )
     if module_progress is None:
         module_progress = ModuleProgress(
             learner_id=statement.learner_id,
@@ -156,6 +182,75 @@ def _progress_update(statement: Statement, *, steps_total: int) -> None:
         module_progress, statement, newly_completed=newly_completed, steps_total=steps_total
     )
     module_progress.save()
+
+
+def _progress_refold(statement: Statement, *, steps_total: int) -> None:
+    """Recompute the summaries this statement touches from the log, in time order.
+
+    Only this learner's statements for the module (or for the activity, outside modules)
+    are read: a few dozen rows. The result is what `progress_rebuild` would give.
+    """
+    statements = Statement.objects.filter(learner_id=statement.learner_id)
+    if statement.module_iri:
+        statements = statements.filter(module_iri=statement.module_iri)
+    else:
+        statements = statements.filter(module_iri="", object_iri=statement.object_iri)
+    activity_rows, module_rows = _progress_fold(
+        statements.order_by("timestamp", "stored_at"),
+        steps_by_module={statement.module_iri: steps_total},
+    )
+    for model, rows, field in (
+        (ActivityProgress, activity_rows, "activity_iri"),
+        (ModuleProgress, module_rows, "module_iri"),
+    ):
+        ids = dict(
+            model.objects.filter(
+                learner_id=statement.learner_id,
+                **{f"{field}__in": [key for _learner, key in rows]},
+            ).values_list(field, "pk")
+        )
+        for (_learner, key), row in rows.items():
+            # Same primary key: the row is updated in place, never deleted and re-made.
+            row.pk = ids.get(key)
+            row.save()
+
+
+def _progress_fold(
+    statements: Iterable[Statement], *, steps_by_module: dict[str, int]
+) -> tuple[dict[tuple[int, str], ActivityProgress], dict[tuple[int, str], ModuleProgress]]:
+    """Fold statements, oldest first, into unsaved summary rows keyed by learner and IRI."""
+    activity_rows: dict[tuple[int, str], ActivityProgress] = {}
+    module_rows: dict[tuple[int, str], ModuleProgress] = {}
+    for statement in statements:
+        key = (statement.learner_id, statement.object_iri)
+        activity = activity_rows.get(key)
+        if activity is None:
+            activity = activity_rows[key] = ActivityProgress(
+                learner_id=statement.learner_id,
+                activity_iri=statement.object_iri,
+                module_iri=statement.module_iri,
+                status=ProgressStatus.STARTED,
+                updated_at=statement.timestamp,
+            )
+        newly_completed = activity_progress_apply(activity, statement)
+        if statement.module_iri:
+            module_key = (statement.learner_id, statement.module_iri)
+            module_progress = module_rows.get(module_key)
+            if module_progress is None:
+                module_progress = module_rows[module_key] = ModuleProgress(
+                    learner_id=statement.learner_id,
+                    module_iri=statement.module_iri,
+                    module_id=statement.module_id,
+                    started_at=statement.timestamp,
+                    updated_at=statement.timestamp,
+                )
+            module_progress_apply(
+                module_progress,
+                statement,
+                newly_completed=newly_completed,
+                steps_total=steps_by_module.get(statement.module_iri, 0),
+            )
+    return activity_rows, module_rows
 
 
 def activity_progress_apply(progress: ActivityProgress, statement: Statement) -> bool:
@@ -213,8 +308,10 @@ def progress_rebuild(*, learner_ids: Iterable[int] | None = None, batch_size: in
     statements = Statement.objects.filter(learner__isnull=False).order_by(
         "learner_id", "timestamp", "stored_at"
     )
-    activities = ActivityProgress.objects.all()
-    modules = ModuleProgress.objects.all()
+    # Erased people's statements no longer name them, so their progress cannot be rebuilt:
+    # their rows stay as they were, and their completions keep counting in the figures.
+    activities = ActivityProgress.objects.exclude(learner__erased_at__isnull=False)
+    modules = ModuleProgress.objects.exclude(learner__erased_at__isnull=False)
     if learner_ids is not None:
         learner_ids = list(learner_ids)
         statements = statements.filter(learner_id__in=learner_ids)
@@ -230,39 +327,17 @@ def progress_rebuild(*, learner_ids: Iterable[int] | None = None, batch_size: in
     activities.delete()
     modules.delete()
 
-    activity_rows: dict[tuple[int, str], ActivityProgress] = {}
-    module_rows: dict[tuple[int, str], ModuleProgress] = {}
     count = 0
-    for statement in statements.iterator(chunk_size=batch_size):
-        count += 1
-        key = (statement.learner_id, statement.object_iri)
-        activity = activity_rows.get(key)
-        if activity is None:
-            activity = activity_rows[key] = ActivityProgress(
-                learner_id=statement.learner_id,
-                activity_iri=statement.object_iri,
-                module_iri=statement.module_iri,
-                status=ProgressStatus.STARTED,
-                updated_at=statement.timestamp,
-            )
-        newly_completed = activity_progress_apply(activity, statement)
-        if statement.module_iri:
-            module_key = (statement.learner_id, statement.module_iri)
-            module_progress = module_rows.get(module_key)
-            if module_progress is None:
-                module_progress = module_rows[module_key] = ModuleProgress(
-                    learner_id=statement.learner_id,
-                    module_iri=statement.module_iri,
-                    module_id=statement.module_id,
-                    started_at=statement.timestamp,
-                    updated_at=statement.timestamp,
-                )
-            module_progress_apply(
-                module_progress,
-                statement,
-                newly_completed=newly_completed,
-                steps_total=steps_by_module.get(statement.module_iri, 0),
-            )
+
+    def counted(rows):
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    activity_rows, module_rows = _progress_fold(
+        counted(statements.iterator(chunk_size=batch_size)), steps_by_module=steps_by_module
+    )
     ActivityProgress.objects.bulk_create(activity_rows.values(), batch_size=batch_size)
     ModuleProgress.objects.bulk_create(module_rows.values(), batch_size=batch_size)
     return count
@@ -369,3 +444,92 @@ def step_submit(
         timestamp=submission.timestamp,
     )
     return statement, outcome
+
+
+# --- The learner's own view: "Pouvez-vous le faire seul·e ?" before and after a module ------
+
+
+class SelfAssessmentPhase(models.TextChoices):
+    START = "start", _("Before the module")
+    END = "end", _("After the module")
+
+
+class SelfAssessmentLevel(models.TextChoices):
+    """From "cannot do it yet" to "can do it alone"; the order is the scale."""
+
+    NOT_YET = "not_yet", _("Not yet")
+    WITH_HELP = "with_help", _("With help")
+    ALONE = "alone", _("Alone")
+
+
+class SelfAssessmentInvalid(ValueError):
+    """A phase or level outside the fixed vocabulary."""
+
+
+# Fixed forever: statement ids of answers are derived from it (see self_assessment_record).
+SELF_ASSESSMENT_NAMESPACE = uuid.UUID("9baf5298-b051-46b7-975e-f369a5dad1dd")
+
+
+def self_assessments_of(learner: User, module: ModulePage):
+    """The learner's answers about one module (every language), oldest first."""
+    return Statement.objects.filter(
+        learner=learner, module_iri=module.iri, verb=Verb.ASSESSED
+    ).order_by("timestamp", "stored_at")
+
+
+def self_assessment_record(
+    *,
+    learner: User,
+    module: ModulePage,
+    phase: str,
+    level: str,
+    association: Association | None = None,
+) -> tuple[Statement, bool]:
+    """Record the learner's answer to "Can you do it on your own?" before or after a module.
+
+    One statement per answer (verb "self-assessed", object the module itself, response
+    `{"phase": ..., "level": ...}`, self-reported); `created` is False when nothing new was
+    stored.
+
+    Attempts: a start answer opens an attempt, the end answer closes it. An answer whose
+    phase is the same as the learner's latest answer for this module belongs to the same
+    attempt and is not stored again: the first answer is kept and returned (a double tap,
+    the back button, a retried form). So "start, start" keeps one start, "start, end,
+    start" opens a second attempt, and an end without any start is kept on its own.
+
+    Two requests racing each other derive the same statement id from the learner, the
+    module, the phase and the answer before it, so `statement_record`'s idempotency stores
+    one of them only.
+    """
+    if not getattr(learner, "is_authenticated", False) or learner.pk is None:
+        raise PermissionDenied("Only a signed-in learner can answer for themself.")
+    if phase not in SelfAssessmentPhase.values:
+        raise SelfAssessmentInvalid(
+            f"Unknown phase {phase!r}: expected one of {', '.join(SelfAssessmentPhase.values)}."
+        )
+    if level not in SelfAssessmentLevel.values:
+        raise SelfAssessmentInvalid(
+            f"Unknown level {level!r}: expected one of {', '.join(SelfAssessmentLevel.values)}."
+        )
+    latest = self_assessments_of(learner, module).last()
+    if (
+        latest is not None
+        and isinstance(latest.response, dict)
+        and latest.response.get("phase") == phase
+    ):
+        return latest, False
+    after = str(latest.pk) if latest is not None else "none"
+    statement_id = uuid.uuid5(
+        SELF_ASSESSMENT_NAMESPACE, f"{learner.pseudonym} {module.iri} {phase} after {after}"
+    )
+    return statement_record(
+        statement_id=statement_id,
+        learner=learner,
+        verb=Verb.ASSESSED,
+        object_iri=module.iri,
+        object_kind="module",
+        module=module,
+        result=Result(response={"phase": phase, "level": level}),
+        is_self_reported=True,
+        association=association,
+    )

@@ -10,6 +10,8 @@ urlpatterns = [
     path("mon-parcours/attestation/<int:path_id>/", views.attestation, name="attestation"),
     path("apprendre/<int:module_id>/", views.module_resume, name="module"),
     path("apprendre/<int:module_id>/etape/<int:number>/", views.module_step, name="step"),
+    path("apprendre/<int:module_id>/avant/", views.outcome_start, name="outcome_start"),
+    path("apprendre/<int:module_id>/apres/", views.outcome_end, name="outcome_end"),
     path("apprendre/<int:module_id>/bravo/", views.module_done, name="module_done"),
     path("texte/", views.text_size, name="text_size"),
 ]

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,15 @@ from . import selectors
 from .attestation import attestation_pdf
 from .grading import Outcome
 from .models import ProgressStatus
-from .services import StatementConflict, StepSubmission, step_submit
+from .services import (
+    SelfAssessmentInvalid,
+    SelfAssessmentLevel,
+    SelfAssessmentPhase,
+    StatementConflict,
+    StepSubmission,
+    self_assessment_record,
+    step_submit,
+)
 
 TEXT_SIZES = ("normal", "large", "larger")
 
@@ -54,6 +63,8 @@ def module_resume(request, module_id: int):
     """Open the module exactly where the learner stopped, on whatever device."""
     module = selectors.module_get_live(module_id)
     progress, steps = selectors.module_state(request.user, module)
+    if selectors.outcome_start_due(request.user, module, progress):
+        return redirect(reverse("learning:outcome_start", args=[module.pk]))
     number = 1
     if progress and progress.last_activity_iri and not progress.completed_at:
         iris = [module.step_iri(step.id) for step in module.steps]
@@ -81,7 +92,10 @@ def _submission_from(request) -> StepSubmission:
     return StepSubmission(
         h5p=h5p,
         statement_id=statement_id,
-        answer=int(answer) if answer and answer.isdigit() else None,
+        # ASCII digits only, and short: "²" is a digit to isdigit() but not to int().
+        answer=int(answer)
+        if answer and answer.isascii() and answer.isdigit() and len(answer) <= 4
+        else None,
         typed=tuple(data.get(f"field-{i}", "")[:200] for i in range(20) if f"field-{i}" in data),
         choices=tuple(data.get(f"message-{i}", "") for i in range(20) if f"message-{i}" in data),
     )
@@ -165,11 +179,18 @@ def _step_post(request, module, steps, number: int):
             return JsonResponse({"ok": False, "message": message}, status=400)
         return redirect(_step_url(module, number) + "?choix=1")
     except StatementConflict:
-        return JsonResponse({"ok": False}, status=409)
+        # The page sent an id already used for another step (a copied or replayed form).
+        message = _(
+            "This answer was already sent from another page. Reload the page, then try again."
+        )
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": message}, status=409)
+        messages.error(request, message)
+        return redirect(_step_url(module, number))
     next_url = (
         _step_url(module, number + 1)
         if number < len(steps)
-        else reverse("learning:module_done", args=[module.pk])
+        else reverse("learning:outcome_end", args=[module.pk])
     )
     if _wants_json(request):
         return JsonResponse(_outcome_json(statement, outcome, next_url))
@@ -183,6 +204,75 @@ def _outcome_json(statement, outcome: Outcome | None, next_url: str) -> dict:
     if outcome is not None:
         data.update(success=outcome.success, items=outcome.items)
     return data
+
+
+# Pictures of the three answers, from "not yet" to "alone" (static/img/outcome-*.svg).
+OUTCOME_PICTURES = {
+    SelfAssessmentLevel.NOT_YET: "img/outcome-not-yet.svg",
+    SelfAssessmentLevel.WITH_HELP: "img/outcome-with-help.svg",
+    SelfAssessmentLevel.ALONE: "img/outcome-alone.svg",
+}
+
+
+@role_required(Role.LEARNER)
+def outcome_start(request, module_id: int):
+    """Before step 1: "Can you do it on your own?" Asked once; see selectors.outcome_start_due."""
+    module = selectors.module_get_live(module_id)
+    progress, _steps = selectors.module_state(request.user, module)
+    if not selectors.outcome_start_due(request.user, module, progress):
+        # Answered already (a double tap, the back button) or begun: carry on where they are.
+        return redirect(reverse("learning:module", args=[module.pk]))
+    return _outcome_question(
+        request, module, phase=SelfAssessmentPhase.START, next_url=_step_url(module, 1)
+    )
+
+
+@role_required(Role.LEARNER)
+def outcome_end(request, module_id: int):
+    """After the last step, before "Well done": the same question, to see what changed."""
+    module = selectors.module_get_live(module_id)
+    done_url = reverse("learning:module_done", args=[module.pk])
+    if not selectors.outcome_end_due(request.user, module):
+        return redirect(done_url)
+    return _outcome_question(request, module, phase=SelfAssessmentPhase.END, next_url=done_url)
+
+
+def _outcome_question(request, module, *, phase: str, next_url: str):
+    """One question, three picture buttons, a plain POST form; "Skip" is a link to `next_url`.
+
+    Skipping stores nothing. A wrong or missing choice shows the question again with a
+    kind message; it cannot block the learner, who can still skip.
+    """
+    error = ""
+    if request.method == "POST":
+        try:
+            self_assessment_record(
+                learner=request.user,
+                module=module,
+                phase=phase,
+                level=request.POST.get("level", ""),
+                association=selectors.learner_association(request.user, request.session),
+            )
+        except SelfAssessmentInvalid:
+            error = _("Press one of the three pictures.")
+        else:
+            return redirect(next_url)
+    levels = [
+        {"value": level.value, "label": level.label, "picture": OUTCOME_PICTURES[level]}
+        for level in SelfAssessmentLevel
+    ]
+    return render(
+        request,
+        "learning/outcome.html",
+        {
+            "module": module,
+            "phase": phase,
+            "levels": levels,
+            "next_url": next_url,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
 
 
 @role_required(Role.LEARNER)

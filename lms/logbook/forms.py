@@ -1,5 +1,7 @@
 """Trainer forms: a learner in seconds, a card, a session in under a minute."""
 
+import copy
+import unicodedata
 from datetime import time
 
 from django import forms
@@ -45,6 +47,49 @@ class LearnerForm(forms.Form):
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = [("", "–")] + [(str(g.pk), g.name) for g in groups]
+
+
+class LearnerEditForm(forms.Form):
+    """Rectify a learner's name and profile: the registration form's fields, less the group."""
+
+    FIELDS = (
+        "display_name",
+        "family_name",
+        "year_of_birth",
+        "gender",
+        "postcode",
+        "first_language",
+        "situations",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.FIELDS:
+            self.fields[name] = copy.deepcopy(LearnerForm.base_fields[name])
+
+
+def _comparable(text: str) -> str:
+    """Case, accents and spaces do not matter when typing a name to confirm."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+class EraseForm(forms.Form):
+    """Typing the learner's first name makes erasing the wrong person unlikely."""
+
+    name = forms.CharField(label=_("Type the learner's first name to confirm"), max_length=80)
+
+    def __init__(self, *args, expected: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+
+    def clean_name(self):
+        typed = self.cleaned_data["name"]
+        if _comparable(typed) != _comparable(self.expected):
+            raise forms.ValidationError(
+                _("This is not the learner's first name. Type it as it is written above.")
+            )
+        return typed
 
 
 class CardForm(forms.Form):

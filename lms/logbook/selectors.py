@@ -7,7 +7,7 @@ from django.db.models import Count, Max, QuerySet
 
 from courses.models import ModulePage
 from lms.accounts.models import User
-from lms.learning.models import ActivityProgress, ModuleProgress
+from lms.learning.models import ActivityProgress, ModuleProgress, Statement, Verb
 
 from .models import Attendance, Group, TrainingSession
 
@@ -75,6 +75,7 @@ def group_matrix(group: Group, *, today: date) -> tuple[list[ModulePage], list[L
         .annotate(last=Max("session__held_on"))
         .values_list("learner_id", "last")
     )
+    scores = best_scores(learner_ids, iris)
     group_has_met = TrainingSession.objects.filter(group=group).exists()
     # The dates of each learner's latest sessions, to tell whether progress moved since.
     recent = {}
@@ -108,9 +109,40 @@ def group_matrix(group: Group, *, today: date) -> tuple[list[ModulePage], list[L
                 ):
                     row.stuck_on.append(module.title)
             validated_here = (learner.pk, module.iri) in validated
-            row.cells.append({"state": state, "progress": summary, "validated": validated_here})
+            row.cells.append(
+                {
+                    "state": state,
+                    "progress": summary,
+                    "validated": validated_here,
+                    "score": scores.get((learner.pk, module.iri, False)),
+                    "self_reported_score": scores.get((learner.pk, module.iri, True)),
+                }
+            )
         rows.append(row)
     return modules, rows
+
+
+def best_scores(learner_ids: list[int], module_iris: list[str]) -> dict[tuple, int]:
+    """Best score in percent per learner, module and whether the browser computed it.
+
+    One query for the whole group. Scores computed in the learner's browser (H5P) are
+    self-reported and kept apart from those the server graded (quizzes, practice).
+    """
+    rows = (
+        Statement.objects.filter(
+            learner_id__in=learner_ids,
+            module_iri__in=module_iris,
+            verb__in=[Verb.ANSWERED, Verb.COMPLETED],
+            score_scaled__isnull=False,
+        )
+        .order_by()
+        .values("learner_id", "module_iri", "is_self_reported")
+        .annotate(best=Max("score_scaled"))
+    )
+    return {
+        (row["learner_id"], row["module_iri"], row["is_self_reported"]): round(100 * row["best"])
+        for row in rows
+    }
 
 
 def checkpoints_of(modules: list[ModulePage]) -> list[tuple[ModulePage, object]]:

@@ -10,7 +10,15 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from courses.models import ModulePage
-from lms.accounts.models import Association, LearnerProfile, Membership, Role, User
+from lms.accounts.gdpr import consent_give
+from lms.accounts.models import (
+    Association,
+    ConsentPurpose,
+    LearnerProfile,
+    Membership,
+    Role,
+    User,
+)
 from lms.accounts.services import audit_record
 from lms.learning.models import PathEnrollment, Verb
 from lms.learning.services import Result, statement_record
@@ -62,12 +70,16 @@ def learner_create(
     Membership.objects.create(
         user=learner, association=association, role=Role.LEARNER, joined_on=timezone.localdate()
     )
-    profile = LearnerProfile.objects.create(
-        user=learner,
-        consent_given_at=timezone.now() if consent else None,
-        consent_recorded_by=created_by if consent else None,
-        **profile_fields,
-    )
+    profile = LearnerProfile.objects.create(user=learner, **profile_fields)
+    if consent:
+        # The consent record (wording version, who recorded it) also fills the profile's date.
+        consent_give(
+            learner=learner,
+            purpose=ConsentPurpose.LEARNING_RECORDS,
+            by=created_by,
+            association=association,
+        )
+        profile.refresh_from_db()
     audit_record(
         actor=created_by,
         action="learner_create",
@@ -160,7 +172,11 @@ def session_log(
     session.trainers.add(by)
     session.modules.set(modules)
     present_ids = {learner.pk for learner in present}
-    session.attendances.exclude(learner_id__in=present_ids).delete()
+    # Erased people are no longer in the trainer's list, but they were there: their
+    # attendance stays, or correcting an old session would lower the hours reported.
+    session.attendances.exclude(learner_id__in=present_ids).exclude(
+        learner__erased_at__isnull=False
+    ).delete()
     Attendance.objects.bulk_create(
         [Attendance(session=session, learner_id=pk) for pk in present_ids], ignore_conflicts=True
     )
@@ -189,7 +205,9 @@ def validations_record(*, session: TrainingSession, by: User, validations: list[
     """Record what each learner showed in person, as statements with the trainer as instructor."""
     moment = timezone.make_aware(datetime.combine(session.held_on, session.ends_at))
     created = 0
-    for validation in validations:
+    # Learners are locked one after another (statement_record): always in the same order,
+    # so two trainers validating the same people cannot deadlock each other.
+    for validation in sorted(validations, key=lambda v: (v.learner.pk, v.module.pk, v.step_id)):
         if validation.help_level not in HelpLevel.ALL:
             raise ValueError(validation.help_level)
         object_iri = validation.module.step_iri(validation.step_id)

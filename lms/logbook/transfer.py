@@ -76,7 +76,10 @@ SESSION_COLUMNS: Columns = (
 # A hidden column carrying each row's number in the spreadsheet (the header is row 1), so
 # messages name the row a person sees even when blank rows were left out.
 ROW_COLUMN = "__row__"
-FORMULA_STARTS = ("=", "+", "-", "@")
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV injection"): tab and
+# carriage return too, as some programs skip them before looking for "=".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 USERNAME_ALPHABET = string.ascii_lowercase + string.digits
 LOOKUP_CHUNK = 2000
 LIST_SEPARATORS = re.compile(r"[,;\s]+")
@@ -96,15 +99,23 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+    if text[:1] == "'" and formula_guard_needed(text[1:]):
         return text[1:]
     return text
 
 
+def formula_guard_needed(text: str) -> bool:
+    """True for "=1+1", and for "'=1+1" too, so that cell_text(cell_out(x)) is always x."""
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
 def cell_out(value: Any) -> str:
-    """A value for a spreadsheet cell that no spreadsheet will run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    """A value for a spreadsheet cell that no spreadsheet will run as a formula.
+
+    Control characters go: XLSX cannot hold them, and a CSV holding them is not read back.
+    """
+    text = "" if value is None else CONTROL_CHARACTERS.sub("", str(value))
+    return f"'{text}" if formula_guard_needed(text) else text
 
 
 def normalise_header(text: Any) -> str:

@@ -30,7 +30,7 @@ from import_export.results import RowResult
 
 from lms.accounts.models import Association, User
 
-from .transfer import KINDS, ROW_COLUMN, ScopedResource, cell_text
+from .transfer import CONTROL_CHARACTERS, KINDS, ROW_COLUMN, ScopedResource, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ CONTENT_TYPES = {
     "ods": ODS_MIMETYPE,
 }
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STATUSES = ("new", "update", "skip", "error")
 
 

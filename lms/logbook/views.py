@@ -23,6 +23,7 @@ from lms.accounts.access import (
 )
 from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.devices import device_trust
+from lms.accounts.gdpr import consents_for, coordinates_learner, is_coordinator
 from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
 from lms.accounts.services import (
     CardLocked,
@@ -157,6 +158,9 @@ def learner_detail(request, learner_id: int):
             "events": SignInEvent.objects.filter(card__learner=learner)[:10],
             "progress": module_progress_for_learner(learner),
             "scores": scores_for_learner(learner),
+            "consents": consents_for(learner),
+            "is_coordinator": is_coordinator(request.user),
+            "can_erase": coordinates_learner(request.user, learner),
         },
     )
 

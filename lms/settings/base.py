@@ -118,6 +118,23 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A read replica of the primary (PostgreSQL streaming replication), for the funders'
+# dashboards, exports and API only: lms/db_router.py sends their reads there, and every
+# write, every migration and everyone else's reads to "default". See docs/deploy.md.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPLICA_READ_NAMESPACES = ["impact"]
+REPLICA_READ_PATH_PREFIXES = ["/api/"]
+# After a write, the same browser reads the primary this long (the replica's lag, with room).
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60),
+        # A test run creates no second database: "replica" reads the test database.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["lms.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("lms.db_router.ReplicaReadsMiddleware")
+
 # Cache: local memory by default, Redis (shared between processes) when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -135,6 +152,10 @@ else:
             "LOCATION": "pasapas",
         }
     }
+
+# Sessions live in the database, which every server process shares (production.py adds
+# the Redis cache in front when there is one).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -175,6 +196,9 @@ H5P_MAX_TOTAL_BYTES = int(os.environ.get("H5P_MAX_TOTAL_BYTES", str(200 * 1024 *
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+# Files made by background jobs (exports with personal data): never under MEDIA_ROOT,
+# only downloaded by their owner through lms.accounts.views.job_download.
+JOB_FILES_ROOT = Path(os.environ.get("JOB_FILES_ROOT", BASE_DIR / "private" / "jobs"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -211,6 +235,12 @@ XAPI_IRI_BASE = os.environ.get("XAPI_IRI_BASE", "https://pasapas.be/xapi")
 
 # Impact: any figure that counts fewer people than this is suppressed.
 IMPACT_MIN_COUNT = int(os.environ.get("IMPACT_MIN_COUNT", "5"))
+# Computed figures are cached this long at most (any write to their data retires them sooner).
+IMPACT_CACHE_SECONDS = int(os.environ.get("IMPACT_CACHE_SECONDS", str(6 * 60 * 60)))
+
+# GDPR: learners with no activity (statement, attendance, sign-in) for this many days are
+# anonymised by `manage.py anonymise_inactive`, run daily by cron or a systemd timer.
+LEARNER_RETENTION_DAYS = int(os.environ.get("LEARNER_RETENTION_DAYS", "1095"))
 
 LOGGING = {
     "version": 1,

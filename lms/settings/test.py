@@ -9,6 +9,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pasapas-test-media-"))
+JOB_FILES_ROOT = Path(tempfile.mkdtemp(prefix="pasapas-test-jobs-"))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests render templates without running collectstatic first.
 STORAGES = {

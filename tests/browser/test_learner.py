@@ -128,11 +128,16 @@ def test_a_learner_follows_a_whole_module_on_a_phone(new_page):
     page = new_page("phone")
     sign_in_with_card(page, card.token, "2468")
     page.goto(f"/apprendre/{module.pk}/")
+    # The outcome question comes first and last (tests/browser/test_outcome.py); skipped here.
+    page.wait_for_url("**/avant/")
+    page.get_by_role("link", name="Passer").click()
     for index, module_step in enumerate(module.steps, start=1):
         expect_text(current_step(page), f"Étape {index} sur {len(module.steps)}")
         if index <= 3 or module_step.block_type == "quiz":
             assert_accessible(page, f"learner-step-{index}-{module_step.block_type}")
         answer_current_step(page, module_step, wrong_first=True)
+    page.wait_for_url("**/apres/")
+    page.get_by_role("link", name="Passer").click()
     page.wait_for_url("**/bravo/")
     assert "Vous avez terminé" in page.content()
     assert_accessible(page, "learner-module-done")

@@ -89,3 +89,49 @@ def test_a_trainer_registers_learners_and_logs_a_session_on_a_tablet(new_page):
     checkpoint = learner_page.locator("[data-kind=checkpoint]")
     expect(checkpoint.get_by_text("Votre formateur a validé cette étape.")).to_have_count(1)
     screenshot(learner_page, "learner-sees-validation")
+
+
+def test_a_trainer_sees_best_scores_in_the_group_view_on_a_tablet(new_page):
+    """Best scores per learner and module; the H5P ones say they are self-reported."""
+    import uuid
+
+    from django.utils import timezone
+
+    from lms.learning.models import Statement, Verb
+    from lms.logbook.selectors import best_scores
+
+    group = Group.objects.get(association__slug="les-tilleuls", name="Groupe lundi 1")
+    module = group.learning_path.path_modules.order_by("sort_order").first().module.specific
+    first, second = group.learners.order_by("display_name", "pk")[:2]
+    now = timezone.now()
+    for learner, kind, scaled in (
+        (first, "quiz", 0.75),
+        (first, "h5p", 0.5),
+        (second, "h5p", 1.0),
+    ):
+        Statement.objects.create(
+            learner=learner,
+            learner_pseudonym=learner.pseudonym,
+            verb=Verb.ANSWERED,
+            object_iri=f"{module.iri}/steps/{uuid.uuid4()}",
+            object_kind=kind,
+            module_iri=module.iri,
+            is_self_reported=kind == "h5p",
+            score_scaled=scaled,
+            association=group.association,
+            timestamp=now,
+        )
+
+    # The demo may hold better tries already: the page shows the best, as the records say.
+    best = best_scores([first.pk, second.pk], [module.iri])
+    page = new_page("tablet")
+    sign_in(page, "formateur")
+    page.goto(f"/formateur/groupes/{group.pk}/")
+    cell = page.get_by_role("row", name=first.public_name).get_by_role("cell").first
+    expect(cell).to_contain_text(f"Score : {best[(first.pk, module.iri, False)]} %")
+    expect(cell).to_contain_text(f"Score H5P : {best[(first.pk, module.iri, True)]} % *")
+    expect(cell).to_contain_text("(auto-déclaré)")
+    cell = page.get_by_role("row", name=second.public_name).get_by_role("cell").first
+    expect(cell).to_contain_text(f"Score H5P : {best[(second.pk, module.iri, True)]} %")
+    expect(page.get_by_text("il est auto-déclaré")).to_be_visible()
+    assert_accessible(page, "trainer-group-view-scores")

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from courses.models import ModulePage
+from courses.models import LearningPathPage, ModulePage
 from lms.accounts.models import LearnerProfile, Role
+from lms.impact.definitions import BREAKDOWNS, DEFINITIONS_VERSION, KEY_FIGURES
 from lms.impact.models import FrozenReport
-from lms.learning.models import Statement, Verb
+from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
 from tests.factories import (
     AssociationFactory,
     AttendanceFactory,
@@ -54,6 +55,49 @@ def add_learners(association, count, *, gender="woman", start=0):
         )
         learners.append(learner)
     return learners
+
+
+def add_new_records(association, learners):
+    """For each learner: a start and an end self-assessment, an H5P and a quiz answer with
+    their durations, and a learning path followed and completed on DAY."""
+    path = LearningPathPage.objects.live().first()
+    modules = [item.module.specific for item in path.path_modules.all()]
+    moment = timezone.make_aware(datetime.datetime.combine(DAY, datetime.time(10)))
+    for learner in learners:
+
+        def record(verb, offset, learner=learner, **fields):
+            Statement.objects.create(
+                learner=learner,
+                learner_pseudonym=learner.pseudonym,
+                verb=verb,
+                object_iri=f"{modules[0].iri}/steps/{offset}",
+                module_iri=modules[0].iri,
+                association=association,
+                timestamp=moment + datetime.timedelta(minutes=offset),
+                **fields,
+            )
+
+        record(Verb.ASSESSED, 0, response={"phase": "start", "level": "not_yet"})
+        record(Verb.ASSESSED, 30, response={"phase": "end", "level": "alone"})
+        record(
+            Verb.ANSWERED,
+            10,
+            object_kind="h5p",
+            is_self_reported=True,
+            score_scaled=0.5,
+            duration_seconds=600,
+        )
+        record(Verb.ANSWERED, 20, object_kind="quiz", score_scaled=1.0, duration_seconds=300)
+        PathEnrollment.objects.create(learner=learner, path=path)
+        for module in modules:
+            ModuleProgress.objects.create(
+                learner=learner,
+                module_iri=module.iri,
+                module=module,
+                started_at=moment,
+                completed_at=moment,
+                updated_at=moment,
+            )
 
 
 @pytest.fixture
@@ -161,13 +205,19 @@ def test_the_number_of_queries_does_not_grow_with_learners(
     client, world, django_assert_max_num_queries
 ):
     client.force_login(world["funder"])
+    from lms.impact.selectors import figures_invalidate
+
     client.get(URL)  # roles are kept in the session after the first page
-    with django_assert_max_num_queries(20):
+    figures_invalidate()  # measure a computation, not the cache
+    with django_assert_max_num_queries(26) as few:
         client.get(URL)
-    add_learners(world["tilleuls"], 30, start=500)
-    with django_assert_max_num_queries(20):
+    learners = add_learners(world["tilleuls"], 30, start=500)
+    add_new_records(world["tilleuls"], learners)
+    figures_invalidate()
+    with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(URL)
     assert key(response, "learners") == 51
+    assert key(response, "h5p_learners") == 30
 
 
 def test_csv_export_hides_the_same_counts(client, world):
@@ -190,7 +240,7 @@ def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
     # "Définitions" once the French catalogue has the new msgids.
     definitions_title = gettext("Definitions")
     assert definitions_title in workbook.sheetnames
-    assert len(workbook.sheetnames) == 2 + 7 + 1 + 1  # key figures, targets, 7 breakdowns, trend
+    assert len(workbook.sheetnames) == 2 + 8 + 1 + 1  # key figures, targets, 8 breakdowns, trend
     values = [
         [cell.value for cell in row] for sheet in workbook.worksheets for row in sheet.iter_rows()
     ]
@@ -198,6 +248,13 @@ def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
     assert ["Homme", 7] not in values
     definitions = workbook[definitions_title]
     assert definitions.max_row > 10
+    described = {row[0].value: row[1].value for row in definitions.iter_rows()}
+    h5p = gettext(KEY_FIGURES["h5p_average_score"].label)
+    assert "navigateur" in h5p
+    assert "auto-déclaré" in described[h5p]
+    assert gettext(KEY_FIGURES["online_hours"].label) in described
+    assert gettext(BREAKDOWNS["outcome_shift"].title) in described
+    assert described[gettext("Definitions version")] == DEFINITIONS_VERSION
 
 
 def test_a_frozen_report_keeps_its_figures_after_a_learner_is_erased(client, world):
@@ -283,9 +340,154 @@ def test_pdf_export_is_a_pdf_and_unknown_formats_are_not_found(client, world):
 def test_every_breakdown_has_bars_a_table_and_a_sentence(client, world):
     client.force_login(world["funder"])
     html = client.get(URL).content.decode()
-    # 7 breakdowns and the trend: each a bar list hidden from screen readers, and a table.
-    assert html.count('class="impact-bars" aria-hidden="true"') == 8
-    assert html.count("<table>") == 1 + 8  # targets, trend and the 7 breakdowns
-    assert html.count('<caption class="visually-hidden">') == 8
+    # 8 breakdowns and the trend: each a bar list hidden from screen readers, and a table.
+    assert html.count('class="impact-bars" aria-hidden="true"') == 9
+    assert html.count("<table>") == 1 + 9  # targets, trend and the 8 breakdowns
+    assert html.count('<caption class="visually-hidden">') == 9
     assert 'name="start"' in html
     assert 'name="association"' in html
+
+
+def test_the_new_figures_come_from_the_records(client, world):
+    learners = [m.user for m in world["tilleuls"].memberships.filter(role=Role.LEARNER)][:6]
+    add_new_records(world["tilleuls"], learners)
+    client.force_login(world["funder"])
+    response = client.get(URL)
+    assert key(response, "online_hours") == 1.5  # 6 x (600 + 300) seconds
+    assert key(response, "online_learners") == 6
+    assert key(response, "paths_completed") == 6
+    assert key(response, "outcome_answered") == 6
+    assert key(response, "outcome_alone") == 6
+    assert key(response, "outcome_alone_share") == 100.0
+    assert (key(response, "h5p_learners"), key(response, "h5p_answers")) == (6, 6)
+    assert key(response, "h5p_average_score") == 50.0
+    assert (key(response, "quiz_learners"), key(response, "quiz_answers")) == (6, 6)
+    assert key(response, "quiz_average_score") == 100.0
+    html = response.content.decode()
+    assert "auto-déclaré (calculé dans le navigateur" in html
+    assert 'id="breakdown-outcome_shift"' in html
+
+
+def test_figures_about_fewer_than_five_learners_are_hidden_on_the_dashboard(client, world):
+    learners = [m.user for m in world["tilleuls"].memberships.filter(role=Role.LEARNER)][:3]
+    add_new_records(world["tilleuls"], learners)
+    client.force_login(world["funder"])
+    response = client.get(URL)
+    for name in ("online_hours", "h5p_answers", "h5p_average_score", "quiz_average_score"):
+        assert key(response, name) is None, name
+    assert key(response, "outcome_alone_share") is None
+    csv_text = client.get(reverse("impact:export", args=["csv"])).content.decode()
+    label = gettext(KEY_FIGURES["h5p_average_score"].label)
+    assert [label, "< 5", "%"] in list(csv.reader(io.StringIO(csv_text)))
+
+
+def test_a_report_frozen_with_older_definitions_still_shows_and_exports(client, world):
+    client.force_login(world["funder"])
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    report = FrozenReport.objects.get()
+    assert report.definitions_version == DEFINITIONS_VERSION
+    # What a version 1.0 report stored: nine key figures and seven breakdowns.
+    old = [
+        "learners",
+        "new_learners",
+        "sessions",
+        "hours",
+        "learner_hours",
+        "modules_completed",
+        "learners_validated",
+        "returning_learners",
+        "active_recently",
+    ]
+    report.figures["key_figures"] = {name: report.figures["key_figures"][name] for name in old}
+    del report.figures["breakdowns"]["outcome_shift"]
+    report.definitions_version = "1.0"
+    report.save()
+
+    response = client.get(reverse("impact:frozen_report", args=[report.pk]))
+    assert response.status_code == 200
+    paths = next(f for f in response.context["key_figures"] if f["key"] == "paths_completed")
+    assert paths["text"] == "non disponible"
+    assert key(response, "learners") == 21
+    html = response.content.decode()
+    assert "Non disponible dans ce rapport" in html
+    for kind in ("csv", "xlsx", "pdf"):
+        exported = client.get(reverse("impact:frozen_report_export", args=[report.pk, kind]))
+        assert exported.status_code == 200, kind
+    exported = client.get(reverse("impact:frozen_report_export", args=[report.pk, "csv"]))
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    label = gettext(KEY_FIGURES["paths_completed"].label)
+    assert [label, "non disponible", gettext(KEY_FIGURES["paths_completed"].unit)] in rows
+
+
+def test_a_report_with_no_figures_at_all_does_not_break(client, world):
+    report = FrozenReport.objects.create(
+        programme=world["programme"],
+        period_start_on=DAY,
+        period_end_on=DAY,
+        definitions_version="0.9",
+        figures={},
+    )
+    client.force_login(world["funder"])
+    assert client.get(reverse("impact:frozen_report", args=[report.pk])).status_code == 200
+    exported = client.get(reverse("impact:frozen_report_export", args=[report.pk, "xlsx"]))
+    assert exported.status_code == 200
+
+
+def test_with_a_worker_the_export_waits_on_its_job_page_then_downloads(client, world, settings):
+    from lms.accounts.jobs import job_run
+    from lms.accounts.models import Job
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client.force_login(world["funder"])
+    response = client.get(reverse("impact:export", args=["xlsx"]))
+    job = Job.objects.get(owner=world["funder"])
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:job", args=[job.pk])
+    assert "En attente" in client.get(response.url).content.decode()
+    job_run.call(str(job.pk))  # what the worker (`manage.py db_worker`) does
+    page = client.get(response.url).content.decode()
+    assert reverse("accounts:job_download", args=[job.pk]) in page
+    download = client.get(reverse("accounts:job_download", args=[job.pk]))
+    workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert "Définitions" in workbook.sheetnames or "Definitions" in workbook.sheetnames
+
+
+# --- Cached figures ------------------------------------------------------------------------
+
+
+def scope_of(world):
+    programme = world["programme"]
+    return {
+        "programme": programme,
+        "association_ids": [world["tilleuls"].pk, world["fil"].pk],
+        "start": programme.starts_on,
+        "end": programme.ends_on,
+    }
+
+
+def test_a_repeated_view_of_unchanged_data_does_not_recompute(world, django_assert_num_queries):
+    from lms.impact.selectors import figures_compute, figures_live
+
+    first = figures_live(**scope_of(world))
+    with django_assert_num_queries(0):
+        again = figures_live(**scope_of(world))
+    assert again == first == figures_compute(**scope_of(world))
+
+
+def test_new_records_retire_the_cached_figures(world):
+    from lms.impact.selectors import figures_compute, figures_live
+
+    before = figures_live(**scope_of(world))
+    add_learners(world["tilleuls"], 6, start=300)
+    after = figures_live(**scope_of(world))
+    assert after["key_figures"]["learners"] == before["key_figures"]["learners"] + 6
+    assert after == figures_compute(**scope_of(world))
+
+
+def test_records_of_another_association_keep_the_cache(world, django_assert_num_queries):
+    from lms.impact.selectors import figures_live
+
+    figures_live(**scope_of(world))
+    TrainingSessionFactory(association=world["elsewhere"], held_on=DAY)
+    with django_assert_num_queries(0):
+        figures_live(**scope_of(world))

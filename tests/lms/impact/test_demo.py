@@ -6,9 +6,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from lms.accounts.models import Membership, User
+from lms.impact import demo as demo_module
 from lms.impact.demo import DEMO_ACCOUNTS, demo_build
-from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.logbook.models import Attendance, TrainingSession
+from lms.learning.models import ActivityProgress, ModuleProgress, Statement, Verb
+from lms.learning.services import h5p_result, progress_rebuild
+from lms.logbook.models import Attendance, Group, TrainingSession
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 15)
@@ -70,3 +72,117 @@ def test_seed_demo_refuses_to_run_when_debug_is_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo", learners=5)
+
+
+def progress_rows():
+    return (
+        sorted(
+            ActivityProgress.objects.values_list(
+                "learner_id",
+                "activity_iri",
+                "module_iri",
+                "status",
+                "attempts",
+                "first_success",
+                "best_score_scaled",
+                "is_validated_by_trainer",
+                "completed_at",
+                "updated_at",
+            )
+        ),
+        sorted(
+            ModuleProgress.objects.values_list(
+                "learner_id",
+                "module_iri",
+                "module_id",
+                "steps_completed",
+                "steps_total",
+                "last_activity_iri",
+                "started_at",
+                "completed_at",
+            )
+        ),
+    )
+
+
+def test_the_progress_written_is_what_a_rebuild_from_the_statements_gives(demo):
+    written = progress_rows()
+    assert written[0] and written[1]
+    progress_rebuild()
+    assert progress_rows() == written
+
+
+def test_the_demo_does_not_depend_on_how_many_groups_are_built_at_once(demo, monkeypatch):
+    Statement.objects.all().delete()
+    TrainingSession.objects.all().delete()
+    User.objects.all().delete()
+    Group.objects.all().delete()
+    monkeypatch.setattr(demo_module, "GROUPS_PER_CHUNK", 1)
+    demo_build(learners=30, today=TODAY)
+    assert snapshot() == demo
+
+
+def test_learners_answer_the_outcome_question_at_the_start_and_end_of_a_module(demo):
+    answers = Statement.objects.filter(verb=Verb.ASSESSED)
+    assert answers.exists()
+    levels = ["not_yet", "with_help", "alone"]
+    by_module = {}
+    for answer in answers:
+        assert answer.object_kind == "module"
+        assert answer.object_iri == answer.module_iri
+        assert answer.is_self_reported
+        assert answer.response["level"] in levels
+        key = (answer.learner_id, answer.module_iri, answer.response["phase"])
+        assert key not in by_module, "one answer per phase and module"
+        by_module[key] = answer
+    completed = ModuleProgress.objects.exclude(completed_at=None)
+    assert completed.exists()
+    for progress in completed:
+        start = by_module[(progress.learner_id, progress.module_iri, "start")]
+        end = by_module[(progress.learner_id, progress.module_iri, "end")]
+        assert start.timestamp <= progress.started_at < end.timestamp
+        # Nobody says they went backwards.
+        assert levels.index(end.response["level"]) >= levels.index(start.response["level"])
+    for (learner_id, module_iri, phase), _answer in by_module.items():
+        if phase == "end":
+            assert completed.filter(learner_id=learner_id, module_iri=module_iri).exists()
+
+
+def test_h5p_answers_have_the_shape_the_player_records(demo):
+    answers = Statement.objects.filter(object_kind="h5p")
+    assert answers.exists()
+    for answer in answers:
+        verb, result = h5p_result(
+            {
+                "verb": answer.verb,
+                "raw": answer.score_raw,
+                "min": answer.score_min,
+                "max": answer.score_max,
+                "scaled": answer.score_scaled,
+                "success": str(answer.success).lower(),
+            }
+        )
+        assert verb == answer.verb == Verb.ANSWERED
+        assert answer.is_self_reported
+        assert answer.completion is result.completion
+        assert answer.score_scaled == round(answer.score_raw / answer.score_max, 2)
+    done = ActivityProgress.objects.filter(activity_iri__in=answers.values("object_iri"))
+    assert done.exists() and all(row.status == "completed" for row in done)
+
+
+def test_what_a_learner_did_in_a_session_they_attended(demo):
+    attended = set(Attendance.objects.values_list("session__uuid", "learner_id"))
+    in_session = Statement.objects.exclude(session_uuid=None)
+    assert in_session.exists()
+    for session_uuid, learner_id in in_session.values_list("session_uuid", "learner_id"):
+        assert (session_uuid, learner_id) in attended
+    # Some work is done at home, between sessions: online learning time.
+    assert Statement.objects.filter(session_uuid=None).exists()
+
+
+def test_the_demo_accounts_stay_as_documented(demo):
+    amina = User.objects.get(username="apprenant")
+    group = Group.objects.get(association__slug="les-tilleuls", name="Groupe lundi 1")
+    assert group.learners.filter(pk=amina.pk).exists()
+    assert Statement.objects.filter(learner=amina).exists()
+    assert not User.objects.get(username="demo-000001").has_usable_password()

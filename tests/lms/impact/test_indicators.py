@@ -20,6 +20,29 @@ def d(month, day):
     return datetime.date(2026, month, day)
 
 
+def at(month, day, hour=10):
+    return datetime.datetime(2026, month, day, hour, tzinfo=datetime.UTC)
+
+
+def assessed(pseudonym, module_iri, phase, level, when):
+    return {
+        "pseudonym": pseudonym,
+        "module_iri": module_iri,
+        "response": {"phase": phase, "level": level},
+        "timestamp": when,
+    }
+
+
+def scored(pseudonym, kind, score, *, verb="answered", self_reported=False):
+    return {
+        "pseudonym": pseudonym,
+        "verb": verb,
+        "object_kind": kind,
+        "is_self_reported": self_reported,
+        "score_scaled": score,
+    }
+
+
 def rows():
     return {
         "sessions": [
@@ -124,6 +147,71 @@ def rows():
                 "situations": ["senior"],
             },
             # D has no profile at all: counted as unknown everywhere.
+        ],
+        "online_time": [
+            {"pseudonym": A, "seconds": 1800},
+            {"pseudonym": A, "seconds": 1800},
+            {"pseudonym": B, "seconds": 5400},
+            {"pseudonym": C, "seconds": 0},  # a zero duration adds no time and no learner
+        ],
+        "path_modules": [
+            {"path_id": 10, "module_iri": IRI_EMAIL},
+            {"path_id": 10, "module_iri": IRI_EID},
+            {"path_id": 20, "module_iri": IRI_EMAIL},
+            {"path_id": 30, "module_iri": "https://example.org/modules/gone"},
+        ],
+        "path_enrollments": [
+            {"pseudonym": A, "path_id": 10},
+            {"pseudonym": A, "path_id": 20},
+            {"pseudonym": B, "path_id": 10},
+            {"pseudonym": C, "path_id": 20},
+            {"pseudonym": D, "path_id": 30},
+        ],
+        "path_completions": [
+            {"pseudonym": A, "module_iri": IRI_EMAIL, "completed_on": d(2, 2)},
+            {"pseudonym": A, "module_iri": IRI_EID, "completed_on": d(3, 1)},
+            {"pseudonym": B, "module_iri": IRI_EID, "completed_on": d(2, 3)},
+            # B finishes the e-mail module, and so path 10, after the period.
+            {"pseudonym": B, "module_iri": IRI_EMAIL, "completed_on": datetime.date(2026, 4, 5)},
+            # C finished path 20 before the period: not counted again.
+            {"pseudonym": C, "module_iri": IRI_EMAIL, "completed_on": datetime.date(2025, 12, 1)},
+        ],
+        "self_assessments": [
+            # A, e-mail: earliest start "not yet", latest end "alone" → moved to alone.
+            assessed(A, IRI_EMAIL, "start", "not_yet", at(1, 5)),
+            assessed(A, IRI_EMAIL, "start", "with_help", at(1, 6)),
+            assessed(A, IRI_EMAIL, "end", "with_help", at(2, 2)),
+            assessed(A, IRI_EMAIL, "end", "alone", at(3, 20)),
+            # A, eID: not yet at both ends.
+            assessed(A, IRI_EID, "start", "not_yet", at(2, 2)),
+            assessed(A, IRI_EID, "end", "not_yet", at(2, 3)),
+            # B, eID: with help → alone.
+            assessed(B, IRI_EID, "start", "with_help", at(1, 5)),
+            assessed(B, IRI_EID, "end", "alone", at(2, 3)),
+            # B, e-mail: the start answer is malformed, so there is no pair.
+            {
+                "pseudonym": B,
+                "module_iri": IRI_EMAIL,
+                "response": {"phase": "start", "level": "maybe"},
+                "timestamp": at(1, 5),
+            },
+            assessed(B, IRI_EMAIL, "end", "alone", at(2, 3)),
+            # C, e-mail: the end answer comes before the start answer: no pair.
+            assessed(C, IRI_EMAIL, "end", "alone", at(3, 10, 9)),
+            assessed(C, IRI_EMAIL, "start", "with_help", at(3, 10, 10)),
+            # D, eID: alone at both ends (nothing to move).
+            assessed(D, IRI_EID, "start", "alone", at(3, 25)),
+            assessed(D, IRI_EID, "end", "alone", at(3, 26)),
+        ],
+        "scores": [
+            scored(A, "h5p", 0.5, self_reported=True),
+            scored(A, "h5p", 1.0, self_reported=True),
+            scored(B, "h5p", 0.75, verb="completed", self_reported=True),
+            scored(A, "quiz", 1.0),
+            scored(C, "practice_form", 0.6),
+            scored(D, "quiz", 0.0),
+            scored(D, "quiz", 1.0, verb="completed"),  # not an answer: not counted
+            scored(B, "quiz", None),  # no score: not counted
         ],
     }
 
@@ -234,9 +322,49 @@ def test_figures_are_plain_json(figures):
     assert json.loads(json.dumps(figures)) == figures
 
 
+def test_online_learning_time_sums_recorded_durations_only(figures):
+    assert figures["key_figures"]["online_hours"] == 2.5  # (1800 + 1800 + 5400) s
+    assert figures["key_figures"]["online_learners"] == 2
+
+
+def test_a_path_counts_when_its_last_module_is_completed_in_the_period(figures):
+    # A: path 10 (last module 1 March) and path 20 (2 Feb). B finishes path 10 in April,
+    # C finished path 20 in December, D's path lists a module that is gone.
+    assert figures["key_figures"]["paths_completed"] == 2
+
+
+def test_outcome_shift_pairs_the_earliest_start_with_the_latest_end_after_it(figures):
+    key = figures["key_figures"]
+    assert key["outcome_learners"] == 3  # A (two modules), B and D
+    assert key["outcome_answered"] == 4
+    assert key["outcome_alone"] == 2
+    assert key["outcome_alone_share"] == 50.0
+    assert breakdown(figures, "outcome_shift") == {
+        "not_yet>not_yet": 1,
+        "not_yet>with_help": 0,
+        "not_yet>alone": 1,
+        "with_help>not_yet": 0,
+        "with_help>with_help": 0,
+        "with_help>alone": 1,
+        "alone>not_yet": 0,
+        "alone>with_help": 0,
+        "alone>alone": 1,
+    }
+    assert figures["breakdowns"]["outcome_shift"]["total"] == 4
+
+
+def test_h5p_scores_are_kept_apart_from_server_graded_scores(figures):
+    key = figures["key_figures"]
+    assert (key["h5p_learners"], key["h5p_answers"], key["h5p_average_score"]) == (2, 3, 75.0)
+    assert (key["quiz_learners"], key["quiz_answers"], key["quiz_average_score"]) == (3, 3, 53.3)
+
+
 def test_no_rows_at_all_gives_zeros():
     figures = indicators.compute({}, start=START, end=END)
-    assert set(figures["key_figures"].values()) == {0}
+    averages = {"outcome_alone_share", "h5p_average_score", "quiz_average_score"}
+    # An average or a share of nothing is no figure at all, not zero.
+    assert {figures["key_figures"][key] for key in averages} == {None}
+    assert {v for k, v in figures["key_figures"].items() if k not in averages} == {0}
     assert all(row["learners"] == 0 for row in figures["trend"])
     assert json.dumps(figures)
 

@@ -13,6 +13,8 @@ START = datetime.date(2026, 1, 1)
 END = datetime.date(2026, 4, 30)
 PEOPLE_TREND_COLUMNS = ("learners", "new_learners", "modules_completed")
 ADDITIVE = ("age", "gender", "region", "language")
+LEVELS = ["not_yet", "with_help", "alone"]
+IMPROVED = ("not_yet>alone", "with_help>alone")
 
 
 def test_a_count_under_the_threshold_is_hidden_and_zero_is_shown():
@@ -85,6 +87,18 @@ person = st.fixed_dictionaries(
             max_size=3,
         ),
         "completions": st.sets(st.sampled_from(["m1", "m2", "m3"]), max_size=3),
+        "online_seconds": st.one_of(st.none(), st.integers(min_value=0, max_value=7200)),
+        "enrolled": st.booleans(),
+        "assessments": st.lists(
+            st.tuples(
+                st.sampled_from(["m1", "m2", "m3"]),
+                st.sampled_from(LEVELS),
+                st.sampled_from(LEVELS),
+            ),
+            max_size=3,
+        ),
+        "h5p_scores": st.lists(st.floats(min_value=0, max_value=1), max_size=3),
+        "quiz_scores": st.lists(st.floats(min_value=0, max_value=1), max_size=3),
     }
 )
 
@@ -102,6 +116,9 @@ def population_rows(people):
     ]
     rows = {"sessions": sessions, "attendances": [], "statement_days": [], "first_seen": []}
     rows.update(validations=[], completions=[], profiles=[])
+    rows.update(online_time=[], self_assessments=[], scores=[])
+    rows.update(path_enrollments=[], path_completions=[])
+    rows["path_modules"] = [{"path_id": 1, "module_iri": "m1"}, {"path_id": 1, "module_iri": "m2"}]
     rows["module_areas"] = [
         {"module_iri": "m1", "area": "1"},
         {"module_iri": "m2", "area": "2"},
@@ -136,6 +153,44 @@ def population_rows(people):
         rows["completions"] += [
             {"pseudonym": pseudonym, "module_iri": module, "completed_on": day}
             for module in data["completions"]
+        ]
+        if data["online_seconds"] is not None:
+            rows["online_time"].append({"pseudonym": pseudonym, "seconds": data["online_seconds"]})
+        if data["enrolled"]:
+            rows["path_enrollments"].append({"pseudonym": pseudonym, "path_id": 1})
+            rows["path_completions"] += [
+                {"pseudonym": pseudonym, "module_iri": module, "completed_on": day}
+                for module in data["completions"]
+            ]
+        moment = datetime.datetime.combine(day, time(9), tzinfo=datetime.UTC)
+        for module, before, after in data["assessments"]:
+            for phase, level, hour in (("start", before, 0), ("end", after, 1)):
+                rows["self_assessments"].append(
+                    {
+                        "pseudonym": pseudonym,
+                        "module_iri": module,
+                        "response": {"phase": phase, "level": level},
+                        "timestamp": moment + datetime.timedelta(hours=hour),
+                    }
+                )
+        rows["scores"] += [
+            {
+                "pseudonym": pseudonym,
+                "verb": "answered",
+                "object_kind": "h5p",
+                "is_self_reported": True,
+                "score_scaled": score,
+            }
+            for score in data["h5p_scores"]
+        ] + [
+            {
+                "pseudonym": pseudonym,
+                "verb": "answered",
+                "object_kind": "quiz",
+                "is_self_reported": False,
+                "score_scaled": score,
+            }
+            for score in data["quiz_scores"]
         ]
         rows["profiles"].append(
             {
@@ -182,6 +237,33 @@ def test_no_displayed_or_exported_figure_reveals_fewer_than_five_people(people):
             # must not give a hidden count back either.
             assert_breakdown_is_safe(cells, shown, total, safe["key_figures"]["learners"])
 
+    # Averages, shares and counts of answers: hidden with the people they are computed over.
+    for key, value in safe["key_figures"].items():
+        for base in privacy.KEY_FIGURES[key].hidden_with:
+            if 0 < raw["key_figures"][base] < MINIMUM:
+                assert value is None, (key, base)
+
+    # "Now able to do it alone" is two cells of the start → end breakdown; "modules with a
+    # start and an end answer" is its total. Neither gives a hidden cell back.
+    shift = dict(safe["breakdowns"]["outcome_shift"]["rows"])
+    raw_shift = dict(raw["breakdowns"]["outcome_shift"]["rows"])
+    answered, alone = safe["key_figures"]["outcome_answered"], safe["key_figures"]["outcome_alone"]
+    if 0 < raw["key_figures"]["outcome_learners"] < MINIMUM:
+        # Pairs from fewer than five people: not one cell is shown, not even an empty one.
+        assert set(shift.values()) == {None}
+        assert answered is None
+    assert answered == safe["breakdowns"]["outcome_shift"]["total"]
+    assert_breakdown_is_safe(list(raw_shift.values()), list(shift.values()), None, answered)
+    if alone is not None:
+        assert all(shift[code] is not None for code in IMPROVED)
+        assert alone == sum(raw_shift[code] for code in IMPROVED)
+        if answered is not None:
+            others = [value for code, value in shift.items() if code not in IMPROVED]
+            residual = answered - alone - sum(value for value in others if value is not None)
+            assert residual == 0 or residual >= MINIMUM
+    if answered is None or alone is None:
+        assert safe["key_figures"]["outcome_alone_share"] is None
+
     for column in PEOPLE_TREND_COLUMNS:
         for row in safe["trend"]:
             assert is_safe_count(row[column]), column
@@ -205,3 +287,84 @@ def test_text_typed_by_people_cannot_run_as_a_spreadsheet_formula():
     assert exports.cell("français") == "français"
     assert exports.cell(None) == "< 5"
     assert exports.cell(12) == 12
+
+
+def shift_rows(counts: dict[str, int]) -> dict:
+    """Self-assessment rows giving `counts` learner and module pairs per start>end code."""
+    rows, number = [], 0
+    for code, count in counts.items():
+        before, after = code.split(">")
+        for _index in range(count):
+            number += 1
+            moment = datetime.datetime(2026, 2, 1, 9, tzinfo=datetime.UTC)
+            for phase, level, hour in (("start", before, 0), ("end", after, 1)):
+                rows.append(
+                    {
+                        "pseudonym": f"p{number}",
+                        "module_iri": "m1",
+                        "response": {"phase": phase, "level": level},
+                        "timestamp": moment + datetime.timedelta(hours=hour),
+                    }
+                )
+    return {"self_assessments": rows}
+
+
+def test_now_alone_is_hidden_when_one_of_its_cells_is_hidden():
+    raw = indicators.compute(
+        shift_rows({"not_yet>alone": 3, "with_help>alone": 10, "alone>alone": 6}),
+        start=START,
+        end=END,
+    )
+    assert raw["key_figures"]["outcome_alone"] == 13
+    safe = privacy.protect(raw, minimum=MINIMUM)
+    shift = dict(safe["breakdowns"]["outcome_shift"]["rows"])
+    assert shift["not_yet>alone"] is None
+    assert shift["with_help>alone"] == 10
+    # 13 shown next to 10 would give the 3 back.
+    assert safe["key_figures"]["outcome_alone"] is None
+    assert safe["key_figures"]["outcome_alone_share"] is None
+    assert safe["key_figures"]["outcome_answered"] == 19
+
+
+def test_pairs_from_fewer_than_five_learners_show_nothing():
+    rows = shift_rows({"not_yet>alone": 4, "alone>alone": 6})["self_assessments"]
+    # Ten pairs, but only two people: each answered for five modules.
+    for number, row in enumerate(rows):
+        row["pseudonym"] = f"p{number // 2 % 2}"
+        row["module_iri"] = f"m{number // 4}"
+    raw = indicators.compute({"self_assessments": rows}, start=START, end=END)
+    assert (raw["key_figures"]["outcome_learners"], raw["key_figures"]["outcome_answered"]) == (
+        2,
+        10,
+    )
+    safe = privacy.protect(raw, minimum=MINIMUM)
+    assert {value for _code, value in safe["breakdowns"]["outcome_shift"]["rows"]} == {None}
+    for key in ("outcome_learners", "outcome_answered", "outcome_alone", "outcome_alone_share"):
+        assert safe["key_figures"][key] is None, key
+
+
+def test_an_average_over_fewer_than_five_learners_is_hidden_and_over_five_shown():
+    def scores(learners):
+        return {
+            "scores": [
+                {
+                    "pseudonym": f"p{index}",
+                    "verb": "answered",
+                    "object_kind": "h5p",
+                    "is_self_reported": True,
+                    "score_scaled": 0.8,
+                }
+                for index in range(learners)
+                for _try in range(3)
+            ]
+        }
+
+    few = privacy.protect(indicators.compute(scores(4), start=START, end=END), minimum=MINIMUM)
+    assert few["key_figures"]["h5p_learners"] is None
+    assert few["key_figures"]["h5p_answers"] is None  # 12 answers would bound the learners
+    assert few["key_figures"]["h5p_average_score"] is None
+    enough = privacy.protect(indicators.compute(scores(5), start=START, end=END), minimum=MINIMUM)
+    assert enough["key_figures"]["h5p_learners"] == 5
+    assert enough["key_figures"]["h5p_answers"] == 15
+    assert enough["key_figures"]["h5p_average_score"] == 80.0
+    assert enough["key_figures"]["quiz_average_score"] is None  # nobody: no figure

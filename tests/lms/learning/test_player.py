@@ -29,8 +29,10 @@ def step_number(module, kind):
     return next(i for i, step in enumerate(module.steps, start=1) if step.block_type == kind)
 
 
-def test_a_new_learner_starts_at_step_one(learner_client, module):
+def test_a_new_learner_is_asked_the_start_question_then_starts_at_step_one(learner_client, module):
     response = learner_client.get(reverse("learning:module", args=[module.pk]))
+    assert response.url == reverse("learning:outcome_start", args=[module.pk])
+    response = learner_client.post(response.url, {"level": "not_yet"})
     assert response.url == reverse("learning:step", args=[module.pk, 1])
 
 

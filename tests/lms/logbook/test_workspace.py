@@ -5,11 +5,13 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import LearningPathPage
 from lms.accounts.models import AuditEntry, Role, SignInCard, User
 from lms.learning.models import ActivityProgress, Statement
 from lms.logbook.models import Attendance, TrainingSession
+from lms.logbook.selectors import group_matrix
 from tests.factories import (
     AssociationFactory,
     GroupFactory,
@@ -145,10 +147,61 @@ def test_the_group_view_uses_a_constant_number_of_queries(
     trainer_client.get(url)
     with django_assert_max_num_queries(16) as few:
         trainer_client.get(url)
-    group.learners.add(*[learner_in(setting["association"]) for _ in range(27)])
+    more = [learner_in(setting["association"]) for _ in range(27)]
+    group.learners.add(*more)
+    module = group.learning_path.path_modules.first().module.specific
+    for learner in more:
+        score(learner, module, 0.5, self_reported=True)
+        score(learner, module, 0.8)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = trainer_client.get(url)
     assert response.status_code == 200
+    assert response.content.decode().count("<strong>80 %</strong>") == 27
+
+
+def score(learner, module, scaled, *, self_reported=False, verb="answered"):
+    """A scored answer: H5P (computed in the browser) when self-reported, else a quiz."""
+    return Statement.objects.create(
+        learner=learner,
+        learner_pseudonym=learner.pseudonym,
+        verb=verb,
+        object_iri=f"{module.iri}/steps/{uuid.uuid4()}",
+        object_kind="h5p" if self_reported else "quiz",
+        module_iri=module.iri,
+        is_self_reported=self_reported,
+        score_scaled=scaled,
+        timestamp=timezone.now(),
+    )
+
+
+def test_the_group_view_shows_best_scores_and_marks_self_reported_ones(trainer_client, setting):
+    group, (first, second, third) = setting["group"], setting["learners"]
+    module = group.learning_path.path_modules.first().module.specific
+    score(first, module, 0.4)
+    score(first, module, 0.9)  # the best try counts
+    score(first, module, 0.6, self_reported=True, verb="completed")
+    score(second, module, 1.0, self_reported=True)
+    # A validation carries no score; a third learner has none at all.
+    Statement.objects.create(
+        learner=third,
+        learner_pseudonym=third.pseudonym,
+        verb="validated",
+        object_iri=f"{module.iri}/steps/x",
+        module_iri=module.iri,
+        timestamp=timezone.now(),
+    )
+    modules, rows = group_matrix(group, today=timezone.localdate())
+    column = [m.iri for m in modules].index(module.iri)
+    cells = {row.learner: row.cells[column] for row in rows}
+    assert (cells[first]["score"], cells[first]["self_reported_score"]) == (90, 60)
+    assert (cells[second]["score"], cells[second]["self_reported_score"]) == (None, 100)
+    assert (cells[third]["score"], cells[third]["self_reported_score"]) == (None, None)
+
+    page = trainer_client.get(reverse("logbook:group", args=[group.pk])).content.decode()
+    assert "Score : <strong>90 %</strong>" in page
+    assert "Score H5P : <strong>100 %</strong>" in page
+    assert "(auto-déclaré)" in page
+    assert "Votre validation reste la preuve la plus forte" in page
 
 
 def test_a_trainer_opens_a_learners_session_on_a_shared_device(trainer_client, setting):

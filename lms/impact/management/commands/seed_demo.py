@@ -40,7 +40,17 @@ class Command(BaseCommand):
         if learners < 1:
             raise CommandError("--learners must be at least 1.")
         call_command("load_catalogue", stdout=self.stdout)
-        counts = demo_build(learners=learners, today=today, seed=seed, months=months)
+        shown = set()
+
+        def progress(done: int, total: int) -> None:
+            tenth = done * 10 // total
+            if learners >= 5000 and tenth not in shown:
+                shown.add(tenth)
+                self.stdout.write(f"  groups built: {done:,} of {total:,}")
+
+        counts = demo_build(
+            learners=learners, today=today, seed=seed, months=months, progress=progress
+        )
         self.stdout.write(
             f"Demo ready: {counts['associations']} associations, {counts['learners']} learners, "
             f"{counts['sessions']} sessions, {counts['statements']} statements."

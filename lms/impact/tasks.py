@@ -1,0 +1,36 @@
+"""Impact work that runs as background jobs (lms/accounts/jobs.py)."""
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from lms.accounts.jobs import JobOutput, JobRefused, job_handler
+from lms.db_router import replica_reads
+
+from . import exports, selectors
+from .models import Programme
+
+
+@job_handler("impact-export")
+def impact_export(job, progress) -> JobOutput:
+    """The live figures of a programme and period as a CSV, XLSX or PDF file."""
+    params = job.params
+    try:
+        programme = Programme.objects.get(pk=params["programme"])
+    except Programme.DoesNotExist as missing:
+        raise JobRefused(_("This programme no longer exists.")) from missing
+    progress(0, 2)
+    with replica_reads():  # the worker, like the dashboard, reads the replica when there is one
+        figures = selectors.figures_live(
+            programme=programme,
+            association_ids=params["association_ids"],
+            start=date.fromisoformat(params["start"]),
+            end=date.fromisoformat(params["end"]),
+        )
+    progress(1, 2)
+    stem = f"impact-{programme.pk}-{params['start']}-{params['end']}"
+    content, content_type, filename = exports.as_file(
+        figures, selectors.area_labels(), params["label"], params["kind"], stem
+    )
+    progress(2, 2)
+    return JobOutput(content=content, filename=filename, content_type=content_type)
