@@ -8,3 +8,6 @@ class LogbookConfig(AppConfig):
     name = "lms.logbook"
     label = "logbook"
     verbose_name = _("Trainer logbook")
+
+    def ready(self):
+        from . import tasks  # noqa: F401  (registers the logbook job handlers)

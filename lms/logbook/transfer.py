@@ -421,10 +421,14 @@ class ScopedResource(resources.ModelResource):
         skip_diff = True
         skip_html_diff = True
 
-    def __init__(self, *, association: Association, user: User | None = None):
+    def __init__(self, *, association: Association, user: User | None = None, progress=None):
         super().__init__()
         self.association = association
         self.user = user
+        # Called with (rows done, rows in the file) as the import goes (a background job's).
+        self.progress = progress
+        self.rows_done = 0
+        self.rows_total = 0
         self.existing: dict[Any, Any] = {}
         self.repeats: dict[int, str] = {}
         self.learner_ids: dict[uuid.UUID, int] = {}
@@ -494,7 +498,14 @@ class ScopedResource(resources.ModelResource):
     def load_existing(self, dataset) -> dict[Any, Any]:
         raise NotImplementedError
 
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        self.rows_done += 1
+        if self.progress is not None:
+            self.progress(self.rows_done, self.rows_total)
+
     def before_import(self, dataset, **kwargs):
+        self.rows_total = len(dataset)
         first_rows: dict[Any, int] = {}
         for row in dataset.dict:
             found = self.repeat_key(row)

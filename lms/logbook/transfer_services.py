@@ -365,10 +365,11 @@ def cell_display(value: Any) -> str:
 
 
 def import_run(
-    *, kind: str, data: bytes, association: Association, user: User, dry_run: bool
+    *, kind: str, data: bytes, association: Association, user: User, dry_run: bool, progress=None
 ) -> Preview:
     """Read and import the file in one transaction, rolled back on a dry run or any error."""
     resource = resource_new(kind=kind, association=association, user=user)
+    resource.progress = progress
     preview = Preview(kind=kind, columns=resource.labels())
     try:
         table = table_read(data)
@@ -442,7 +443,9 @@ def transfer_preview(*, kind: str, file, association: Association, user: User) -
     return preview
 
 
-def transfer_confirm(*, kind: str, token: str, association: Association, user: User) -> Preview:
+def transfer_confirm(
+    *, kind: str, token: str, association: Association, user: User, progress=None
+) -> Preview:
     """Import a previewed file for real, all or nothing; the file is checked again first."""
     data = upload_claim(token=token, kind=kind, association=association, user=user)
     if data is None:
@@ -451,7 +454,9 @@ def transfer_confirm(*, kind: str, token: str, association: Association, user: U
             columns=resource_new(kind=kind, association=association, user=user).labels(),
             errors=[_("This preview is no longer available: choose the file again.")],
         )
-    return import_run(kind=kind, data=data, association=association, user=user, dry_run=False)
+    return import_run(
+        kind=kind, data=data, association=association, user=user, dry_run=False, progress=progress
+    )
 
 
 # --- Files waiting for confirmation ------------------------------------------------------

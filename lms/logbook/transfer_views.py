@@ -11,14 +11,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from lms.accounts.access import STAFF_ROLES, associations_for_staff, role_required
-from lms.accounts.models import Association
+from lms.accounts.jobs import job_start
+from lms.accounts.models import Association, JobState
 
 from .transfer import KINDS
 from .transfer_services import (
     CONTENT_TYPES,
     MAX_UPLOAD_BYTES,
     too_big,
-    transfer_confirm,
     transfer_export,
     transfer_preview,
 )
@@ -128,23 +128,36 @@ def preview_page(request, *, preview, association, status=200):
 @require_POST
 @role_required(*STAFF_ROLES)
 def transfer_confirm_view(request):
-    """Import the previewed file for real, then say what changed."""
+    """Import the previewed file for real, as a background job, then say what changed.
+
+    In the embedded default the job runs at once and the person is back on the import page
+    with the result; with a worker (production) they follow the job on its page.
+    """
     association, _associations = association_choose(request, request.POST.get("association"))
     kind = request.POST.get("kind", "")
     if kind not in KINDS:
         raise Http404
-    preview = transfer_confirm(
-        kind=kind, token=request.POST.get("token", ""), association=association, user=request.user
+    back = f"{reverse('transfer:import')}?association={association.pk}"
+    job = job_start(
+        kind="transfer-import",
+        owner=request.user,
+        association=association,
+        params={
+            "kind": kind,
+            "token": request.POST.get("token", ""),
+            "association": association.pk,
+        },
+        title=_("Import into %(association)s") % {"association": association.name},
+        return_url=back,
     )
-    if not preview.is_committed:
-        return preview_page(request, preview=preview, association=association, status=409)
-    totals = preview.totals
-    messages.success(
-        request,
-        _("Import done in %(association)s: %(new)s added, %(update)s updated, %(skip)s unchanged.")
-        % {"association": association.name, **totals},
-    )
-    return redirect(f"{reverse('transfer:import')}?association={association.pk}")
+    job.refresh_from_db()
+    if job.state == JobState.DONE:
+        messages.success(request, job.message)
+        return redirect(back)
+    if job.state == JobState.FAILED:
+        messages.error(request, job.message)
+        return redirect(back)
+    return redirect("accounts:job", job.pk)
 
 
 @require_GET

@@ -1023,3 +1023,37 @@ def test_the_pages_refuse_an_association_the_trainer_does_not_work_in(
     for name in ("transfer:import", "transfer:export"):
         response = trainer_client.get(reverse(name), {"association": other_association.pk})
         assert response.status_code == 404
+
+
+@with_urls
+def test_with_a_worker_the_import_is_followed_on_its_job_page(
+    trainer_client, trainer, association, settings
+):
+    from lms.accounts.jobs import job_run
+    from lms.accounts.models import Job
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    rows = [["first_name"], *[[f"Personne {n}"] for n in range(12)]]
+    preview = preview_of("learners", csv_file(rows), association, trainer)
+    response = trainer_client.post(
+        reverse("transfer:confirm"),
+        {"association": association.pk, "kind": "learners", "token": preview.token},
+    )
+    job = Job.objects.get(owner=trainer, kind="transfer-import")
+    assert response.url == reverse("accounts:job", args=[job.pk])
+    assert not User.objects.filter(display_name="Personne 0").exists()  # waits for the worker
+    job_run.call(str(job.pk))
+    job.refresh_from_db()
+    assert (job.state, job.progress_done, job.progress_total) == ("done", 12, 12)
+    assert "12 added" in job.message
+    assert User.objects.filter(display_name__startswith="Personne ").count() == 12
+
+
+@with_urls
+def test_an_import_confirmed_twice_says_so_and_adds_nothing(trainer_client, trainer, association):
+    preview = preview_of("learners", csv_file([["first_name"], ["Zoé"]]), association, trainer)
+    data = {"association": association.pk, "kind": "learners", "token": preview.token}
+    trainer_client.post(reverse("transfer:confirm"), data)
+    again = trainer_client.post(reverse("transfer:confirm"), data, follow=True)
+    assert "This preview is no longer available" in again.content.decode()
+    assert User.objects.filter(display_name="Zoé").count() == 1

@@ -1,0 +1,36 @@
+"""Trainer work that runs as background jobs (lms/accounts/jobs.py): confirmed imports."""
+
+from django.utils.translation import gettext as _
+
+from lms.accounts.jobs import JobOutput, JobRefused, job_handler
+from lms.accounts.models import Association
+
+from .transfer_services import transfer_confirm
+
+
+@job_handler("transfer-import")
+def transfer_import(job, progress) -> JobOutput:
+    """Import a previewed file for real, all or nothing, reporting rows as they go."""
+    params = job.params
+    try:
+        association = Association.objects.get(pk=params["association"])
+    except Association.DoesNotExist as missing:
+        raise JobRefused(_("This association no longer exists.")) from missing
+    preview = transfer_confirm(
+        kind=params["kind"],
+        token=params["token"],
+        association=association,
+        user=job.owner,
+        progress=progress,
+    )
+    if not preview.is_committed:
+        errors = preview.errors or [
+            _("Some rows could not be imported; nothing was saved. Check the file and try again.")
+        ]
+        raise JobRefused(" ".join(str(error) for error in errors))
+    return JobOutput(
+        message=_(
+            "Import done in %(association)s: %(new)s added, %(update)s updated, %(skip)s unchanged."
+        )
+        % {"association": association.name, **preview.totals}
+    )
