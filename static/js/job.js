@@ -11,7 +11,8 @@
   const download = box.querySelector("[data-job-download]");
 
   function show(job) {
-    state.textContent = job.state_label + (job.total ? " : " + job.done + " / " + job.total : "");
+    // Counts of rows mean something to people; counts of internal steps do not.
+    state.textContent = job.state_label + (job.total >= 10 ? " : " + job.done + " / " + job.total : "");
     bar.value = job.percent;
     bar.textContent = job.percent + " %";
     if (job.message) {

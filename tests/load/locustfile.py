@@ -17,7 +17,9 @@ from pathlib import Path
 from locust import HttpUser, between, events, task
 
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
-SENT: list[str] = []
+SENT: list[str] = []  # accepted by the server (200, ok)
+ATTEMPTED: list[str] = []  # every id posted, answered or not (the run may stop mid-request)
+REFUSED = 0  # a step this generic answer does not fit: 400 with a message, nothing stored
 REPLAYED: list[str] = []
 STEP_COUNT = re.compile(r'name="statement_id"')
 
@@ -56,8 +58,10 @@ class Learner(HttpUser):
             "h5p_success": "false",
             "h5p_completion": "true",
         }
+        global REFUSED
         headers = {"Accept": "application/json", "X-CSRFToken": self.csrf}
         url = f"/apprendre/{module}/etape/{number}/"
+        ATTEMPTED.append(statement_id)
         with self.client.post(
             url, data=data, headers=headers, name="statement", catch_response=True
         ) as response:
@@ -65,11 +69,13 @@ class Learner(HttpUser):
                 SENT.append(statement_id)
                 response.success()
             elif response.status_code == 400:
-                # A step this generic answer does not fit: refused with a message, nothing stored.
+                REFUSED += 1
                 response.success()
+                return
             else:
                 response.failure(f"status {response.status_code}")
                 return
+        # Only an accepted statement is replayed: the phone that lost the server's answer.
         if random.random() < 0.05:
             with self.client.post(
                 url, data=data, headers=headers, name="statement (replay)", catch_response=True
@@ -84,4 +90,6 @@ class Learner(HttpUser):
 @events.test_stop.add_listener
 def write_sent_ids(environment, **kwargs):
     with open(os.environ["LOAD_SENT"], "w", encoding="utf-8") as out:
-        json.dump({"sent": SENT, "replayed": REPLAYED}, out)
+        json.dump(
+            {"sent": SENT, "attempted": ATTEMPTED, "refused": REFUSED, "replayed": REPLAYED}, out
+        )

@@ -117,12 +117,14 @@ def stats_rows(prefix: Path) -> list[dict]:
         return list(csv.DictReader(source))
 
 
-def storage_check(sent: list[str], replayed: list[str]) -> dict:
+def storage_check(ids: dict) -> dict:
     from django.db.models import Count
 
     from lms.learning.models import Statement
 
+    sent, replayed, attempted = ids["sent"], ids["replayed"], set(ids["attempted"])
     stored = Statement.objects.filter(learner__username__startswith="load")
+    stored_ids = {str(pk) for pk in stored.values_list("id", flat=True)}
     doubled = (
         stored.values("id").annotate(n=Count("id")).filter(n__gt=1).count()
     )  # a primary key: always 0, counted anyway so the report says it
@@ -132,7 +134,12 @@ def storage_check(sent: list[str], replayed: list[str]) -> dict:
         "distinct_sent": len(set(sent)),
         "replayed": len(replayed),
         "stored_of_sent": found,
-        "stored_for_load_learners": stored.count(),
+        "stored_for_load_learners": len(stored_ids),
+        # Posted while the run was stopping: stored, but the answer never reached locust.
+        "stored_unanswered": len(stored_ids & attempted - set(sent)),
+        # A row no request asked for: must be none.
+        "stored_unasked": len(stored_ids - attempted),
+        "refused": ids["refused"],
         "doubled": doubled,
     }
 
@@ -171,9 +178,14 @@ def report(args, rows: list[dict], storage: dict, seconds: float) -> str:
         f"- Statements accepted by the server: {storage['sent']} "
         f"({storage['distinct_sent']} distinct ids)",
         f"- Of these, stored: {storage['stored_of_sent']}",
-        f"- Rows stored for the simulated learners: {storage['stored_for_load_learners']}",
+        f"- Refused with a message (a step the generic answer does not fit; nothing stored): "
+        f"{storage['refused']}",
+        f"- Rows stored for the simulated learners: {storage['stored_for_load_learners']}, of "
+        f"which {storage['stored_unanswered']} were posted as the run stopped (stored, answer "
+        f"not received) and {storage['stored_unasked']} that no request asked for",
         f"- Replays of an already stored statement (same id sent again): {storage['replayed']}; "
-        f"rows they added: {storage['stored_for_load_learners'] - storage['distinct_sent']}",
+        f"rows they added: "
+        f"{storage['stored_for_load_learners'] - storage['distinct_sent'] - storage['stored_unanswered']}",
         f"- Ids stored twice: {storage['doubled']}",
         "",
     ]
@@ -258,7 +270,7 @@ def main() -> int:
 
     rows = stats_rows(prefix)
     ids = json.loads((workdir / "sent.json").read_text())
-    storage = storage_check(ids["sent"], ids["replayed"])
+    storage = storage_check(ids)
     text = report(args, rows, storage, seconds)
     REPORT.write_text(text, encoding="utf-8")
     print(text)
@@ -266,7 +278,12 @@ def main() -> int:
         int(row.get("Failure Count") or 0) for row in rows if row["Name"] == "Aggregated"
     )
     lost = storage["distinct_sent"] - storage["stored_of_sent"]
-    extra = storage["stored_for_load_learners"] - storage["distinct_sent"]
+    extra = (
+        storage["stored_for_load_learners"]
+        - storage["distinct_sent"]
+        - storage["stored_unanswered"]
+        + storage["stored_unasked"]
+    )
     if failures or lost or extra or storage["doubled"]:
         print(f"FAILED: {failures} failed requests, {lost} lost, {extra} extra statements")
         return 1
