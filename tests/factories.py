@@ -93,3 +93,34 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(TrainingSessionFactory)
     learner = factory.SubFactory(UserFactory)
+
+
+def learners_at_a_session(association, count, *, day, gender="woman", start=0) -> list[User]:
+    """`count` learners with a profile, at one session of `association` on `day`, each
+    validated once (alone) by the trainer in a DigComp module: what impact figures count."""
+    from courses.models import ModulePage
+    from lms.accounts.models import LearnerProfile
+    from lms.learning.models import Statement, Verb
+
+    module = ModulePage.objects.filter(competences__framework__slug="digcomp-2.2").first()
+    session = TrainingSessionFactory(association=association, held_on=day)
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+    learners = []
+    for index in range(count):
+        learner = learner_in(association, username=f"{association.slug}-{start + index}")
+        LearnerProfile.objects.create(
+            user=learner, year_of_birth=1970, gender=gender, postcode="4000", first_language="fr"
+        )
+        AttendanceFactory(session=session, learner=learner)
+        Statement.objects.create(
+            learner=learner,
+            learner_pseudonym=learner.pseudonym,
+            verb=Verb.VALIDATED,
+            object_iri=f"{module.iri}/steps/x",
+            module_iri=module.iri,
+            association=association,
+            response={"help": "alone"},
+            timestamp=moment,
+        )
+        learners.append(learner)
+    return learners

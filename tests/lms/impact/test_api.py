@@ -9,7 +9,6 @@ import schemathesis
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.wsgi import get_wsgi_application
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -18,20 +17,17 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from courses.models import ModulePage
-from lms.accounts.models import AuditEntry, LearnerProfile, Role
+from lms.accounts.models import AuditEntry, Role
 from lms.impact import selectors, tokens
 from lms.impact.models import ApiToken, FrozenReport
-from lms.learning.models import Statement, Verb
 from tests.factories import (
     AssociationFactory,
-    AttendanceFactory,
     FunderFactory,
     MembershipFactory,
     ProgrammeFactory,
-    TrainingSessionFactory,
     UserFactory,
     learner_in,
+    learners_at_a_session,
 )
 
 pytestmark = pytest.mark.django_db
@@ -40,25 +36,7 @@ API = "/api/v1"
 
 
 def add_learners(association, count, *, gender="woman", start=0):
-    """`count` learners at one session of `association`, each validated once in a module."""
-    module = ModulePage.objects.filter(competences__framework__slug="digcomp-2.2").first()
-    session = TrainingSessionFactory(association=association, held_on=DAY)
-    for index in range(count):
-        learner = learner_in(association, username=f"{association.slug}-{start + index}")
-        LearnerProfile.objects.create(
-            user=learner, year_of_birth=1970, gender=gender, postcode="4000", first_language="fr"
-        )
-        AttendanceFactory(session=session, learner=learner)
-        Statement.objects.create(
-            learner=learner,
-            learner_pseudonym=learner.pseudonym,
-            verb=Verb.VALIDATED,
-            object_iri=f"{module.iri}/steps/x",
-            module_iri=module.iri,
-            association=association,
-            response={"help": "alone"},
-            timestamp=timezone.make_aware(datetime.datetime.combine(DAY, datetime.time(10))),
-        )
+    return learners_at_a_session(association, count, day=DAY, gender=gender, start=start)
 
 
 @pytest.fixture

@@ -10,20 +10,20 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from courses.models import LearningPathPage, ModulePage
-from lms.accounts.models import LearnerProfile, Role
+from courses.models import LearningPathPage
+from lms.accounts.models import Role
 from lms.impact.definitions import BREAKDOWNS, DEFINITIONS_VERSION, KEY_FIGURES
 from lms.impact.models import FrozenReport
 from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
 from tests.factories import (
     AssociationFactory,
-    AttendanceFactory,
     FunderFactory,
     MembershipFactory,
     ProgrammeFactory,
     TrainingSessionFactory,
     UserFactory,
     learner_in,
+    learners_at_a_session,
     trainer_in,
 )
 
@@ -33,28 +33,7 @@ URL = reverse("impact:dashboard")
 
 
 def add_learners(association, count, *, gender="woman", start=0):
-    """`count` learners at one session of `association`, each validated once in a module."""
-    module = ModulePage.objects.filter(competences__framework__slug="digcomp-2.2").first()
-    session = TrainingSessionFactory(association=association, held_on=DAY)
-    learners = []
-    for index in range(count):
-        learner = learner_in(association, username=f"{association.slug}-{start + index}")
-        LearnerProfile.objects.create(
-            user=learner, year_of_birth=1970, gender=gender, postcode="4000", first_language="fr"
-        )
-        AttendanceFactory(session=session, learner=learner)
-        Statement.objects.create(
-            learner=learner,
-            learner_pseudonym=learner.pseudonym,
-            verb=Verb.VALIDATED,
-            object_iri=f"{module.iri}/steps/x",
-            module_iri=module.iri,
-            association=association,
-            response={"help": "alone"},
-            timestamp=timezone.make_aware(datetime.datetime.combine(DAY, datetime.time(10))),
-        )
-        learners.append(learner)
-    return learners
+    return learners_at_a_session(association, count, day=DAY, gender=gender, start=start)
 
 
 def add_new_records(association, learners):
