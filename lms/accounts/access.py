@@ -170,3 +170,43 @@ def session_get_for_trainer(user: User, session_id: int):
         )
     except TrainingSession.DoesNotExist as missing:
         raise PermissionDenied from missing
+
+
+def coordinated_associations(user: User) -> QuerySet[Association]:
+    return Association.objects.filter(
+        memberships__user=user,
+        memberships__role=Role.COORDINATOR,
+        memberships__is_active=True,
+    ).distinct()
+
+
+def is_coordinator(user: User) -> bool:
+    return Membership.objects.filter(user=user, role=Role.COORDINATOR, is_active=True).exists()
+
+
+def learner_get_for_coordinator(user: User, learner_id: int, *, include_erased=False) -> User:
+    """A learner of an association the user coordinates; erased tombstones only if asked.
+
+    Erasure is coordinator-only: it removes the person from every association, so it
+    needs someone who answers for the association's data, not only a trainer.
+    """
+    learners = User.objects.filter(
+        memberships__role=Role.LEARNER,
+        memberships__association__in=coordinated_associations(user),
+    )
+    if not include_erased:
+        learners = learners.filter(memberships__is_active=True, erased_at__isnull=True)
+    try:
+        return learners.distinct().get(pk=learner_id)
+    except User.DoesNotExist as missing:
+        raise PermissionDenied from missing
+
+
+def coordinates_learner(user: User, learner: User) -> bool:
+    """Whether the user coordinates an association where this person learns."""
+    return Membership.objects.filter(
+        user=learner,
+        role=Role.LEARNER,
+        is_active=True,
+        association__in=coordinated_associations(user),
+    ).exists()

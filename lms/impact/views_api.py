@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from lms.accounts.access import role_required
+from lms.accounts.access import coordinated_associations, role_required
 from lms.accounts.models import Association
 from lms.accounts.services import audit_record
 
-from . import selectors, tokens, xapi
+from . import tokens, xapi
 from .models import ApiToken
 
 ROLES = ("funder", "coordinator")
@@ -53,12 +53,6 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
-def coordinated_associations(user):
-    return Association.objects.filter(pk__in=selectors.coordinated_association_ids(user)).order_by(
-        "name"
-    )
-
-
 def association_get_for_coordinator(user, association_id: int) -> Association:
     """An association the user coordinates; others do not exist for them (404)."""
     association = coordinated_associations(user).filter(pk=association_id).first()
@@ -76,7 +70,7 @@ def tokens_page(request, form: TokenForm, status: int = 200):
         "new_token_id": new["id"] if new else None,
         "associations": [
             {"association": association, "form": PeriodForm(auto_id=f"xapi-{association.pk}-%s")}
-            for association in coordinated_associations(request.user)
+            for association in coordinated_associations(request.user).order_by("name")
         ],
         "max_tokens": tokens.MAX_ACTIVE_TOKENS,
     }

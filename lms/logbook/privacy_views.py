@@ -18,20 +18,24 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lms.accounts.access import STAFF_ROLES, learner_get_for_trainer, role_required
+from lms.accounts.access import (
+    STAFF_ROLES,
+    is_coordinator,
+    learner_get_for_coordinator,
+    learner_get_for_trainer,
+    role_required,
+)
 from lms.accounts.gdpr import (
     ErasureRefused,
     audit_entries_for_coordinator,
     audit_rows,
     consent_give,
     consent_withdraw,
-    is_coordinator,
     learner_association_for,
     learner_data_export,
     learner_data_sections,
     learner_erase,
     learner_export_record,
-    learner_get_for_coordinator,
     learner_identity,
     learner_rectify,
     register_rows,

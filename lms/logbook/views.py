@@ -15,7 +15,9 @@ from lms.accounts.access import (
     STAFF_ROLES,
     association_get_for_staff,
     associations_for_staff,
+    coordinates_learner,
     group_get_for_trainer,
+    is_coordinator,
     learner_get_for_trainer,
     learners_for_trainer,
     role_required,
@@ -23,7 +25,7 @@ from lms.accounts.access import (
 )
 from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.devices import device_trust
-from lms.accounts.gdpr import consents_for, coordinates_learner, is_coordinator
+from lms.accounts.gdpr import consents_for
 from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
 from lms.accounts.services import (
     CardLocked,
