@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,7 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "lms.accounts.security.ContentSecurityPolicyMiddleware",
+    "lms.accounts.security.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -211,7 +212,10 @@ WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "svg"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "mp3", "ogg", "m4a", "mp4", "webm", "vtt"]
+# Checked by Wagtail's document field, in the single and the multiple upload alike.
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
+# Every document upload in the admin is also checked by its content (cms/forms.py).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.forms.CheckedDocumentForm"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
@@ -257,5 +261,31 @@ LOGGING = {
 }
 
 # Security headers and sign-in limits (lms/accounts/security.py, lms/accounts/ratelimit.py).
-CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+# Content-Security-Policy (django-csp): only this site's own files, no inline script or style.
+# The admin paths get a few additions (lms.accounts.security.ADMIN_ADDITIONS); the H5P player
+# frame and served uploads send their own sandboxed policy.
+_SITE_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+# CSP_REPORT_ONLY=1 sends the same policy as Report-Only, to try a change on a live site.
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _SITE_POLICY
+else:
+    CONTENT_SECURITY_POLICY = _SITE_POLICY
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+
 RATELIMIT_PROXY_COUNT = int(os.environ.get("RATELIMIT_PROXY_COUNT", "0"))
