@@ -7,3 +7,32 @@ from django.utils.translation import gettext_lazy as _
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Catalogue")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.images import get_image_model
+        from wagtail.models import Page, Site
+        from wagtail.signals import page_published, page_unpublished, post_page_move
+
+        from .caching import bump_content_version
+
+        # Any page change makes the cached catalogue and step content out of date.
+        for signal in (page_published, page_unpublished, post_page_move):
+            signal.connect(bump_content_version, dispatch_uid=f"courses-cache-{signal!r}")
+
+        def page_deleted(sender, instance, **kwargs):
+            if isinstance(instance, Page):
+                bump_content_version()
+
+        post_delete.connect(page_deleted, weak=False, dispatch_uid="courses-cache-page-deleted")
+        # A site's host name or root page decides where URLs lead (cms/routing.py).
+        post_save.connect(bump_content_version, sender=Site, dispatch_uid="courses-cache-site")
+        post_delete.connect(
+            bump_content_version, sender=Site, dispatch_uid="courses-cache-site-del"
+        )
+        # A picture edited in the library (its file, its focal point) changes renditions.
+        image = get_image_model()
+        post_save.connect(bump_content_version, sender=image, dispatch_uid="courses-cache-image")
+        post_delete.connect(
+            bump_content_version, sender=image, dispatch_uid="courses-cache-img-del"
+        )

@@ -3,17 +3,22 @@
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Locale, Orderable, Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from .blocks import StepBlock
+from .caching import CONTENT_CACHE_SECONDS, active_locale, content_key
 from .h5p.models import H5PLibrary, H5PPackage  # noqa: F401 (the H5P models belong to this app)
 
 # --- Competences -------------------------------------------------------------------------
@@ -121,7 +126,7 @@ def localize_pages(pages, locale=None) -> list:
     One query for the whole list, instead of one `page.localized` per page.
     """
     pages = list(pages)
-    locale = locale or Locale.get_active()
+    locale = locale or active_locale()
     if not pages or all(page.locale_id == locale.pk for page in pages):
         return pages
     model = type(pages[0])
@@ -138,9 +143,12 @@ class ServeInVisitorLanguageMixin:
     """Learners see the version in their language, or the French original."""
 
     def serve(self, request, *args, **kwargs):
-        localized = self.localized
-        if localized.pk != self.pk and localized.live:
-            return localized.specific.serve(request, *args, **kwargs)
+        # As `self.localized`, without its query for the active locale on every visit.
+        locale = active_locale()
+        if locale.pk != self.locale_id:
+            localized = self.get_translation_or_none(locale)
+            if localized is not None and localized.live:
+                return localized.specific.serve(request, *args, **kwargs)
         return super().serve(request, *args, **kwargs)
 
 
@@ -190,41 +198,73 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        theme_slug = request.GET.get("theme", "")
+        query = request.GET.get("q", "").strip()[:100]
+        show_all = bool(request.GET.get("tous"))
+        context.update(query=query)
+        # The cards are the same for every visitor: rendered once per content version and
+        # language (see courses/caching.py). Searches are not cached (any text would make a
+        # key), nor unknown themes; the header and the forms around them stay per visitor.
+        key = None
+        if not query and (not theme_slug or theme_slug in self.theme_slugs()):
+            key = content_key("catalogue", self.pk, theme_slug, int(show_all))
+            html = cache.get(key)
+            if html is not None:
+                context["catalogue_html"] = mark_safe(html)  # noqa: S308 (our own template)
+                return context
+        cards = self.cards(theme_slug, query)
+        html = render_to_string(
+            "courses/includes/catalogue_cards.html",
+            {**cards, "query": query, "show_all": show_all, "request": request, "page": self},
+        )
+        if key is not None:
+            cache.set(key, html, CONTENT_CACHE_SECONDS)
+        context.update(cards, catalogue_html=mark_safe(html))  # noqa: S308 (our own template)
+        return context
+
+    def theme_slugs(self) -> list[str]:
+        """The live themes' slugs (cached): which `?theme=` values deserve a cache entry."""
+        return cache.get_or_set(
+            content_key("catalogue-themes", self.pk),
+            lambda: list(ThemePage.objects.child_of(self).live().values_list("slug", flat=True)),
+            CONTENT_CACHE_SECONDS,
+        )
+
+    def cards(self, theme_slug: str, query: str) -> dict:
+        """Themes, the modules asked for and the learning paths, in the visitor's language."""
         # Pictures and their renditions come with the pages: no query per card.
-        themes = (
+        locale = active_locale()
+        themes = list(
             ThemePage.objects.child_of(self)
             .live()
             .select_related("picture")
             .prefetch_related("picture__renditions")
         )
+        chosen_theme = next((theme for theme in themes if theme.slug == theme_slug), None)
         modules = (
             ModulePage.objects.descendant_of(self)
             .live()
             .select_related("picture")
             .prefetch_related("picture__renditions")
         )
-        theme_slug = request.GET.get("theme", "")
-        chosen_theme = next((theme for theme in themes if theme.slug == theme_slug), None)
         if chosen_theme:
             modules = modules.child_of(chosen_theme)
-        query = request.GET.get("q", "").strip()[:100]
         if query:
             modules = modules.search(query)
-        locale = Locale.get_active()
-        context.update(
-            themes=localize_pages(themes, locale),
-            chosen_theme=chosen_theme,
-            query=query,
-            modules=localize_pages(modules, locale),
-            paths=localize_pages(
-                LearningPathPage.objects.child_of(self)
-                .live()
-                .select_related("picture")
-                .prefetch_related("picture__renditions"),
-                locale,
+        paths = LearningPathPage.objects.child_of(self).live()
+        return {
+            "themes": localize_pages(themes, locale),
+            "chosen_theme": chosen_theme,
+            # Loaded only if the template shows them: modules for a theme, a search or "all";
+            # paths on the first screen.
+            "modules": SimpleLazyObject(lambda: localize_pages(modules, locale)),
+            "paths": SimpleLazyObject(
+                lambda: localize_pages(
+                    paths.select_related("picture").prefetch_related("picture__renditions"),
+                    locale,
+                )
             ),
-        )
-        return context
+        }
 
 
 class ThemePage(ServeInVisitorLanguageMixin, FixtureSourceMixin, PictureMixin, Page):

@@ -90,6 +90,9 @@ MATRIX: dict[str, Rule] = {
     "learning:module_done": Rule(LEARNERS),
     "learning:outcome_start": Rule(LEARNERS),
     "learning:outcome_end": Rule(LEARNERS),
+    "learning:statements": Rule(
+        LEARNERS, method="POST", note="The page's queued statements, sent as one JSON list."
+    ),
     "learning:text_size": Rule(EVERYONE, method="POST", note="A display preference."),
     # Trainers and coordinators: the people, groups and sessions of their associations.
     "logbook:workspace": Rule(STAFF),

@@ -17,13 +17,31 @@ from .services import SelfAssessmentLevel, SelfAssessmentPhase, self_assessments
 
 
 def module_progress_for_learner(learner: User) -> QuerySet[ModuleProgress]:
-    """The learner's modules, most recently used first, with their pages and pictures."""
+    """The learner's modules, most recently used first, with their pages and pictures.
+
+    Not the pictures' renditions: templates show them with `{% card_picture %}`, whose
+    cached <img> tag needs no rendition query.
+    """
     return (
         ModuleProgress.objects.filter(learner=learner)
         .select_related("module", "module__picture")
-        .prefetch_related("module__picture__renditions")
+        # The steps (a large JSON document per module) are not shown on these pages.
+        .defer("module__steps")
         .order_by("-updated_at")
     )
+
+
+def module_progress_rows(learner: User) -> QuerySet[ModuleProgress]:
+    """The learner's module rows, most recently used first, without the pages (Mon parcours
+    takes titles and pictures from the shared cards of courses/cards.py)."""
+    return ModuleProgress.objects.filter(learner=learner, module__isnull=False).order_by(
+        "-updated_at"
+    )
+
+
+def enrolled_path_ids(learner: User) -> list[int]:
+    """The ids of the learning paths the learner follows."""
+    return list(PathEnrollment.objects.filter(learner=learner).values_list("path_id", flat=True))
 
 
 def module_get_live(module_id: int) -> ModulePage:
@@ -71,7 +89,7 @@ def paths_for_learner(learner: User) -> list[LearningPathPage]:
             Prefetch(
                 "path_modules",
                 queryset=PathModule.objects.select_related("module", "module__picture")
-                .prefetch_related("module__picture__renditions")
+                .defer("module__steps")
                 .order_by("sort_order"),
             )
         )

@@ -2,12 +2,14 @@
 
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
@@ -71,13 +73,80 @@ def statement_record(
     Idempotent: sending the same statement id again stores nothing and returns the
     first copy with `created=False`, so a browser may retry after a lost connection.
     """
-    existing = Statement.objects.filter(pk=statement_id).first()
-    if existing is not None:
+    statement = _statement_build(
+        statement_id=statement_id,
+        learner=learner,
+        verb=verb,
+        object_iri=object_iri,
+        object_kind=object_kind,
+        module=module,
+        result=result,
+        is_self_reported=is_self_reported,
+        association=association,
+        session_uuid=session_uuid,
+        instructor=instructor,
+        timestamp=timestamp,
+        timestamp_is_trusted=timestamp_is_trusted,
+        now=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            # A retry is found in the same round trip as the lock: a new statement, the
+            # common case, costs no query of its own before its insert.
+            if _learner_lock(learner, statement_id=statement_id):
+                existing = Statement.objects.get(pk=statement_id)
+                return _same_statement_or_conflict(existing, learner, object_iri), False
+            statement.save(force_insert=True)
+            _progress_update(statement, steps_total=len(module.steps) if module else 0)
+    except IntegrityError:
+        # The same id stored between our check and our insert: by another learner, or by
+        # a copy of this one that held the lock while we waited for it (the check is
+        # read as the lock is requested, so it may not see that copy).
+        existing = Statement.objects.filter(pk=statement_id).first()
+        if existing is None:
+            raise
         return _same_statement_or_conflict(existing, learner, object_iri), False
+    return statement, True
 
+
+def _learner_lock(learner: User, *, statement_id: uuid.UUID | None = None) -> bool:
+    """One writer per learner at a time, until the end of the current transaction.
+
+    Two requests for the same learner (a retry while the first still runs, two tabs, a
+    trainer validating meanwhile) would otherwise both create the same progress row, or
+    both count one step as newly done. NO KEY UPDATE still lets other rows that point at
+    the learner be written. Returns whether `statement_id` is already stored.
+    """
+    locked = User.objects.select_for_update(
+        no_key=connection.features.has_select_for_no_key_update
+    ).filter(pk=learner.pk)
+    if statement_id is None:
+        locked.exists()
+        return False
+    stored = Exists(Statement.objects.filter(pk=statement_id))
+    return bool(locked.values_list(stored, flat=True).first())
+
+
+def _statement_build(
+    *,
+    statement_id: uuid.UUID,
+    learner: User,
+    verb: str,
+    object_iri: str,
+    object_kind: str,
+    module: ModulePage | None,
+    result: Result | None,
+    is_self_reported: bool,
+    association: Association | None,
+    session_uuid: uuid.UUID | None,
+    instructor: User | None,
+    timestamp: datetime | None,
+    timestamp_is_trusted: bool,
+    now: datetime,
+) -> Statement:
+    """The row to store, unsaved (shared by single statements and batches)."""
     result = result or Result()
-    now = timezone.now()
-    statement = Statement(
+    return Statement(
         id=statement_id,
         learner=learner,
         learner_pseudonym=learner.pseudonym,
@@ -105,28 +174,6 @@ def statement_record(
             else timestamp_clamp(timestamp, now=now)
         ),
     )
-    try:
-        with transaction.atomic():
-            # One writer per learner at a time. Two requests for the same learner (a retry
-            # while the first still runs, two tabs, a trainer validating meanwhile) would
-            # otherwise both create the same progress row, or both count one step as newly
-            # done. NO KEY UPDATE still lets other rows that point at the learner be written.
-            User.objects.select_for_update(
-                no_key=connection.features.has_select_for_no_key_update
-            ).filter(pk=learner.pk).exists()
-            # Checked again under the lock: a copy sent in parallel may have just landed.
-            existing = Statement.objects.filter(pk=statement_id).first()
-            if existing is not None:
-                return _same_statement_or_conflict(existing, learner, object_iri), False
-            statement.save(force_insert=True)
-            _progress_update(statement, steps_total=len(module.steps) if module else 0)
-    except IntegrityError:
-        # The same id stored for another learner between our check and our insert.
-        existing = Statement.objects.filter(pk=statement_id).first()
-        if existing is None:
-            raise
-        return _same_statement_or_conflict(existing, learner, object_iri), False
-    return statement, True
 
 
 def _same_statement_or_conflict(existing: Statement, learner: User, object_iri: str) -> Statement:
@@ -389,38 +436,64 @@ def h5p_result(reported: dict | None) -> tuple[str, Result]:
     )
 
 
-def step_submit(
-    *,
-    learner: User,
-    module: ModulePage,
-    step_index: int,
-    submission: StepSubmission,
-    association: Association | None = None,
-) -> tuple[Statement, Outcome | None]:
-    """Grade the step on the server (never trusting the browser) and record the statement."""
-    step = module.steps[step_index]
-    outcome = None
-    if step.block_type == "h5p":
+def step_submission_parse(
+    fields: Mapping[str, str], *, statement_id: uuid.UUID, timestamp: datetime | None = None
+) -> StepSubmission:
+    """What a step's form fields say (a plain form, or one statement of a batch)."""
+    answer = fields.get("answer")
+    h5p = None
+    if "h5p_verb" in fields:
+        h5p = {
+            key: fields.get(f"h5p_{key}", "")
+            for key in ("verb", "raw", "min", "max", "scaled", "success", "completion")
+        }
+    return StepSubmission(
+        h5p=h5p,
+        statement_id=statement_id,
+        # ASCII digits only, and short: "²" is a digit to isdigit() but not to int().
+        answer=int(answer)
+        if answer and answer.isascii() and answer.isdigit() and len(answer) <= 4
+        else None,
+        typed=tuple(
+            fields.get(f"field-{i}", "")[:200] for i in range(20) if f"field-{i}" in fields
+        ),
+        choices=tuple(
+            fields.get(f"message-{i}", "") for i in range(20) if f"message-{i}" in fields
+        ),
+        timestamp=timestamp,
+    )
+
+
+@dataclass(frozen=True)
+class _Graded:
+    """A step graded on the server: what its statement says, before it is stored."""
+
+    verb: str
+    object_iri: str
+    object_kind: str
+    result: Result | None
+    is_self_reported: bool
+    outcome: Outcome | None
+
+
+def _step_grade(module: ModulePage, step_index: int, submission: StepSubmission) -> _Graded:
+    """Grade one step (never trusting the browser); ValueError when there is nothing to grade."""
+    # The stored kind and id are enough for most steps: the block's value is only made
+    # (with its queries: an H5P package, pictures) for the kinds graded from it.
+    raw = module.steps.raw_data[step_index]
+    kind, step_id = raw["type"], raw.get("id")
+    if kind == "h5p":
         verb, result = h5p_result(submission.h5p)
-        statement, _created = statement_record(
-            statement_id=submission.statement_id,
-            learner=learner,
-            verb=verb,
-            object_iri=module.step_iri(step.id),
-            object_kind="h5p",
-            module=module,
-            result=result,
-            is_self_reported=True,
-            association=association,
-            timestamp=submission.timestamp,
-        )
-        return statement, None
-    if step.block_type == "quiz":
-        outcome = quiz_grade(step.value, submission.answer)
-    elif step.block_type == "practice_form":
-        outcome = practice_form_check(step.value, list(submission.typed))
-    elif step.block_type == "practice_inbox":
-        outcome = practice_inbox_check(step.value, list(submission.choices))
+        return _Graded(verb, module.step_iri(step_id), "h5p", result, True, None)
+    outcome = None
+    if kind in ANSWERED_KINDS:
+        value = module.steps[step_index].value
+        if kind == "quiz":
+            outcome = quiz_grade(value, submission.answer)
+        elif kind == "practice_form":
+            outcome = practice_form_check(value, list(submission.typed))
+        else:
+            outcome = practice_inbox_check(value, list(submission.choices))
     result = None
     if outcome is not None:
         result = Result(
@@ -432,18 +505,253 @@ def step_submit(
             completion=True,
             response=outcome.response,
         )
+    return _Graded(
+        Verb.ANSWERED if outcome is not None else Verb.COMPLETED,
+        module.step_iri(step_id),
+        kind,
+        result,
+        False,
+        outcome,
+    )
+
+
+def step_submit(
+    *,
+    learner: User,
+    module: ModulePage,
+    step_index: int,
+    submission: StepSubmission,
+    association: Association | None = None,
+) -> tuple[Statement, Outcome | None]:
+    """Grade the step on the server (never trusting the browser) and record the statement."""
+    graded = _step_grade(module, step_index, submission)
     statement, _created = statement_record(
         statement_id=submission.statement_id,
         learner=learner,
-        verb=Verb.ANSWERED if outcome is not None else Verb.COMPLETED,
-        object_iri=module.step_iri(step.id),
-        object_kind=step.block_type,
+        verb=graded.verb,
+        object_iri=graded.object_iri,
+        object_kind=graded.object_kind,
         module=module,
-        result=result,
+        result=graded.result,
+        is_self_reported=graded.is_self_reported,
         association=association,
         timestamp=submission.timestamp,
     )
-    return statement, outcome
+    return statement, graded.outcome
+
+
+# --- Many steps at once: a page's queued statements, sent in one request -----------------
+
+
+class SubmitStatus(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # that id is stored already: nothing added
+    INVALID = "invalid"  # nothing to grade (no answer, an H5P result out of bounds)
+    CONFLICT = "conflict"  # that id names another learner's or another step's statement
+
+
+@dataclass(frozen=True)
+class StepItem:
+    """One statement of a batch: a step of a module, and what the learner sent for it."""
+
+    module: ModulePage
+    step_index: int
+    submission: StepSubmission
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    status: str
+    statement: Statement | None = None
+    outcome: Outcome | None = None
+
+
+def steps_submit(
+    *,
+    learner: User,
+    items: Sequence[StepItem],
+    association: Association | None = None,
+) -> list[SubmitResult]:
+    """Grade and record many steps in one transaction; one result per item, in order.
+
+    Each item is graded and stored as `step_submit` would, and progress ends up as if the
+    items had been sent one by one in this order. Idempotent like `statement_record`: an
+    id already stored (or twice in the batch) stores nothing and is a duplicate, or a
+    conflict when that id names another learner's or another step's statement. Rows are
+    written with a few bulk queries whatever the number of items.
+    """
+    now = timezone.now()
+    results: list[SubmitResult | None] = [None] * len(items)
+    candidates: dict[uuid.UUID, tuple[int, Statement, Outcome | None]] = {}
+    repeats: list[tuple[int, str, Outcome | None]] = []
+    steps_by_module: dict[str, int] = {}
+    for index, item in enumerate(items):
+        try:
+            graded = _step_grade(item.module, item.step_index, item.submission)
+        except ValueError:
+            results[index] = SubmitResult(SubmitStatus.INVALID)
+            continue
+        statement_id = item.submission.statement_id
+        if statement_id in candidates:
+            repeats.append((index, graded.object_iri, graded.outcome))
+            continue
+        steps_by_module.setdefault(item.module.iri, len(item.module.steps))
+        candidates[statement_id] = (
+            index,
+            _statement_build(
+                statement_id=statement_id,
+                learner=learner,
+                verb=graded.verb,
+                object_iri=graded.object_iri,
+                object_kind=graded.object_kind,
+                module=item.module,
+                result=graded.result,
+                is_self_reported=graded.is_self_reported,
+                association=association,
+                session_uuid=None,
+                instructor=None,
+                timestamp=item.submission.timestamp,
+                timestamp_is_trusted=False,
+                now=now,
+            ),
+            graded.outcome,
+        )
+    if not candidates:
+        return results
+
+    with transaction.atomic():
+        _learner_lock(learner)
+        # ON CONFLICT DO NOTHING: an id stored already (a replay, or another learner's
+        # statement) adds no row. One read then tells what this request wrote: its rows
+        # carry the insert time set on our objects, and no other request of this learner
+        # runs meanwhile (we hold the lock).
+        batch = [statement for _index, statement, _outcome in candidates.values()]
+        Statement.objects.bulk_create(batch, ignore_conflicts=True)
+        found = {
+            pk: rest
+            for pk, *rest in Statement.objects.filter(pk__in=list(candidates)).values_list(
+                "pk", "learner_id", "stored_at", "learner_pseudonym", "object_iri"
+            )
+        }
+        stored = [
+            statement
+            for statement in batch
+            if found.get(statement.pk, [None, None])[:2] == [learner.pk, statement.stored_at]
+        ]
+        _progress_update_many(stored, learner_id=learner.pk, steps_by_module=steps_by_module)
+
+    ours = {statement.pk for statement in stored}
+    for pk, (index, statement, outcome) in candidates.items():
+        if pk in ours:
+            results[index] = SubmitResult(SubmitStatus.STORED, statement, outcome)
+        elif found.get(pk, [None] * 4)[2:] == [learner.pseudonym, statement.object_iri]:
+            results[index] = SubmitResult(SubmitStatus.DUPLICATE, statement, outcome)
+        else:
+            results[index] = SubmitResult(SubmitStatus.CONFLICT)
+    for index, object_iri, outcome in repeats:
+        first = results[candidates[items[index].submission.statement_id][0]]
+        same_step = first.statement is not None and first.statement.object_iri == object_iri
+        results[index] = (
+            SubmitResult(SubmitStatus.DUPLICATE, first.statement, outcome)
+            if same_step
+            else SubmitResult(SubmitStatus.CONFLICT)
+        )
+    return results
+
+
+def _progress_update_many(
+    statements: list[Statement], *, learner_id: int, steps_by_module: dict[str, int]
+) -> None:
+    """Apply new statements of one learner to the summaries, in order, with bulk writes.
+
+    The same rules as `_progress_update`, one statement after the other, on rows held in
+    memory: a statement older than a row it touches means the whole module is folded
+    again from the log (which now holds the batch), as `_progress_refold` does.
+    The caller holds the learner's lock.
+    """
+    if not statements:
+        return
+    activities = {
+        row.activity_iri: row
+        for row in ActivityProgress.objects.select_for_update().filter(
+            learner_id=learner_id, activity_iri__in={s.object_iri for s in statements}
+        )
+    }
+    modules = {
+        row.module_iri: row
+        for row in ModuleProgress.objects.select_for_update().filter(
+            learner_id=learner_id, module_iri__in={s.module_iri for s in statements}
+        )
+    }
+    refold: set[str] = set()
+    changed_activities: dict[str, ActivityProgress] = {}
+    changed_modules: dict[str, ModuleProgress] = {}
+    for statement in statements:
+        if statement.module_iri in refold:
+            continue
+        activity = activities.get(statement.object_iri)
+        module_progress = modules.get(statement.module_iri)
+        if any(
+            row is not None and statement.timestamp < row.updated_at
+            for row in (activity, module_progress)
+        ):
+            refold.add(statement.module_iri)
+            continue
+        if activity is None:
+            activity = activities[statement.object_iri] = ActivityProgress(
+                learner_id=learner_id,
+                activity_iri=statement.object_iri,
+                module_iri=statement.module_iri,
+                status=ProgressStatus.STARTED,
+                updated_at=statement.timestamp,
+            )
+        newly_completed = activity_progress_apply(activity, statement)
+        changed_activities[statement.object_iri] = activity
+        if module_progress is None:
+            module_progress = modules[statement.module_iri] = ModuleProgress(
+                learner_id=learner_id,
+                module_iri=statement.module_iri,
+                module_id=statement.module_id,
+                started_at=statement.timestamp,
+                updated_at=statement.timestamp,
+            )
+        module_progress_apply(
+            module_progress,
+            statement,
+            newly_completed=newly_completed,
+            steps_total=steps_by_module[statement.module_iri],
+        )
+        changed_modules[statement.module_iri] = module_progress
+
+    if refold:
+        # What these modules' rows hold now is replaced by the fold of the whole log.
+        folded_activities, folded_modules = _progress_fold(
+            Statement.objects.filter(learner_id=learner_id, module_iri__in=refold).order_by(
+                "timestamp", "stored_at"
+            ),
+            steps_by_module=steps_by_module,
+        )
+        changed_activities.update((iri, row) for (_l, iri), row in folded_activities.items())
+        changed_modules.update((iri, row) for (_l, iri), row in folded_modules.items())
+
+    # One upsert a table: new rows are inserted, existing ones updated in place (same id).
+    for model, rows, key in (
+        (ActivityProgress, changed_activities.values(), "activity_iri"),
+        (ModuleProgress, changed_modules.values(), "module_iri"),
+    ):
+        rows = list(rows)
+        for row in rows:
+            row.pk = None  # matched on (learner, IRI), which the constraint makes unique
+        model.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["learner", key],
+            update_fields=[
+                field.name
+                for field in model._meta.concrete_fields
+                if not field.primary_key and field.name not in ("learner", key)
+            ],
+        )
 
 
 # --- The learner's own view: "Pouvez-vous le faire seul·e ?" before and after a module ------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_statements
 
 app_name = "learning"
 urlpatterns = [
@@ -13,5 +13,6 @@ urlpatterns = [
     path("apprendre/<int:module_id>/avant/", views.outcome_start, name="outcome_start"),
     path("apprendre/<int:module_id>/apres/", views.outcome_end, name="outcome_end"),
     path("apprendre/<int:module_id>/bravo/", views.module_done, name="module_done"),
+    path("apprendre/releves/", views_statements.statements_batch, name="statements"),
     path("texte/", views.text_size, name="text_size"),
 ]

@@ -1,15 +1,22 @@
 """Learner screens: Mon parcours, the module player, the statement endpoint, attestations."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from courses.caching import CONTENT_CACHE_SECONDS, content_key
+from courses.cards import catalogue_cards
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
@@ -32,14 +39,28 @@ TEXT_SIZES = ("normal", "large", "larger")
 
 @role_required(Role.LEARNER)
 def my_path(request):
-    """Mon parcours: one big button to continue, the learner's modules and paths, what is done."""
-    progress = [row for row in selectors.module_progress_for_learner(request.user) if row.module]
+    """Mon parcours: one big button to continue, the learner's modules and paths, what is done.
+
+    The learner's own rows give ids and progress; titles and pictures come from the shared
+    cards (courses/cards.py).
+    """
+    cards = catalogue_cards()
+    progress = []
+    for row in selectors.module_progress_rows(request.user):
+        row.card = cards.modules.get(row.module_id)
+        if row.card:
+            progress.append(row)
     by_module = {row.module_id: row for row in progress}
     in_progress = [row for row in progress if row.completed_at is None]
     paths = []
-    for path in selectors.paths_for_learner(request.user):
-        modules = [item.module for item in path.path_modules.all()]
-        rows = [(module, by_module.get(module.pk)) for module in modules]
+    enrolled = set(selectors.enrolled_path_ids(request.user))
+    # In the catalogue's order; a path no longer published has no card and is left out.
+    for path in (path for path_id, path in cards.paths.items() if path_id in enrolled):
+        rows = [
+            (cards.modules[module_id], by_module.get(module_id))
+            for module_id in path.modules
+            if module_id in cards.modules
+        ]
         done = sum(1 for _module, row in rows if row and row.completed_at)
         paths.append({"path": path, "rows": rows, "done": done, "total": len(rows)})
     return render(
@@ -109,11 +130,19 @@ def _wants_json(request) -> bool:
 def module_step(request, module_id: int, number: int):
     """One step per screen. GET shows it; POST grades it on the server and records it."""
     module = selectors.module_get_live(module_id)
-    steps = list(module.steps)
-    if not 1 <= number <= len(steps):
-        raise Http404
     if request.method == "POST":
+        steps = list(module.steps)
+        if not 1 <= number <= len(steps):
+            raise Http404
         return _step_post(request, module, steps, number)
+    # The raw stream: block types and ids without loading the pictures, documents and
+    # H5P packages the blocks point at (the cached content below does not need them).
+    raw_steps = [
+        StepInfo(index, raw["type"], raw.get("id"))
+        for index, raw in enumerate(module.steps.raw_data)
+    ]
+    if not 1 <= number <= len(raw_steps):
+        raise Http404
 
     progress, step_rows = selectors.module_state(request.user, module)
     feedback = None
@@ -123,18 +152,58 @@ def module_step(request, module_id: int, number: int):
             statement = selectors.statement_for_feedback(request.user, uuid.UUID(feedback_id))
         except ValueError:
             statement = None
-        if statement and statement.object_iri == module.step_iri(steps[number - 1].id):
+        if statement and statement.object_iri == module.step_iri(raw_steps[number - 1].id):
             feedback = statement
+    feedback_items = _feedback_items(feedback)
+    # Each address once, not in the template for every button of every step.
+    urls = [_step_url(module, step.number) for step in raw_steps]
+    urls = [reverse("learning:my_path"), *urls, reverse("learning:outcome_end", args=[module.pk])]
+    csrf_token = get_token(request)
+    rows = [step_rows.get(module.step_iri(step.id)) for step in raw_steps]
+    done = [bool(row and row.status == ProgressStatus.COMPLETED) for row in rows]
     items = []
-    for index, step in enumerate(steps, start=1):
-        row = step_rows.get(module.step_iri(step.id))
+    for step, row in zip(raw_steps, rows, strict=True):
+        validated = bool(row and row.is_validated_by_trainer)
+        # The learner's answer and errors only ever show on the current step.
+        is_current = step.number == number
+        personal = is_current and (feedback is not None or request.GET.get("choix"))
+        content = _step_content(
+            request,
+            module,
+            step,
+            validated=validated,
+            personal=personal,
+            extra={"current": number, "feedback": feedback, "feedback_items": feedback_items},
+        )
+        frame = _step_frame(
+            module,
+            step,
+            total=len(raw_steps),
+            is_current=is_current,
+            success_nav=bool(is_current and feedback is not None and feedback.success),
+            urls=(urls[step.number], urls[step.number - 1], urls[step.number + 1]),
+        )
+        statement_id = uuid.uuid4()
+        dots = "".join(
+            '<li class="is-current"></li>'
+            if index == step.index
+            else ('<li class="is-done"></li>' if is_done else '<li class=""></li>')
+            for index, is_done in enumerate(done)
+        )
+        html = (
+            frame.replace(FRAME_MARKS["csrf"], csrf_token)
+            .replace(FRAME_MARKS["statement_id"], str(statement_id))
+            .replace(FRAME_MARKS["dots"], dots)
+            .replace(FRAME_MARKS["content"], content)  # last: editors' text is never searched
+        )
         items.append(
             {
-                "number": index,
+                "number": step.number,
                 "step": step,
-                "done": bool(row and row.status == ProgressStatus.COMPLETED),
-                "validated": bool(row and row.is_validated_by_trainer),
-                "statement_id": uuid.uuid4(),
+                "html": mark_safe(html),  # noqa: S308 (our templates; values escaped or ours)
+                "done": done[step.index],
+                "validated": validated,
+                "statement_id": statement_id,
             }
         )
     return render(
@@ -144,13 +213,108 @@ def module_step(request, module_id: int, number: int):
             "module": module,
             "steps": items,
             "current": number,
-            "total": len(steps),
+            "total": len(raw_steps),
             "feedback": feedback,
-            "feedback_items": _feedback_items(feedback),
+            "feedback_items": feedback_items,
             "module_done": bool(progress and progress.completed_at),
-            "has_h5p": any(step.block_type == "h5p" for step in steps),
+            "has_h5p": any(step.block_type == "h5p" for step in raw_steps),
         },
     )
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What the player needs of a step without loading its blocks' pictures and packages."""
+
+    index: int
+    block_type: str
+    id: str
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+
+# Stand-ins for what differs at each visit in a cached step frame (templates/learning/steps/
+# step.html): private-use characters, which neither the template nor escaping ever writes.
+FRAME_MARKS = {name: f"\ue000{name}\ue000" for name in ("csrf", "statement_id", "dots", "content")}
+
+
+def _step_frame(module, step: StepInfo, *, total, is_current, success_nav, urls) -> str:
+    """One step's frame (its number, form and buttons) with FRAME_MARKS for the rest.
+
+    The same for everyone on the same step of the same module revision: cached, with only
+    whether it is the step shown and whether "Next" replaces "Check" after a right answer
+    in the key. The learner's CSRF token, statement id, progress dots and personal content
+    are put in its marks at each visit.
+    """
+    key = content_key(
+        "frame",
+        module.pk,
+        module.live_revision_id,
+        step.id,
+        step.number,
+        total,
+        int(is_current),
+        int(success_nav),
+    )
+    frame = cache.get(key)
+    if frame is None:
+        url, back_url, next_url = urls
+        frame = render_to_string(
+            "learning/steps/step.html",
+            {
+                "module": module,
+                "total": total,
+                "current": step.number if is_current else 0,
+                "feedback": {"success": True} if success_nav else None,
+                "csrf_token": FRAME_MARKS["csrf"],
+                "item": {
+                    "number": step.number,
+                    "step": step,
+                    "url": url,
+                    "back_url": back_url,
+                    "next_url": next_url,
+                    "statement_id": FRAME_MARKS["statement_id"],
+                    "dots": mark_safe(FRAME_MARKS["dots"]),  # noqa: S308 (a constant)
+                    "content": mark_safe(FRAME_MARKS["content"]),  # noqa: S308 (a constant)
+                },
+            },
+        )
+        cache.set(key, frame, CONTENT_CACHE_SECONDS)
+    return frame
+
+
+def _step_content(request, module, step: StepInfo, *, validated: bool, personal: bool, extra):
+    """The listen button and body of one step (templates/learning/steps/content.html).
+
+    The same for every learner unless it shows their own answer or error (`personal`):
+    then it is rendered for them alone and never cached. Otherwise it is cached per module
+    revision (a new one at each publication) and language; only a checkpoint differs, by
+    whether the trainer validated it, so that flag is part of the key.
+    """
+    key = None
+    if not personal:
+        key = content_key(
+            "step", module.pk, module.live_revision_id, step.id, step.number, int(validated)
+        )
+        html = cache.get(key)
+        if html is not None:
+            return mark_safe(html)  # noqa: S308 (rendered by our own template below)
+    block = module.steps[step.index]
+    context = {
+        "step": block,
+        "value": block.value,
+        "number": step.number,
+        "item": {"validated": validated},
+        # Not the learner's request: only what content.html reads of it.
+        "request": request if personal else None,
+        **(extra if personal else {"current": extra["current"]}),
+    }
+    html = render_to_string("learning/steps/content.html", context)
+    if key is not None:
+        cache.set(key, html, CONTENT_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 (rendered by our own template)
 
 
 def _feedback_items(statement) -> list:

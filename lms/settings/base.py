@@ -289,3 +289,9 @@ else:
     CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 RATELIMIT_PROXY_COUNT = int(os.environ.get("RATELIMIT_PROXY_COUNT", "0"))
+
+# --- Performance (issue #9) ---------------------------------------------------------------
+# Where each page URL leads is remembered between visits (cms/routing.py): one query instead
+# of Wagtail's walk down the page tree. Last, after LocaleMiddleware: the route depends on
+# the language.
+MIDDLEWARE.append("cms.routing.PageRouteCacheMiddleware")

@@ -19,14 +19,46 @@
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
-  // --- Offline queue ------------------------------------------------------------------
+  // --- Queue: statements waiting to be sent, a batch at a time ------------------------
+  // Each item is one step's statement: {module, step, statement_id, timestamp, fields}.
+  // H5P statements are queued and sent together a moment later; answers that could not
+  // be sent (no connection) wait here too. The server stores each id once, so sending
+  // an item again after a lost answer adds nothing.
+  const BATCH_LIMIT = 100; // the server's limit per request
+  const statementsUrl = player.dataset.statementsUrl;
+  let waiting = false; // something is queued because the connection failed
+
+  function itemFrom(url, body, timestamp) {
+    const match = new URL(url, window.location.href).pathname.match(/\/(\d+)\/etape\/(\d+)\/?$/);
+    if (!match) return null;
+    const item = { module: Number(match[1]), step: Number(match[2]), fields: {} };
+    if (timestamp) item.timestamp = timestamp;
+    body.forEach(([name, value]) => {
+      if (name === "statement_id") item.statement_id = value;
+      else if (name !== "csrfmiddlewaretoken") item.fields[name] = value;
+    });
+    return item;
+  }
   function readQueue() {
-    try { return JSON.parse(localStorage.getItem(QUEUE_KEY)) || []; } catch (e) { return []; }
+    let queue;
+    try { queue = JSON.parse(localStorage.getItem(QUEUE_KEY)) || []; } catch (e) { return []; }
+    // Items queued by an earlier version of this script: {url, body, csrf}.
+    return queue.map((item) => (item.url ? itemFrom(item.url, item.body) : item)).filter(Boolean);
   }
   function writeQueue(queue) { localStorage.setItem(QUEUE_KEY, JSON.stringify(queue)); }
+  function enqueue(item) {
+    if (!item) return;
+    const queue = readQueue();
+    queue.push(item);
+    writeQueue(queue);
+  }
   function say(text) {
     statusBox.textContent = text;
     statusBox.hidden = !text;
+  }
+  function csrfToken() {
+    const field = player.querySelector("[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
   }
 
   async function send(url, body, csrf) {
@@ -42,28 +74,51 @@
 
   let flushing = false;
   async function flush() {
-    const queue = readQueue();
-    if (flushing || !queue.length || !navigator.onLine) return;
+    if (flushing || !statementsUrl || !navigator.onLine || !readQueue().length) return;
     flushing = true;
     let sent = 0;
     try {
-      while (queue.length) {
-        const item = queue[0];
-        await send(item.url, item.body, item.csrf); // idempotent: same statement id
-        queue.shift();
-        writeQueue(queue);
-        sent += 1;
+      for (let queue = readQueue(); queue.length; queue = readQueue()) {
+        const batch = queue.slice(0, BATCH_LIMIT);
+        const response = await fetch(statementsUrl, {
+          method: "POST",
+          body: JSON.stringify(batch),
+          headers: {
+            Accept: "application/json",
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrfToken(),
+          },
+          credentials: "same-origin",
+        });
+        const json = (response.headers.get("Content-Type") || "").includes("json");
+        // 200: each statement has its answer (stored, already stored, or refused for good).
+        // 400 or 413: the server cannot read this batch, and never will. Anything else
+        // (signed out, busy, down): keep everything and try again later.
+        if (!json || ![200, 400, 413].includes(response.status)) throw new Error("later");
+        const done = new Set(batch.map((item) => item.statement_id));
+        writeQueue(readQueue().filter((item) => !done.has(item.statement_id)));
+        sent += batch.length;
       }
     } catch (error) {
       // Still offline or the server is busy: try again later.
     } finally {
       flushing = false;
     }
-    if (sent && !readQueue().length) say(player.dataset.sentMessage);
+    if (sent && waiting && !readQueue().length) {
+      waiting = false;
+      say(player.dataset.sentMessage);
+    }
+  }
+  let soon = null;
+  function flushSoon() {
+    // H5P sends several statements in a row (each answer, then the end): one request.
+    window.clearTimeout(soon);
+    soon = window.setTimeout(flush, 1000);
   }
   window.addEventListener("online", flush);
   window.addEventListener("offline", () => say(player.dataset.offlineMessage));
   setInterval(flush, 15000);
+  if (readQueue().length) waiting = true;
   flush();
 
   // --- Moving between steps -----------------------------------------------------------
@@ -126,9 +181,8 @@
       if (!navigator.onLine) throw new Error("offline");
       data = await send(form.action, body, csrf);
     } catch (error) {
-      const queue = readQueue();
-      queue.push({ url: form.action, body, csrf });
-      writeQueue(queue);
+      enqueue(itemFrom(form.action, body, new Date().toISOString()));
+      waiting = true;
       say(graded ? player.dataset.retryMessage : player.dataset.offlineMessage);
       if (graded) { revealNext(step); return; }
       if (!show(Number(step.dataset.step) + 1, true)) say(player.dataset.offlineMessage);
@@ -140,14 +194,13 @@
   });
 
   // --- H5P: the sandboxed frame's checked statement is recorded like any other step -----
-  player.addEventListener("pasapas:h5p-statement", async (event) => {
+  // Queued, then sent with the others in one request (see flushSoon).
+  player.addEventListener("pasapas:h5p-statement", (event) => {
     const step = event.target.closest("[data-step]");
     const form = step && step.querySelector("[data-step-form]");
     if (!form) return;
     const detail = event.detail;
-    const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
     const body = [
-      ["csrfmiddlewaretoken", csrf],
       ["statement_id", newId()],
       ["h5p_verb", detail.verb],
       ["h5p_raw", String(detail.score.raw)],
@@ -165,13 +218,11 @@
         .replace("{max}", detail.score.max);
       result.hidden = false;
     }
-    try {
-      if (!navigator.onLine) throw new Error("offline");
-      await send(form.action, body, csrf);
-    } catch (error) {
-      const queue = readQueue();
-      queue.push({ url: form.action, body, csrf });
-      writeQueue(queue);
+    enqueue(itemFrom(form.action, body, new Date().toISOString()));
+    if (navigator.onLine) {
+      flushSoon();
+    } else {
+      waiting = true;
       say(player.dataset.offlineMessage);
     }
   });

@@ -253,3 +253,67 @@ def test_a_statement_id_already_used_elsewhere_gets_a_message(learner_client):
     )
     assert again.status_code == 409
     assert again.json()["message"]
+
+
+# --- The batch endpoint: the page's queued statements as one JSON list ---------------------
+
+BATCH_URL = "/apprendre/releves/"
+batch_entry = st.fixed_dictionaries(
+    {
+        # A module slug is replaced by that module's id in the test.
+        "module": st.one_of(
+            st.sampled_from(MODULES), st.integers(), st.booleans(), st.none(), st.text(max_size=4)
+        ),
+        "step": st.one_of(st.integers(min_value=-1, max_value=12), st.integers(), st.floats()),
+        "statement_id": st.one_of(st.uuids().map(str), st.sampled_from(NASTY), st.integers()),
+        "fields": st.one_of(form, h5p_form, json_body),
+    },
+    optional={
+        "timestamp": st.one_of(
+            st.datetimes().map(lambda moment: moment.isoformat()),
+            st.sampled_from(NASTY),
+            st.integers(),
+        )
+    },
+)
+batch_body = st.one_of(st.lists(st.one_of(batch_entry, json_body), max_size=8), json_body)
+
+
+@FUZZ
+@given(body=batch_body)
+@example(body=[{"module": MODULES[1], "step": 3, "statement_id": "x", "fields": {}}])
+@example(body=[{"module": MODULES[0], "step": 1, "statement_id": str(uuid.uuid4())}] * 2)
+@example(
+    body=[
+        {
+            "module": MODULES[0],
+            "step": 1,
+            "statement_id": str(uuid.uuid4()),
+            "timestamp": "2026-02-30T10:00:00",
+        }
+    ]
+)
+def test_any_batch_gets_an_answer_per_statement_never_an_error(learner_client, body):
+    if isinstance(body, list):
+        body = [
+            {**entry, "module": learner_client.modules[entry["module"]].pk}
+            if isinstance(entry, dict) and entry.get("module") in learner_client.modules
+            else entry
+            for entry in body
+        ]
+    before = Statement.objects.count()
+    response = learner_client.post(
+        BATCH_URL, json.dumps(body), content_type="application/json", HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code in {200, 400}, response.status_code
+    data = response.json()
+    if response.status_code == 400:
+        assert data["message"] and Statement.objects.count() == before
+        return
+    assert len(data["results"]) == len(body)
+    for result in data["results"]:
+        assert result["status"] in {"stored", "duplicate", "refused"}
+        assert result["status"] != "refused" or result["message"]
+    # What the answer says was stored is what the database holds.
+    assert Statement.objects.count() - before == data["stored"]
+    _check_stored_scores()

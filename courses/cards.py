@@ -1,0 +1,76 @@
+"""Module and path cards: what learner pages show of the catalogue, the same for everyone.
+
+Mon parcours needs, for each of the learner's modules and paths, a title and a small
+picture. Reading them with the learner's progress joins the large page rows and renders a
+rendition per card on every visit; they are instead built once per content version and
+language (courses/caching.py) and shared by every learner. Only ids come from the
+learner's own rows.
+"""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.urls import reverse
+
+from .caching import CONTENT_CACHE_SECONDS, content_key
+from .models import LearningPathPage, ModulePage, PathModule
+from .templatetags.course_tags import card_picture
+
+
+@dataclass(frozen=True)
+class ModuleCard:
+    pk: int
+    title: str
+    picture: str  # the <img> tag, or ""
+    url: str  # where the learner opens it (resumes where they stopped)
+
+
+@dataclass(frozen=True)
+class PathCard:
+    pk: int
+    title: str
+    goal: str
+    modules: tuple[int, ...]  # module ids, in the path's order
+
+
+@dataclass(frozen=True)
+class Cards:
+    modules: dict[int, ModuleCard]
+    paths: dict[int, PathCard]  # live paths only, in the catalogue's order
+
+
+def catalogue_cards() -> Cards:
+    """Every module's card (published or not: a learner's record may point at either) and
+    every live path's; three queries when the content changed, none otherwise."""
+    key = content_key("cards")
+    cards = cache.get(key)
+    if cards is None:
+        cards = _build()
+        cache.set(key, cards, CONTENT_CACHE_SECONDS)
+    return cards
+
+
+def _build() -> Cards:
+    modules = {
+        module.pk: ModuleCard(
+            module.pk,
+            module.title,
+            card_picture(module.picture),
+            reverse("learning:module", args=[module.pk]),
+        )
+        for module in ModulePage.objects.select_related("picture")
+        .prefetch_related("picture__renditions")
+        .defer("steps")
+    }
+    order: dict[int, list[int]] = {}
+    for path_id, module_id in PathModule.objects.order_by("sort_order").values_list(
+        "path_id", "module_id"
+    ):
+        order.setdefault(path_id, []).append(module_id)
+    paths = {
+        path.pk: PathCard(path.pk, path.title, path.goal, tuple(order.get(path.pk, ())))
+        for path in LearningPathPage.objects.live()
+        .only("pk", "path", "title", "goal")
+        .order_by("path")
+    }
+    return Cards(modules=modules, paths=paths)

@@ -1,0 +1,424 @@
+"""The statement endpoint under load: 2 gunicorn workers, a load generator on loopback.
+
+Run in a process of its own with a prepared bench database's environment (run.py's
+`prepare()`); prints one JSON list of figures on its last stdout line:
+
+    DATABASE_URL=postgres://…/pasapas_bench_10000 DJANGO_SETTINGS_MODULE=lms.settings.dev \
+    DEBUG=0 python tests/benchmarks/bench_statements.py 10000
+
+Phases, each of three windows of a few seconds (the figure is the median window):
+(a) the baseline, an empty POST view in the same gunicorn, with the same cookies and
+    CSRF header (requests per second);
+(b) single statements: one step's form per request, as the page's script posts it;
+(c) batches: `BATCH` statements per request to the batch endpoint;
+(d) every id of (b) and (c) sent again: no row may be added.
+Statements stored are counted in the database, not from the answers. Afterwards the
+statements made here are deleted by id, and the learners' progress rows and the sessions
+are put back, so the bench database stays as it was built.
+"""
+
+import asyncio
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+import django
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+django.setup()
+
+from django.conf import settings  # noqa: E402 (after django.setup)
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.contrib.sessions.models import Session  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from courses.models import ModulePage  # noqa: E402
+from lms.accounts.models import User  # noqa: E402
+from lms.learning.models import ActivityProgress, ModuleProgress, Statement  # noqa: E402
+from tests.benchmarks.run import figure  # noqa: E402
+
+SIZE = int(sys.argv[1])
+LEARNERS = int(os.environ.get("BENCH_STATEMENT_LEARNERS", "48"))
+CONNECTIONS = int(os.environ.get("BENCH_STATEMENT_CONNECTIONS", "8"))  # requests in flight
+WINDOWS = 3
+WINDOW_SECONDS = float(os.environ.get("BENCH_STATEMENT_WINDOW", "5"))
+BATCH = int(os.environ.get("BENCH_STATEMENT_BATCH", "20"))  # statements per batch request
+MODULE_SLUG = "reconnaitre-une-arnaque-par-e-mail"  # H5P, quiz, pretend inbox, plain steps
+CHUNK = 5000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def step_fields(step) -> dict:
+    """What the page sends for a step done right (graded on the server)."""
+    if step.block_type == "quiz":
+        return {
+            "answer": str(next(i for i, a in enumerate(step.value["answers"]) if a["is_correct"]))
+        }
+    if step.block_type == "practice_inbox":
+        return {
+            f"message-{i}": "scam" if message["is_scam"] else "genuine"
+            for i, message in enumerate(step.value["messages"])
+        }
+    if step.block_type == "practice_form":
+        return {
+            f"field-{i}": spec["expected"] or "Dupont"
+            for i, spec in enumerate(step.value["fields"])
+        }
+    if step.block_type == "h5p":
+        return {
+            "h5p_verb": "answered",
+            "h5p_raw": "3",
+            "h5p_min": "0",
+            "h5p_max": "4",
+            "h5p_scaled": "0.75",
+            "h5p_success": "true",
+            "h5p_completion": "true",
+        }
+    return {}
+
+
+class Learner:
+    """A signed-in learner: a session made directly (no sign-in form, no last_login change)."""
+
+    def __init__(self, user: User):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        self.pk = user.pk
+        self.session_key = session.session_key
+        self.csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
+
+    def request(self, port: int, path: str, body: bytes, content_type: str) -> bytes:
+        return (
+            f"POST {path} HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\n"
+            f"Cookie: {settings.SESSION_COOKIE_NAME}={self.session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={self.csrf}\r\n"
+            f"X-CSRFToken: {self.csrf}\r\n"
+            "Accept: application/json\r\n"
+            "Accept-Language: fr-BE\r\n"
+            f"Content-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode() + body
+
+
+class Load:
+    """The load generator: CONNECTIONS loops, each with its own learners, one request at a time.
+
+    A learner never has two requests in flight, as on a real page. gunicorn's sync workers
+    close the connection after each answer, so each request opens a new one (loopback).
+    """
+
+    def __init__(self, port: int, learners: list[Learner], module: ModulePage):
+        self.port = port
+        self.learners = learners
+        self.module = module
+        self.steps = [(number, step_fields(step)) for number, step in enumerate(module.steps, 1)]
+        # What the server accepted (learner, step, id; learner, body): replayed in (d).
+        self.sent_single: list[tuple[Learner, int, str]] = []
+        self.sent_batches: list[tuple[Learner, bytes]] = []
+        self.generated: list[str] = []  # every id sent, answered or not, for the clean-up
+        self.errors: dict[int, int] = {}
+
+    async def _post(self, raw: bytes) -> tuple[int, bytes]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            writer.write(raw)
+            await writer.drain()
+            answer = await reader.read()
+        finally:
+            writer.close()
+        status = int(answer[9:12]) if answer[:5] == b"HTTP/" else 0
+        if status not in (200, 204):
+            self.errors[status] = self.errors.get(status, 0) + 1
+        return status, answer
+
+    def _single(self, learner: Learner, turn: int) -> tuple[bytes, Callable]:
+        number, fields = self.steps[turn % len(self.steps)]
+        statement_id = str(uuid.uuid4())
+        self.generated.append(statement_id)
+        body = urlencode({"statement_id": statement_id, **fields}).encode()
+        path = f"/apprendre/{self.module.pk}/etape/{number}/"
+        raw = learner.request(self.port, path, body, "application/x-www-form-urlencoded")
+        return raw, lambda: self.sent_single.append((learner, number, statement_id))
+
+    def _batch(self, learner: Learner, turn: int) -> tuple[bytes, Callable]:
+        entries = []
+        for offset in range(BATCH):
+            number, fields = self.steps[(turn * BATCH + offset) % len(self.steps)]
+            statement_id = str(uuid.uuid4())
+            self.generated.append(statement_id)
+            entries.append(
+                {
+                    "module": self.module.pk,
+                    "step": number,
+                    "statement_id": statement_id,
+                    "fields": fields,
+                }
+            )
+        body = json.dumps(entries).encode()
+        raw = learner.request(self.port, "/apprendre/releves/", body, "application/json")
+        return raw, lambda: self.sent_batches.append((learner, body))
+
+    def _empty(self, learner: Learner, turn: int) -> tuple[bytes, Callable]:
+        # The same cookies, CSRF header and a form of the same size as a single statement.
+        _number, fields = self.steps[turn % len(self.steps)]
+        body = urlencode({"statement_id": str(uuid.uuid4()), **fields}).encode()
+        raw = learner.request(
+            self.port, "/bench/post-vide/", body, "application/x-www-form-urlencoded"
+        )
+        return raw, lambda: None
+
+    async def _loop(self, kind: str, learners: list[Learner], until: float) -> int:
+        make = {"empty": self._empty, "single": self._single, "batch": self._batch}[kind]
+        done = turn = 0
+        while time.perf_counter() < until:
+            learner = learners[turn % len(learners)]
+            raw, answered = make(learner, turn // len(learners))
+            status, _answer = await self._post(raw)
+            if status in (200, 204):
+                answered()  # only what was stored is replayed later
+                done += 1
+            turn += 1
+        return done
+
+    def window(self, kind: str, seconds: float) -> tuple[int, float]:
+        """Requests answered with success, and the seconds from the first send to the last answer."""
+
+        async def run():
+            until = time.perf_counter() + seconds
+            loops = [
+                self._loop(kind, self.learners[index::CONNECTIONS], until)
+                for index in range(CONNECTIONS)
+            ]
+            return sum(await asyncio.gather(*loops))
+
+        start = time.perf_counter()
+        answered = asyncio.run(run())
+        return answered, time.perf_counter() - start
+
+    def replay(self, seconds: float) -> int:
+        """Send again what (b) and (c) sent, same ids; returns the requests answered."""
+        single = [
+            learner.request(
+                self.port,
+                f"/apprendre/{self.module.pk}/etape/{number}/",
+                urlencode({"statement_id": statement_id, **dict(self.steps)[number]}).encode(),
+                "application/x-www-form-urlencoded",
+            )
+            for learner, number, statement_id in self.sent_single
+        ]
+        batches = [
+            learner.request(self.port, "/apprendre/releves/", body, "application/json")
+            for learner, body in self.sent_batches
+        ]
+        # Every batch (most of the ids), then as many single posts as time allows.
+        queue = batches + single
+
+        async def run():
+            until = time.perf_counter() + seconds
+            answered = 0
+
+            async def loop(items):
+                nonlocal answered
+                for raw in items:
+                    if time.perf_counter() > until:
+                        return
+                    status, _answer = await self._post(raw)
+                    answered += status == 200
+
+            # Split by learner so that one learner's replays never run in parallel.
+            by_loop = {index: [] for index in range(CONNECTIONS)}
+            owners = [learner for learner, _body in self.sent_batches] + [
+                learner for learner, _n, _id in self.sent_single
+            ]
+            for owner, raw in zip(owners, queue, strict=True):
+                by_loop[self.learners.index(owner) % CONNECTIONS].append(raw)
+            await asyncio.gather(*(loop(items) for items in by_loop.values()))
+            return answered
+
+        return asyncio.run(run())
+
+
+def stored_count(ids: list[str]) -> int:
+    """How many of these statement ids the database holds (others may write meanwhile)."""
+    return sum(
+        Statement.objects.filter(pk__in=ids[start : start + CHUNK]).count()
+        for start in range(0, len(ids), CHUNK)
+    )
+
+
+def gunicorn(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.benchmarks.bench_settings",
+        "DEBUG": "0",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lms.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr,
+    )
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    # Each worker loads the application on its first request; that is not what is measured.
+    for _ in range(6):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/sante/", timeout=180).read()
+    return server
+
+
+def rate_windows(load: Load, kind: str) -> tuple[float, list[float]]:
+    """The median rate of WINDOWS windows: rows stored per second, or requests for 'empty'."""
+    rates = []
+    for _ in range(WINDOWS):
+        first = len(load.generated)
+        answered, seconds = load.window(kind, WINDOW_SECONDS)
+        # The ids sent in this window that the database holds: what was really stored.
+        count = answered if kind == "empty" else stored_count(load.generated[first:])
+        rates.append(count / seconds)
+    return statistics.median(rates), rates
+
+
+def main() -> list[dict]:
+    module = ModulePage.objects.live().get(slug=MODULE_SLUG)
+    # Generated learners only: the named demo accounts are used by other measurements,
+    # which may run at the same time, and whose rows must not be counted or put back here.
+    users = list(
+        User.objects.filter(
+            memberships__role="learner",
+            memberships__is_active=True,
+            username__startswith="demo-",
+        )
+        .distinct()
+        .order_by("pk")[:LEARNERS]
+    )
+    if not users:
+        raise SystemExit("No generated learners (demo-…) in this database: run seed_demo first.")
+    learner_ids = [user.pk for user in users]
+    # What the run will change, to put back afterwards.
+    activity_rows = list(ActivityProgress.objects.filter(learner_id__in=learner_ids))
+    module_rows = list(ModuleProgress.objects.filter(learner_id__in=learner_ids))
+    learners = [Learner(user) for user in users]
+    port = free_port()
+    server = None
+    load = Load(port, learners, module)
+    try:
+        server = gunicorn(port)
+        load.window("empty", 1)  # warm up: connections, caches
+        load.window("single", 1)
+        load.window("batch", 1)
+        baseline, baseline_runs = rate_windows(load, "empty")
+        single, single_runs = rate_windows(load, "single")
+        batched, batch_runs = rate_windows(load, "batch")
+        # The replay sends ids already stored: the learners' rows must not change in number.
+        before_replay = Statement.objects.filter(learner_id__in=learner_ids).count()
+        ids_sent = len(load.generated)
+        replayed = load.replay(3 * WINDOW_SECONDS)
+        added = Statement.objects.filter(learner_id__in=learner_ids).count() - before_replay
+        print(
+            json.dumps(
+                {
+                    "baseline_runs": baseline_runs,
+                    "single_runs": single_runs,
+                    "batch_runs": batch_runs,
+                    "replayed_requests": replayed,
+                    "ids": ids_sent,
+                    "errors": load.errors,
+                }
+            ),
+            file=sys.stderr,
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=60)
+        with transaction.atomic():
+            for start in range(0, len(load.generated), CHUNK):
+                Statement.objects.filter(pk__in=load.generated[start : start + CHUNK]).delete()
+            ActivityProgress.objects.filter(learner_id__in=learner_ids).delete()
+            ModuleProgress.objects.filter(learner_id__in=learner_ids).delete()
+            ActivityProgress.objects.bulk_create(activity_rows)
+            ModuleProgress.objects.bulk_create(module_rows)
+            Session.objects.filter(
+                session_key__in=[learner.session_key for learner in learners]
+            ).delete()
+    note = (
+        f"{connection.vendor}, 2 gunicorn workers, {CONNECTIONS} connections, "
+        f"{len(learners)} learners"
+    )
+    return [
+        figure(
+            f"statement endpoint: empty POST view (baseline; {note})",
+            SIZE,
+            baseline,
+            "requests/s",
+            target="",
+        ),
+        figure(
+            "statement endpoint: single statements stored per second",
+            SIZE,
+            single,
+            "statements/s",
+            baseline=baseline,
+            target="≥ 500/s",
+            met=single >= 500,
+        ),
+        figure(
+            f"statement endpoint: statements stored per second in batches of {BATCH}",
+            SIZE,
+            batched,
+            "statements/s",
+            baseline=baseline,
+            target="≥ 2,000/s",
+            met=batched >= 2000,
+        ),
+        figure(
+            "statement endpoint: rows added by replaying the same ids",
+            SIZE,
+            added,
+            "rows",
+            target="0 (replay adds no row)",
+            met=added == 0 and replayed > 0,
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
