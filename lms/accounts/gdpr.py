@@ -765,6 +765,12 @@ PROCESSING_REGISTER: tuple[Processing, ...] = (
             "learning.ActivityProgress": ("learner", "first_response", "best_score_scaled"),
             "learning.ModuleProgress": ("learner", "started_at", "completed_at"),
             "learning.PathEnrollment": ("learner", "path", "enrolled_at"),
+            # Summaries of the statements for the impact figures, under the same pseudonym.
+            "impact.LearnerMonth": ("pseudonym", "association", "month", "active_days"),
+            "impact.LearnerAreaMonth": ("pseudonym", "association", "month", "area"),
+            "impact.OutcomePair": ("pseudonym", "before", "after", "answered_on"),
+            "impact.PathCompletion": ("pseudonym", "path_id", "completed_on"),
+            "impact.RollupStale": ("pseudonym",),
         },
     ),
     Processing(

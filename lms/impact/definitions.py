@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Gender, Region, Situation
 
-DEFINITIONS_VERSION = "1.1"
+DEFINITIONS_VERSION = "1.2"
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ KEY_FIGURES = {
             "outcome_learners",
             _("Learners who answered at the start and at the end"),
             _(
-                "Learners who said, during the period, what they could do at the start of a module and again at the end."
+                "Learners who said what they could do at the start of a module and, during the period, again at its end."
             ),
             _("learners"),
             group="outcome",
@@ -160,7 +160,7 @@ KEY_FIGURES = {
             "outcome_answered",
             _("Modules with a start and an end answer"),
             _(
-                "Learner and module pairs where the learner said, during the period, what they could do at the start of the module and again at the end (earliest start answer, latest end answer after it)."
+                "Learner and module pairs with an answer at the start and one at the end, the end answer given during the period (their first start answer, wherever given, and their latest end answer after it)."
             ),
             _("learners × modules"),
             hidden_with=("outcome_learners",),

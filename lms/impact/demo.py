@@ -56,6 +56,7 @@ from lms.learning.services import activity_progress_apply, module_progress_apply
 from lms.logbook.models import Attendance, Group, TrainingSession
 
 from .models import Programme
+from .rollups import rollups_reset
 from .selectors import figures_invalidate
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (the documented password of the demo accounts)
@@ -418,8 +419,10 @@ def demo_build(
             _groups_build(plans[offset : offset + GROUPS_PER_CHUNK], context)
             if progress is not None:
                 progress(min(offset + GROUPS_PER_CHUNK, len(plans)), len(plans))
-    # Rows were written in bulk, without signals: cached figures must not outlive them.
+    # Rows were written in bulk, without signals: cached figures must not outlive them,
+    # and the rollups are rebuilt from them.
     figures_invalidate()
+    rollups_reset()
 
     if not SignInCard.objects.filter(token=DEMO_CARD_TOKEN).exists():
         card_issue(

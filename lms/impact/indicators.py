@@ -4,7 +4,8 @@ Nothing here hides small numbers: `privacy.protect` does that on the result of `
 so the same raw figures feed the dashboard, the exports and the frozen reports.
 """
 
-from datetime import date, timedelta
+import json
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
@@ -27,7 +28,7 @@ COLUMNS = {
     "module_areas": ["module_iri", "area"],
     "completions": ["pseudonym", "module_iri", "completed_on"],
     "online_time": ["pseudonym", "seconds"],
-    "self_assessments": ["pseudonym", "module_iri", "response", "timestamp"],
+    "self_assessments": ["pseudonym", "module_iri", "response", "timestamp", "association_id"],
     "scores": ["pseudonym", "verb", "object_kind", "is_self_reported", "score_scaled"],
     "path_enrollments": ["pseudonym", "path_id"],
     "path_modules": ["path_id", "module_iri"],
@@ -54,6 +55,12 @@ def month_of(days: pd.Series) -> pd.Series:
 
 def months_between(start: date, end: date) -> list[str]:
     return [p.strftime("%Y-%m") for p in pd.period_range(start, end, freq="M")]
+
+
+def hours_between(starts_at: time, ends_at: time) -> float:
+    """Duration of one session in hours, from its start and end times."""
+    start = datetime.combine(date.min, starts_at)
+    return (datetime.combine(date.min, ends_at) - start).total_seconds() / 3600
 
 
 def session_hours(sessions: pd.DataFrame) -> pd.Series:
@@ -288,10 +295,17 @@ def assessment_of(response) -> tuple[str | None, str | None]:
     return phase, level
 
 
-def outcome_pairs(assessments: pd.DataFrame) -> pd.DataFrame:
+def outcome_pairs(
+    assessments: pd.DataFrame,
+    start: date | None = None,
+    end: date | None = None,
+    association_ids: list[int] | None = None,
+) -> pd.DataFrame:
     """One row per learner and module answered at the start and at the end: both levels.
 
-    The earliest start answer counts, with the latest end answer given after it.
+    The learner's earliest start answer counts, with the latest end answer given after it,
+    wherever they gave them (their progress follows them from one association to another).
+    A pair counts in the period, and for the association, of that end answer.
     """
     columns = ["pseudonym", "module_iri", "before", "after"]
     if assessments.empty:
@@ -313,7 +327,18 @@ def outcome_pairs(assessments: pd.DataFrame) -> pd.DataFrame:
     ends = answers[answers["phase"] == "end"].merge(starts, on=keys)
     ends = ends[ends["timestamp"] > ends["started_at"]]
     ends = ends.sort_values("timestamp", kind="stable").drop_duplicates(keys, keep="last")
+    if start is not None and end is not None:
+        days = ends["timestamp"].dt.tz_convert(timezone_name()).dt.date
+        ends = ends[(days >= start) & (days <= end)]
+    if association_ids is not None:
+        ends = ends[ends["association_id"].isin(association_ids)]
     return ends.rename(columns={"level": "after"})[columns].reset_index(drop=True)
+
+
+def timezone_name() -> str:
+    from django.conf import settings
+
+    return settings.TIME_ZONE
 
 
 def outcome_shift(pairs: pd.DataFrame) -> pd.Series:
@@ -351,10 +376,17 @@ def score_figures(scores: pd.DataFrame) -> dict:
     for prefix, rows in (("h5p", h5p), ("quiz", graded)):
         result[f"{prefix}_learners"] = int(rows["pseudonym"].nunique())
         result[f"{prefix}_answers"] = len(rows)
-        result[f"{prefix}_average_score"] = (
-            round(100 * float(rows["score_scaled"].mean()), 1) if len(rows) else None
-        )
+        result[f"{prefix}_average_score"] = average_percent(rows["score_scaled"].sum(), len(rows))
     return result
+
+
+def average_percent(total: float, count: int) -> float | None:
+    """An average of scaled scores, in %, to one decimal.
+
+    The tiny epsilon settles halves the same way whichever order the scores were added in
+    (pandas and the database do not add in the same order).
+    """
+    return round(100 * float(total) / count + 1e-9, 1) if count else None
 
 
 def share(value: float, target: float | None) -> float | None:
@@ -411,7 +443,12 @@ def compute(
         validations, frame(data.get("module_areas", []), "module_areas")
     )
     breakdowns["validation_help"] = validations_by_help(validations)
-    pairs = outcome_pairs(frame(data.get("self_assessments", []), "self_assessments"))
+    pairs = outcome_pairs(
+        frame(data.get("self_assessments", []), "self_assessments"),
+        start,
+        end,
+        data.get("association_ids"),
+    )
     breakdowns["outcome_shift"] = outcome_shift(pairs)
     totals = {
         "age": len(reached),
@@ -449,6 +486,183 @@ def compute(
         },
         "targets": {
             "learners": {"value": len(reached), "target": target_learners},
+            "hours": {"value": hours, "target": target_hours},
+        },
+        "breakdowns": {
+            key: {
+                "rows": [[str(code), int(count)] for code, count in series.items()],
+                "total": totals[key],
+            }
+            for key, series in breakdowns.items()
+        },
+        "trend": [
+            {"month": month, **{column: row[column] for column in trend.columns}}
+            for month, row in trend.astype(object).iterrows()
+        ],
+    }
+
+
+# --- The same figures from rollups (lms/impact/rollups.py) ---------------------------------------
+# `compute` above reads one row per learner and day; at a regional programme's scale that is
+# millions of rows. `compute_from_counts` gives the same figures from counts the database
+# makes over rollup rows (lms/impact/rollup_queries.py): one row per learner, association and
+# month, whose "days" columns are bitmasks of the days of that month (bit 0 = the 1st).
+
+
+def month_end(month: date) -> date:
+    return (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+
+
+def cut_months(start: date, end: date) -> list[tuple[date, date]]:
+    """The parts of months the period cuts at its start or end (first and last days)."""
+    parts = []
+    if start.day != 1 or month_end(start) > end:
+        parts.append((start, min(month_end(start), end)))
+    if end.replace(day=1) > start and end != month_end(end):
+        parts.append((end.replace(day=1), end))
+    return parts
+
+
+def days_mask(month: date, since: date, until: date) -> int:
+    """Bits of the days of `month` (its first day) that fall between since and until."""
+    last = month_end(month)
+    low, high = max(since, month), min(until, last)
+    if low > high:
+        return 0
+    return ((1 << high.day) - 1) & ~((1 << (low.day - 1)) - 1)
+
+
+def who_is_reached_from_counts(
+    counts: dict,
+    reference_year: int,
+    situation_codes: list[str],
+    minimum_named: int = 1,
+) -> dict[str, pd.Series]:
+    """`who_is_reached` from counts per profile value; a learner without one is unknown."""
+    reached = counts["reached"]
+    unknown = reached - sum(counts["gender"].values())
+
+    def tally(values: dict, key) -> pd.Series:
+        totals: dict[str, int] = {}
+        for value, count in values.items():
+            name = key(value)
+            totals[name] = totals.get(name, 0) + count
+        if unknown:
+            totals["unknown"] = totals.get("unknown", 0) + unknown
+        return pd.Series(totals, dtype=int)
+
+    ages = tally(
+        counts["year_of_birth"],
+        lambda year: age_band(int(year) if year is not None else None, reference_year),
+    )
+    genders = tally(counts["gender"], lambda gender: gender or "unknown")
+    regions = tally(counts["postcode"], region_of)
+    languages = tally(
+        counts["first_language"], lambda language: (language or "").strip().lower() or "unknown"
+    )
+    known = languages.drop("unknown", errors="ignore")
+    known = known[known >= minimum_named]
+    top = sorted(known.index, key=lambda name: (-known[name], name))[:TOP_LANGUAGES]
+    other = int(languages.drop([*top, "unknown"], errors="ignore").sum())
+    languages = languages.reindex([*top, "unknown"], fill_value=0)
+    languages["other"] = other
+    situations: dict[str, int] = {}
+    for text, count in counts["situations"].items():
+        value = json.loads(text) if text else []
+        for code in (value if isinstance(value, list) else []) or ["none"]:
+            situations[code] = situations.get(code, 0) + count
+    situations["none"] = situations.get("none", 0) + unknown
+    return {
+        "age": ages.reindex(AGE_BANDS, fill_value=0).astype(int),
+        "gender": genders[genders > 0].sort_index().astype(int),
+        "situation": pd.Series(situations, dtype=int)
+        .reindex([*situation_codes, "none"], fill_value=0)
+        .astype(int),
+        "region": regions.reindex(REGIONS, fill_value=0).astype(int),
+        "language": languages.reindex([*top, "other", "unknown"], fill_value=0).astype(int),
+    }
+
+
+def compute_from_counts(
+    data: dict,
+    *,
+    start: date,
+    end: date,
+    target_learners: int | None = None,
+    target_hours: int | None = None,
+    situation_codes: list[str] | None = None,
+    minimum_named: int = 1,
+) -> dict:
+    """Every indicator of `compute`, from counts made by the database (selectors.rollup_rows)."""
+    learners = data["learners"]
+    trend = pd.DataFrame(index=pd.Index(months_between(start, end), name="month"))
+    trend["learners"] = pd.Series(learners["learners_by_month"], dtype=float)
+    trend["new_learners"] = pd.Series(learners["new_by_month"], dtype=float)
+    sessions = pd.DataFrame(data["sessions"], columns=["month", "sessions", "hours"])
+    trend["sessions"] = sessions.groupby("month")["sessions"].sum()
+    trend["hours"] = sessions.groupby("month")["hours"].sum()
+    trend["learner_hours"] = pd.Series(data["learner_hours"], dtype=float)
+    trend["modules_completed"] = pd.Series(data["completions"], dtype=float)
+    trend = trend.astype(float).fillna(0)
+    for column in ("learners", "new_learners", "sessions", "modules_completed"):
+        trend[column] = trend[column].astype(int)
+    for column in ("hours", "learner_hours"):
+        trend[column] = trend[column].astype(float).round(1)
+
+    reached = learners["learners"]
+    breakdowns = who_is_reached_from_counts(
+        data["profiles"], end.year, situation_codes or [], minimum_named
+    )
+    breakdowns["competence_area"] = pd.Series(
+        {area: count for area, count in sorted(data["areas"].items()) if count}, dtype=int
+    )
+    breakdowns["validation_help"] = pd.Series(
+        {level: learners[level] for level in HELP_LEVELS}, dtype=int
+    )
+    outcome = data["outcome"]
+    shift = pd.Series(outcome["shifts"], dtype=int).reindex(OUTCOME_SHIFTS, fill_value=0)
+    breakdowns["outcome_shift"] = shift.astype(int)
+    answered = int(shift.sum())
+    improved = int(shift["not_yet>alone"] + shift["with_help>alone"])
+    sums = data["sums"]
+    hours = round(float(sessions["hours"].sum()), 1)
+    totals = {
+        "age": reached,
+        "gender": reached,
+        "region": reached,
+        "language": reached,
+        "situation": None,
+        "competence_area": None,
+        "validation_help": None,
+        "outcome_shift": answered,
+    }
+    return {
+        "key_figures": {
+            "learners": reached,
+            "new_learners": learners["new_learners"],
+            "sessions": int(sessions["sessions"].sum()),
+            "hours": hours,
+            "learner_hours": round(float(sum(data["learner_hours"].values())), 1),
+            "modules_completed": int(sum(data["completions"].values())),
+            "learners_validated": learners["validated"],
+            "returning_learners": learners["returning_learners"],
+            "active_recently": learners["active_recently"],
+            "online_hours": round(float(sums["online_seconds"]) / 3600, 1),
+            "online_learners": learners["online"],
+            "paths_completed": int(data["paths_completed"]),
+            "outcome_learners": int(outcome["learners"]),
+            "outcome_answered": answered,
+            "outcome_alone": improved,
+            "outcome_alone_share": share(improved, answered),
+            "h5p_learners": learners["h5p"],
+            "h5p_answers": int(sums["h5p_answers"]),
+            "h5p_average_score": average_percent(sums["h5p_score_sum"], sums["h5p_answers"]),
+            "quiz_learners": learners["quiz"],
+            "quiz_answers": int(sums["quiz_answers"]),
+            "quiz_average_score": average_percent(sums["quiz_score_sum"], sums["quiz_answers"]),
+        },
+        "targets": {
+            "learners": {"value": reached, "target": target_learners},
             "hours": {"value": hours, "target": target_hours},
         },
         "breakdowns": {

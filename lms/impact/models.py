@@ -100,3 +100,143 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# --- Rollups: what the figures are computed from at scale -------------------------------------
+# One row per association, learner (pseudonym) and calendar month. Each "days" field is a
+# bitmask of the days of that month (bit 0 = the 1st) on which something happened, so that
+# distinct learners and distinct days can be counted exactly for any period, to the day,
+# without reading the statements again. Rebuilt per learner from the records
+# (lms/impact/rollups.py), never edited by hand.
+
+
+class LearnerMonth(models.Model):
+    association = models.ForeignKey(
+        "accounts.Association", on_delete=models.CASCADE, related_name="+"
+    )
+    pseudonym = models.UUIDField()
+    month = models.DateField()  # the first day of the month
+    # Came to a session or did anything recorded.
+    active_days = models.IntegerField(default=0)
+    # A trainer validated a competence: at all, and by the help the learner needed.
+    validated_days = models.IntegerField(default=0)
+    alone_days = models.IntegerField(default=0)
+    little_help_days = models.IntegerField(default=0)
+    lot_of_help_days = models.IntegerField(default=0)
+    h5p_days = models.IntegerField(default=0)
+    quiz_days = models.IntegerField(default=0)
+    online_days = models.IntegerField(default=0)
+    # Sums over the whole month (a partial month at a period's edge is read from the records).
+    h5p_answers = models.IntegerField(default=0)
+    h5p_score_sum = models.FloatField(default=0)
+    quiz_answers = models.IntegerField(default=0)
+    quiz_score_sum = models.FloatField(default=0)
+    online_seconds = models.BigIntegerField(default=0)
+    # Sessions attended, and their hours added up (attendance x duration).
+    attendances = models.IntegerField(default=0)
+    learner_hours = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "pseudonym", "month"], name="learner_month_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["association", "month"]),
+            models.Index(fields=["pseudonym"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} {self.association_id} {self.month:%Y-%m}"
+
+
+class LearnerAreaMonth(models.Model):
+    """Days of a month on which a trainer validated a competence of one DigComp area."""
+
+    association = models.ForeignKey(
+        "accounts.Association", on_delete=models.CASCADE, related_name="+"
+    )
+    pseudonym = models.UUIDField()
+    month = models.DateField()
+    area = models.CharField(max_length=20)
+    days = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "pseudonym", "month", "area"],
+                name="learner_area_month_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["association", "month"]),
+            models.Index(fields=["pseudonym"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} {self.area} {self.month:%Y-%m}"
+
+
+class PathCompletion(models.Model):
+    """The day a learner had completed every module of a learning path."""
+
+    pseudonym = models.UUIDField()
+    path_id = models.IntegerField()
+    completed_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pseudonym", "path_id"], name="path_completion_unique"),
+        ]
+        indexes = [models.Index(fields=["completed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} {self.path_id} {self.completed_on}"
+
+
+class OutcomePair(models.Model):
+    """A learner's first answer at the start of a module and their latest answer at its end."""
+
+    pseudonym = models.UUIDField()
+    module_iri = models.CharField(max_length=255)
+    # Where and when the end answer was given: the pair counts in that period.
+    association = models.ForeignKey(
+        "accounts.Association", on_delete=models.CASCADE, related_name="+"
+    )
+    answered_on = models.DateField()
+    before = models.CharField(max_length=20)
+    after = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pseudonym", "module_iri"], name="outcome_pair_unique"),
+        ]
+        indexes = [models.Index(fields=["association", "answered_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} {self.module_iri} {self.before}>{self.after}"
+
+
+class RollupStale(models.Model):
+    """A learner whose rollup rows must be rebuilt before figures are computed again.
+
+    Statements are append-only and found by their `stored_at`; what can change or disappear
+    (attendances, sessions, memberships moved by an import) is marked here by its writer.
+    """
+
+    pseudonym = models.UUIDField(unique=True)
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.pseudonym)
+
+
+class RollupState(models.Model):
+    """Up to when statements have been rolled up (one row)."""
+
+    statements_until = models.DateTimeField(null=True)
+    rebuilt_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"rollups up to {self.statements_until}"

@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Min, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from courses.models import CompetenceArea, ModulePage, PathModule, activity_iri
@@ -20,9 +20,10 @@ from lms.accounts.models import Association, LearnerProfile, Membership, Role, S
 from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
 from lms.logbook.models import Attendance, TrainingSession
 
-from . import indicators, privacy
+from . import indicators, privacy, rollup_queries
 from .definitions import DEFINITIONS_VERSION
-from .models import FrozenReport, Programme
+from .models import FrozenReport, LearnerMonth, OutcomePair, PathCompletion, Programme
+from .rollups import rollups_refresh
 
 DIGCOMP = "digcomp-2.2"
 
@@ -171,17 +172,24 @@ def impact_rows(*, association_ids: list[int], start: date, end: date) -> dict[s
             .annotate(seconds=Sum("duration_seconds"))
             .values("learner_pseudonym", "seconds")
         ],
+        # Every answer of the learners who answered here: a pair may start elsewhere.
         "self_assessments": [
             {
                 "pseudonym": row["learner_pseudonym"],
                 "module_iri": row["module_iri"],
                 "response": row["response"],
                 "timestamp": row["timestamp"],
+                "association_id": row["association_id"],
             }
-            for row in statements.filter(verb=Verb.ASSESSED).values(
-                "learner_pseudonym", "module_iri", "response", "timestamp"
-            )
+            for row in Statement.objects.filter(
+                verb=Verb.ASSESSED,
+                association_id__isnull=False,
+                learner_pseudonym__in=Statement.objects.filter(
+                    verb=Verb.ASSESSED, association_id__in=association_ids
+                ).values("learner_pseudonym"),
+            ).values("learner_pseudonym", "module_iri", "response", "timestamp", "association_id")
         ],
+        "association_ids": list(association_ids),
         "scores": [
             {
                 "pseudonym": row["learner_pseudonym"],
@@ -213,6 +221,147 @@ def impact_rows(*, association_ids: list[int], start: date, end: date) -> dict[s
             .annotate(day=TruncDate("completed_at"))
             .values("learner__pseudonym", "module_iri", "day")
         ],
+    }
+
+
+def rollup_rows(
+    *, association_ids: list[int], start: date, end: date, as_of: date | None = None
+) -> dict:
+    """What `indicators.compute_from_counts` needs: counts the database makes from rollups.
+
+    Whole months come from the rollups; the days of a month cut by the period's start or
+    end are summed from the records themselves (a few days of rows, by index).
+    `as_of` is today: "active in the last 30 days" ends then when the period is not over.
+    """
+    since, until = day_bounds(start, end)
+    rollups = LearnerMonth.objects.filter(
+        association_id__in=association_ids, month__range=(start.replace(day=1), end.replace(day=1))
+    )
+    learner_ids = Membership.objects.filter(
+        association_id__in=association_ids, role=Role.LEARNER
+    ).values("user_id")
+    whole = rollups.filter(
+        month__in=[
+            m for m in _month_starts(start, end) if m >= start and indicators.month_end(m) <= end
+        ]
+    )
+    cut = indicators.cut_months(start, end)
+    recent_end = min(end, as_of) if as_of else end
+    return {
+        "learners": rollup_queries.learner_counts(association_ids, start, end, recent_end),
+        "areas": rollup_queries.area_counts(association_ids, start, end),
+        "profiles": rollup_queries.profile_counts(association_ids, start, end),
+        "sums": _period_sums(association_ids, whole, cut),
+        "learner_hours": _learner_hours(association_ids, whole, cut),
+        "sessions": _session_months(association_ids, start, end),
+        "completions": {
+            row["month"].strftime("%Y-%m"): row["count"]
+            for row in ModuleProgress.objects.filter(
+                learner_id__in=learner_ids, completed_at__gte=since, completed_at__lt=until
+            )
+            .annotate(month=TruncMonth("completed_at"))
+            .values("month")
+            .annotate(count=Count("id"))
+        },
+        "paths_completed": _paths_completed(learner_ids, start, end),
+        "outcome": _outcome(association_ids, start, end),
+    }
+
+
+def _month_starts(start: date, end: date) -> list[date]:
+    return [date.fromisoformat(f"{month}-01") for month in indicators.months_between(start, end)]
+
+
+def _period_sums(association_ids, whole_months, cut) -> dict:
+    sums = whole_months.aggregate(
+        h5p_answers=Sum("h5p_answers"),
+        h5p_score_sum=Sum("h5p_score_sum"),
+        quiz_answers=Sum("quiz_answers"),
+        quiz_score_sum=Sum("quiz_score_sum"),
+        online_seconds=Sum("online_seconds"),
+    )
+    sums = {key: value or 0 for key, value in sums.items()}
+    scored = Q(score_scaled__isnull=False)
+    h5p = scored & Q(
+        verb__in=[Verb.ANSWERED, Verb.COMPLETED], object_kind="h5p", is_self_reported=True
+    )
+    quiz = scored & Q(verb=Verb.ANSWERED, is_self_reported=False)
+    for low, high in cut:
+        since, until = day_bounds(low, high)
+        part = Statement.objects.filter(
+            association_id__in=association_ids, timestamp__gte=since, timestamp__lt=until
+        ).aggregate(
+            h5p_answers=Count("id", filter=h5p),
+            h5p_score_sum=Sum("score_scaled", filter=h5p),
+            quiz_answers=Count("id", filter=quiz),
+            quiz_score_sum=Sum("score_scaled", filter=quiz),
+            online_seconds=Sum("duration_seconds"),
+        )
+        for key, value in part.items():
+            sums[key] += value or 0
+    return sums
+
+
+def _learner_hours(association_ids, whole_months, cut) -> dict[str, float]:
+    """Learner-hours (attendance x duration) by month."""
+    hours: dict[str, float] = {}
+    for row in whole_months.values("month").annotate(hours=Sum("learner_hours")):
+        hours[row["month"].strftime("%Y-%m")] = row["hours"] or 0.0
+    for low, high in cut:
+        attended = (
+            Attendance.objects.filter(
+                session__association_id__in=association_ids, session__held_on__range=(low, high)
+            )
+            .values("session__starts_at", "session__ends_at")
+            .annotate(count=Count("id"))
+        )
+        month = low.strftime("%Y-%m")
+        for row in attended:
+            length = indicators.hours_between(row["session__starts_at"], row["session__ends_at"])
+            hours[month] = hours.get(month, 0.0) + row["count"] * length
+    return hours
+
+
+def _session_months(association_ids, start: date, end: date) -> list[dict]:
+    """Sessions and hours by month: sessions share a few time slots, so few rows."""
+    rows = (
+        TrainingSession.objects.filter(
+            association_id__in=association_ids, held_on__range=(start, end)
+        )
+        .annotate(month=TruncMonth("held_on"))
+        .values("month", "starts_at", "ends_at")
+        .annotate(count=Count("id"))
+    )
+    return [
+        {
+            "month": row["month"].strftime("%Y-%m"),
+            "sessions": row["count"],
+            "hours": row["count"] * indicators.hours_between(row["starts_at"], row["ends_at"]),
+        }
+        for row in rows
+    ]
+
+
+def _paths_completed(learner_ids, start: date, end: date) -> int:
+    """Learner and path pairs whose last missing module was completed in the period."""
+    enrolled = PathEnrollment.objects.filter(
+        learner__pseudonym=OuterRef("pseudonym"),
+        path_id=OuterRef("path_id"),
+        learner_id__in=learner_ids,
+    )
+    return PathCompletion.objects.filter(Exists(enrolled), completed_on__range=(start, end)).count()
+
+
+def _outcome(association_ids, start: date, end: date) -> dict:
+    pairs = OutcomePair.objects.filter(
+        association_id__in=association_ids, answered_on__range=(start, end)
+    )
+    return {
+        "shifts": {
+            f"{row['before']}>{row['after']}": row["count"]
+            for row in pairs.values("before", "after").annotate(count=Count("id"))
+        },
+        "learners": pairs.values("pseudonym").distinct().count(),
     }
 
 
@@ -332,15 +481,17 @@ def figures_live(
 def figures_compute(
     *, programme: Programme, association_ids: list[int], start: date, end: date
 ) -> dict:
-    """The figures computed now from the records, then suppressed."""
-    raw = indicators.compute(
-        impact_rows(association_ids=association_ids, start=start, end=end),
+    """The figures computed now from the rollups (brought up to date first), then suppressed."""
+    rollups_refresh()
+    raw = indicators.compute_from_counts(
+        rollup_rows(
+            association_ids=association_ids, start=start, end=end, as_of=timezone.localdate()
+        ),
         start=start,
         end=end,
         target_learners=programme.target_learners,
         target_hours=programme.target_hours,
         situation_codes=list(Situation.values),
-        as_of=timezone.localdate(),
         minimum_named=settings.IMPACT_MIN_COUNT,
     )
     return privacy.protect(raw)

@@ -83,6 +83,8 @@ class Statement(models.Model):
             models.Index(fields=["learner", "timestamp"]),
             models.Index(fields=["association", "timestamp"]),
             models.Index(fields=["timestamp"]),
+            # The impact rollups find new statements by when they were stored.
+            models.Index(fields=["stored_at"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -24,6 +24,7 @@ from lms.learning.models import PathEnrollment, Verb
 from lms.learning.services import Result, statement_record
 
 from .models import Attendance, Group, TrainingSession
+from .signals import learners_merged
 
 
 class HelpLevel:
@@ -321,6 +322,7 @@ def learner_merge(*, keep: User, duplicate: User, by: User, association: Associa
     )
     duplicate.delete()
     progress_rebuild(learner_ids=[keep.pk])
+    learners_merged.send(sender=None, keep=keep, duplicate=duplicate)
     return keep
 
 
