@@ -106,6 +106,7 @@ def rollups_refresh() -> int:
         pseudonyms |= set(
             Statement.objects.filter(stored_at__gte=state.statements_until - MARGIN)
             .values_list("learner_pseudonym", flat=True)
+            .order_by()
             .distinct()
         )
         learners_rebuild(pseudonyms)
@@ -133,7 +134,9 @@ def rollups_rebuild_all() -> int:
     known = set(pseudonyms)
     pseudonyms += [
         pseudonym
-        for pseudonym in Statement.objects.values_list("learner_pseudonym", flat=True).distinct()
+        for pseudonym in Statement.objects.values_list("learner_pseudonym", flat=True)
+        .order_by()
+        .distinct()
         if pseudonym not in known
     ]
     for model in ROLLUP_MODELS:

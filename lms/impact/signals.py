@@ -75,6 +75,7 @@ def _module_rollups(sender, instance, **kwargs):
         learners_mark_stale(
             ModuleProgress.objects.filter(module_iri__in=iris, completed_at__isnull=False)
             .values_list("learner__pseudonym", flat=True)
+            .order_by()
             .distinct()
         )
         learners_mark_stale(
@@ -86,6 +87,7 @@ def _module_rollups(sender, instance, **kwargs):
         learners_mark_stale(
             Statement.objects.filter(verb=Verb.VALIDATED, module_iri=iri)
             .values_list("learner_pseudonym", flat=True)
+            .order_by()
             .distinct()
         )
         figures_invalidate()

@@ -142,6 +142,27 @@ def seed(manage: list[str], env: dict, size: int) -> dict:
     }
 
 
+def rollups_build(manage: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run([*manage, "impact_rollups", "--all", "--skip-checks"], env=env, check=True)
+    return round(time.perf_counter() - started, 1)
+
+
+def marker_save(server: str | None, where, marker: dict) -> None:
+    """Record what a bench database holds: a comment on it, or a JSON file beside it."""
+    if not server:
+        where.write_text(json.dumps(marker))
+        return
+    import psycopg
+    from psycopg import sql
+
+    comment = sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+        sql.Identifier(where), sql.Literal(json.dumps(marker))
+    )
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(comment)
+
+
 def prepare(size: int, server: str | None) -> tuple[dict, dict]:
     """A database of `size` learners (built, or reused when it matches); its environment."""
     DATA.mkdir(exist_ok=True)
@@ -170,9 +191,14 @@ def prepare(size: int, server: str | None) -> tuple[dict, dict]:
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
     if marker and {k: marker.get(k) for k in wanted} == wanted:
         print(f"  reusing the database built on {marker.get('built_on')}", flush=True)
-        # Migrations added since it was built apply to the data as they would in production,
-        # and the impact rollups catch up with them (a no-op when they are up to date).
+        # Migrations added since it was built apply to the data as they would in production.
         subprocess.run(migrate, env=env, check=True)
+        if "rollups_full_seconds" not in marker:
+            # Built before seed_demo made the impact rollups: build them once, and keep
+            # the time it took with the database's record (seed_demo's own time excludes it).
+            marker["rollups_full_seconds"] = rollups_build(manage, env)
+            marker_save(server, name if server else sidecar, marker)
+        # The rollups catch up with anything written since (a no-op when up to date).
         started = time.perf_counter()
         subprocess.run([*manage, "impact_rollups", "--skip-checks"], env=env, check=True)
         marker = {**marker, "rollups_seconds": round(time.perf_counter() - started, 1)}
@@ -188,17 +214,9 @@ def prepare(size: int, server: str | None) -> tuple[dict, dict]:
             path.unlink()
     subprocess.run(migrate, env=env, check=True)
     built = {**wanted, "built_on": datetime.now(UTC).date().isoformat(), **seed(manage, env, size)}
-    if server:
-        import psycopg
-        from psycopg import sql
-
-        comment = sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-            sql.Identifier(name), sql.Literal(json.dumps(built))
-        )
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(comment)
-    else:
-        sidecar.write_text(json.dumps(built))
+    # seed_demo builds the impact rollups itself: its time includes them.
+    built["rollups_full_seconds"] = None
+    marker_save(server, name if server else sidecar, built)
     print(f"  built in {built['seconds']} s, peak {built['peak_rss_mb']} MB", flush=True)
     return env, {**built, "reused": False}
 
@@ -226,11 +244,27 @@ def build_figures(size: int, built: dict, engine: str) -> list[dict]:
         *(
             [
                 figure(
-                    "impact rollups brought up to date (reused database)",
+                    "impact rollups: full rebuild, once (the database predates them)",
+                    size,
+                    built["rollups_full_seconds"],
+                    "s",
+                    target=f"seed_demo + rollups < {BUILD_TARGET_SECONDS} s at 100,000 learners",
+                    met=built["seconds"] + built["rollups_full_seconds"] < BUILD_TARGET_SECONDS
+                    if size >= 100_000
+                    else None,
+                )
+            ]
+            if built.get("rollups_full_seconds")
+            else []
+        ),
+        *(
+            [
+                figure(
+                    "impact rollups brought up to date before measuring",
                     size,
                     built["rollups_seconds"],
                     "s",
-                    target="reported (a full rebuild when the database predates them)",
+                    target="reported",
                 )
             ]
             if "rollups_seconds" in built
