@@ -224,6 +224,7 @@ def _rows_for(chunk, areas) -> list[list]:
     # would cost more than everything else here.
     statements = (
         Statement.objects.filter(learner_pseudonym__in=chunk, association_id__isnull=False)
+        .order_by()  # no order: a cursor would otherwise walk the whole timestamp index
         .annotate(day=TruncDate("timestamp"))
         .values_list(
             "learner_pseudonym",
