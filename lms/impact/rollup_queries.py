@@ -13,7 +13,7 @@ bit 0 is the 1st of the month.
 
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import connections, router, transaction
 
 from lms.accounts.models import LearnerProfile, Membership, Role, User
 
@@ -42,9 +42,18 @@ def sqlite_functions_register(sender, connection, **kwargs):
         connection.connection.create_aggregate("BIT_OR", 1, BitOr)
 
 
+def _alias() -> str:
+    """The database the rollups are read from (a replica when replica_reads() is on)."""
+    return router.db_for_read(LearnerMonth)
+
+
+def _vendor() -> str:
+    return connections[_alias()].vendor
+
+
 def _param(value):
     # SQLite keeps dates as ISO text; PostgreSQL compares real dates.
-    if isinstance(value, date) and connection.vendor != "postgresql":
+    if isinstance(value, date) and _vendor() != "postgresql":
         return value.isoformat()
     return value
 
@@ -97,13 +106,23 @@ def _window_days(column: str, since: date, until: date) -> Sql:
 
 
 def _popcount(column: str) -> str:
-    if connection.vendor == "postgresql":
+    if _vendor() == "postgresql":
         return f"bit_count(CAST({column} AS bit(32)))"  # PostgreSQL 14 and later
     return " + ".join(f"(({column} >> {bit}) & 1)" for bit in range(31))
 
 
+# Memory PostgreSQL may use to group 100,000 learners without spilling to disk.
+WORK_MEM = "64MB"
+
+
 def _fetch(sql: Sql) -> list[tuple]:
-    with connection.cursor() as cursor:
+    alias = _alias()
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        if connections[alias].vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            # The planner cannot estimate how many learners a CTE keeps and picks nested
+            # loops over 100,000 of them; hash joins are what these whole-table counts need.
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(sql.text, sql.params)
         return cursor.fetchall()
 
@@ -113,132 +132,120 @@ def _month_key(value) -> str:
 
 
 def learner_counts(association_ids: list[int], start: date, end: date, recent_end: date) -> dict:
-    """Learners reached, new, returning, recently active and with each fact, and by month."""
+    """Learners reached, new, returning, recently active, with each fact, by month, and
+    the profiles of those reached (for `indicators.who_is_reached_from_counts`).
+
+    One pass over the rollup rows, grouped by learner: for each month of the period the
+    learner's days there (a bitwise OR over their associations, so that a day spent in two
+    counts once), then one row of sums over all learners.
+    """
     table = LearnerMonth._meta.db_table
     first = start.replace(day=1)
     recent_from = max(start, recent_end - timedelta(days=indicators.RECENT_DAYS - 1))
-    facts = Sql("")
+    months = [date.fromisoformat(f"{m}-01") for m in indicators.months_between(start, end)]
+    per_learner = Sql(
+        "SELECT pseudonym, MIN(month) AS first_month, "
+        "MAX(CASE WHEN month = %s AND (active_days & %s) <> 0 THEN 1 ELSE 0 END) AS seen_before",
+        [first, (1 << (start.day - 1)) - 1],
+    )
+    for index, month in enumerate(months):
+        per_learner += Sql(
+            f", BIT_OR(CASE WHEN month = %s THEN active_days & %s ELSE 0 END) AS d{index}",
+            [month, indicators.days_mask(month, start, end)],
+        )
     for fact in DAY_FACTS:
-        facts += (
+        per_learner += (
             Sql(", MAX(CASE WHEN ")
             + _period_days(f"{fact}_days", start, end)
             + Sql(f" <> 0 THEN 1 ELSE 0 END) AS {fact}")
         )
-    new = Sql(
-        "(CASE WHEN reached = 1 AND (first_month > %s OR (first_month = %s AND seen_before = 0)) "
-        "THEN 1 ELSE 0 END)",
-        [first, first],
-    )
-    sql = (
-        Sql("WITH lm AS (SELECT pseudonym, month, BIT_OR(")
-        + _period_days("active_days", start, end)
-        + Sql(
-            ") AS days, MAX(CASE WHEN month = %s AND (active_days & %s) <> 0 THEN 1 ELSE 0 END) "
-            "AS seen_before",
-            [first, (1 << (start.day - 1)) - 1],
-        )
-        + facts
-        + Sql(", MAX(CASE WHEN ")
+    per_learner += (
+        Sql(", MAX(CASE WHEN ")
         + _window_days("active_days", recent_from, recent_end)
         + Sql(f" <> 0 THEN 1 ELSE 0 END) AS recent FROM {table} WHERE association_id IN (")
         + _in(association_ids)
-        + Sql(") AND month <= %s GROUP BY pseudonym, month), ", [end.replace(day=1)])
-        + Sql(
-            "learners AS (SELECT pseudonym, MIN(month) AS first_month, "
-            "MAX(CASE WHEN days <> 0 THEN 1 ELSE 0 END) AS reached, "
-            f"SUM({_popcount('days')}) AS day_count, MAX(seen_before) AS seen_before, "
-            + ", ".join(f"MAX({fact}) AS {fact}" for fact in DAY_FACTS)
-            + ", MAX(recent) AS recent FROM lm GROUP BY pseudonym) "
-        )
-        + Sql("SELECT 'total', CAST(NULL AS DATE), SUM(reached), SUM(")
-        + new
-        + Sql(
-            f"), SUM(CASE WHEN day_count >= {indicators.RETURN_DAYS} THEN 1 ELSE 0 END), "
-            "SUM(recent), "
-            + ", ".join(f"SUM({fact})" for fact in DAY_FACTS)
-            + " FROM learners UNION ALL SELECT 'active', month, COUNT(*), "
-            + ", ".join(["0"] * (3 + len(DAY_FACTS)))
-            + " FROM lm WHERE days <> 0 GROUP BY month UNION ALL SELECT 'new', first_month, "
-            "COUNT(*), " + ", ".join(["0"] * (3 + len(DAY_FACTS))) + " FROM learners WHERE "
-        )
-        + new
-        + Sql(" = 1 GROUP BY first_month")
+        + Sql(") AND month <= %s GROUP BY pseudonym", [end.replace(day=1)])
     )
-    counts = {"learners_by_month": {}, "new_by_month": {}}
-    for kind, month, *values in _fetch(sql):
-        if kind == "total":
-            names = ["learners", "new_learners", "returning_learners", "active_recently"]
-            counts.update(zip([*names, *DAY_FACTS], (int(v or 0) for v in values), strict=True))
-        elif kind == "active":
-            counts["learners_by_month"][_month_key(month)] = int(values[0])
-        else:
-            counts["new_by_month"][_month_key(month)] = int(values[0])
+    days = [f"d{index}" for index in range(len(months))]
+    reached = (
+        "(CASE WHEN " + " OR ".join(f"{d} <> 0" for d in days or ["0"]) + " THEN 1 ELSE 0 END)"
+    )
+    day_count = " + ".join(_popcount(d) for d in days) or "0"
+    new = Sql(
+        f"(CASE WHEN {reached} = 1 AND (first_month > %s OR (first_month = %s "
+        "AND seen_before = 0)) THEN 1 ELSE 0 END)",
+        [first, first],
+    )
+    columns = 4 + len(DAY_FACTS) + 2 * len(months)
+    sql = (
+        Sql("WITH learners AS (")
+        + per_learner
+        + Sql(
+            f"), prof AS (SELECT p.year_of_birth, p.gender, p.postcode, p.first_language, "
+            f"p.situations FROM learners l JOIN {User._meta.db_table} u "
+            f"ON u.pseudonym = l.pseudonym JOIN {LearnerProfile._meta.db_table} p "
+            f"ON p.user_id = u.id WHERE {reached} = 1 AND u.id IN (SELECT user_id FROM "
+            f"{Membership._meta.db_table} WHERE association_id IN ("
+        )
+        + _in(association_ids)
+        + Sql(") AND role = %s)) ", [Role.LEARNER])
+        + Sql(f"SELECT 'total', CAST(NULL AS TEXT), SUM({reached}), SUM(")
+        + new
+        + Sql(
+            f"), SUM(CASE WHEN {day_count} >= {indicators.RETURN_DAYS} THEN 1 ELSE 0 END), "
+            "SUM(recent)"
+            + "".join(f", SUM({fact})" for fact in DAY_FACTS)
+            + "".join(f", SUM(CASE WHEN {d} <> 0 THEN 1 ELSE 0 END)" for d in days)
+        )
+    )
+    for month in months:
+        sql += Sql(", SUM(CASE WHEN first_month = %s THEN ", [month]) + new + Sql(" ELSE 0 END)")
+    sql += Sql(" FROM learners")
+    # The profiles of the learners reached, one column at a time, in the same statement.
+    padding = ", 0" * (columns - 1)
+    for name, expression in PROFILE_COLUMNS.items():
+        sql += Sql(
+            f" UNION ALL SELECT '{name}', {expression}, COUNT(*){padding} FROM prof "
+            f"GROUP BY {expression}"
+        )
+    rows = _fetch(sql)
+    values = next([int(v or 0) for v in row[2:]] for row in rows if row[0] == "total")
+    names = ["learners", "new_learners", "returning_learners", "active_recently", *DAY_FACTS]
+    counts = dict(zip(names, values, strict=False))
+    by_month = values[len(names) : len(names) + len(months)]
+    new_by_month = values[len(names) + len(months) :]
+    keys = [month.strftime("%Y-%m") for month in months]
+    counts["learners_by_month"] = dict(zip(keys, by_month, strict=True))
+    counts["new_by_month"] = dict(zip(keys, new_by_month, strict=True))
+    profiles: dict = {name: {} for name in PROFILE_COLUMNS}
+    for kind, value, count, *_zeros in rows:
+        if kind != "total":
+            profiles[kind][value] = profiles[kind].get(value, 0) + int(count)
+    profiles["reached"] = counts["learners"]
+    counts["profiles"] = profiles
     return counts
+
+
+PROFILE_COLUMNS = {
+    "year_of_birth": "CAST(year_of_birth AS TEXT)",
+    "gender": "gender",
+    "postcode": "postcode",
+    "first_language": "first_language",
+    "situations": "CAST(situations AS TEXT)",
+}
 
 
 def area_counts(association_ids: list[int], start: date, end: date) -> dict[str, int]:
     """Learners with a trainer validation in each DigComp area during the period."""
     sql = (
         Sql(
-            f"SELECT area, COUNT(DISTINCT pseudonym) FROM {LearnerAreaMonth._meta.db_table} "
-            "WHERE association_id IN ("
+            # GROUP BY rather than COUNT(DISTINCT): PostgreSQL hashes the former, sorts the latter.
+            f"SELECT area, COUNT(*) FROM (SELECT area, pseudonym FROM "
+            f"{LearnerAreaMonth._meta.db_table} WHERE association_id IN ("
         )
         + _in(association_ids)
         + Sql(") AND month >= %s AND month <= %s AND ", [start.replace(day=1), end.replace(day=1)])
         + _period_days("days", start, end)
-        + Sql(" <> 0 GROUP BY area")
+        + Sql(" <> 0 GROUP BY area, pseudonym) AS validated GROUP BY area")
     )
     return {area: int(count) for area, count in _fetch(sql)}
-
-
-def profile_counts(association_ids: list[int], start: date, end: date) -> dict:
-    """Learners reached, and the profiles of those who are learners here, one column at a time."""
-    reached = (
-        Sql(
-            f"SELECT DISTINCT pseudonym FROM {LearnerMonth._meta.db_table} WHERE association_id IN ("
-        )
-        + _in(association_ids)
-        + Sql(") AND month >= %s AND month <= %s AND ", [start.replace(day=1), end.replace(day=1)])
-        + _period_days("active_days", start, end)
-        + Sql(" <> 0")
-    )
-    profile, user, member = (
-        LearnerProfile._meta.db_table,
-        User._meta.db_table,
-        Membership._meta.db_table,
-    )
-    columns = {
-        "year_of_birth": "CAST(year_of_birth AS TEXT)",
-        "gender": "gender",
-        "postcode": "postcode",
-        "first_language": "first_language",
-        "situations": "CAST(situations AS TEXT)",
-    }
-    sql = (
-        Sql("WITH reached AS (")
-        + reached
-        + Sql(
-            "), prof AS (SELECT p.year_of_birth, p.gender, p.postcode, p.first_language, "
-            f"p.situations FROM reached r JOIN {user} u ON u.pseudonym = r.pseudonym "
-            f"JOIN {profile} p ON p.user_id = u.id WHERE u.id IN (SELECT user_id FROM {member} "
-            "WHERE association_id IN ("
-        )
-        + _in(association_ids)
-        + Sql(
-            ") AND role = %s)) SELECT 'reached', CAST(NULL AS TEXT), COUNT(*) FROM reached",
-            [Role.LEARNER],
-        )
-        + Sql(
-            "".join(
-                f" UNION ALL SELECT '{name}', {expression}, COUNT(*) FROM prof GROUP BY {expression}"
-                for name, expression in columns.items()
-            )
-        )
-    )
-    counts: dict = {name: {} for name in columns}
-    for kind, value, count in _fetch(sql):
-        if kind == "reached":
-            counts["reached"] = int(count)
-        else:
-            counts[kind][value] = counts[kind].get(value, 0) + int(count)
-    return counts
