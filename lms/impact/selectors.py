@@ -247,26 +247,30 @@ def rollup_rows(
     )
     cut = indicators.cut_months(start, end)
     recent_end = min(end, as_of) if as_of else end
-    learners = rollup_queries.learner_counts(association_ids, start, end, recent_end)
-    return {
-        "learners": learners,
-        "areas": rollup_queries.area_counts(association_ids, start, end),
-        "profiles": learners["profiles"],
-        "sums": _period_sums(association_ids, whole, cut),
-        "learner_hours": _learner_hours(association_ids, whole, cut),
-        "sessions": _session_months(association_ids, start, end),
-        "completions": {
-            row["month"].strftime("%Y-%m"): row["count"]
-            for row in ModuleProgress.objects.filter(
-                learner_id__in=learner_ids, completed_at__gte=since, completed_at__lt=until
-            )
-            .annotate(month=TruncMonth("completed_at"))
-            .values("month")
-            .annotate(count=Count("id"))
-        },
-        "paths_completed": _paths_completed(learner_ids, start, end),
-        "outcome": _outcome(association_ids, start, end),
-    }
+
+    def the_rest() -> dict:
+        return {
+            "areas": rollup_queries.area_counts(association_ids, start, end),
+            "sums": _period_sums(association_ids, whole, cut),
+            "learner_hours": _learner_hours(association_ids, whole, cut),
+            "sessions": _session_months(association_ids, start, end),
+            "completions": {
+                row["month"].strftime("%Y-%m"): row["count"]
+                for row in ModuleProgress.objects.filter(
+                    learner_id__in=learner_ids, completed_at__gte=since, completed_at__lt=until
+                )
+                .annotate(month=TruncMonth("completed_at"))
+                .values("month")
+                .annotate(count=Count("id"))
+            },
+            "paths_completed": _paths_completed(learner_ids, start, end),
+            "outcome": _outcome(association_ids, start, end),
+        }
+
+    learners, rest = rollup_queries.side_by_side(
+        lambda: rollup_queries.learner_counts(association_ids, start, end, recent_end), the_rest
+    )
+    return {"learners": learners, "profiles": learners["profiles"], **rest}
 
 
 def _month_starts(start: date, end: date) -> list[date]:
