@@ -372,10 +372,11 @@ REASONS = {
     "whole-response caching for anonymous visitors would be next.",
     "through gunicorn": "See server time.",
     "statement endpoint": "A single statement costs 7–10 ms of Python per request (session, "
-    "user, Wagtail page, the learner's lock and progress rows), so 2 sync workers store 100–145 "
-    "per second on this 2-core machine, not 500; batches of 20 share that cost (1,670–2,175 "
-    "per second). A thinner endpoint (no page load, the association cached in the session) "
-    "and more workers per core would be the next steps.",
+    "user, Wagtail page, the learner's lock and progress rows), so 2 sync workers store about "
+    "100–150 per second on this 2-core machine, not 500. Batches of 20 share that cost and "
+    "land around the 2,000 target (1,230–2,175 per second over two runs of make bench on "
+    "2026-12-05, depending on the run). A thinner endpoint (no page load, the association "
+    "cached in the session) and more workers per core would be the next steps.",
     "funder dashboard": "The dashboard counts from rollups (one row per learner, association "
     "and month, lms/impact/rollups.py), so its cost grows with the learners of the programme, "
     "not with their statements (5.2 million at 100,000 learners, 187 MB per worker). At "
