@@ -201,33 +201,3 @@ def test_days_masks_cover_exactly_the_days_of_the_period():
         (datetime.date(2026, 4, 1), datetime.date(2026, 4, 9)),
     ]
     assert indicators.cut_months(datetime.date(2026, 1, 1), datetime.date(2026, 2, 28)) == []
-
-
-@pytest.mark.django_db(transaction=True)
-def test_counts_made_side_by_side_equal_counts_made_in_turn(catalogue, monkeypatch):
-    from django.db import connection
-
-    from lms.impact import rollup_queries
-
-    if connection.vendor != "postgresql":
-        pytest.skip("two connections at once need PostgreSQL: set DATABASE_URL=postgres://…")
-    demo_build(learners=30, today=TODAY)
-    ids = sorted(Programme.objects.get().associations.values_list("pk", flat=True))
-    rollups_reset()
-    threads = []
-
-    class Counted(rollup_queries.ThreadPoolExecutor):
-        def submit(self, *args, **kwargs):
-            threads.append(args)
-            return super().submit(*args, **kwargs)
-
-    monkeypatch.setattr(rollup_queries, "ThreadPoolExecutor", Counted)
-    with transaction.atomic():  # inside a transaction: one connection, in turn
-        in_turn = selectors.rollup_rows(association_ids=ids, start=PERIODS[1][0], end=PERIODS[1][1])
-    assert threads == []
-    side_by_side = selectors.rollup_rows(
-        association_ids=ids, start=PERIODS[1][0], end=PERIODS[1][1]
-    )
-    assert len(threads) == 1
-    assert side_by_side == in_turn
-    assert side_by_side["learners"]["learners"] > 20
