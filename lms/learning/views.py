@@ -31,6 +31,7 @@ from .services import (
     StatementConflict,
     StepSubmission,
     self_assessment_record,
+    step_submission_parse,
     step_submit,
 )
 
@@ -98,28 +99,11 @@ def module_resume(request, module_id: int):
 
 
 def _submission_from(request) -> StepSubmission:
-    data = request.POST
     try:
-        statement_id = uuid.UUID(data.get("statement_id", ""))
+        statement_id = uuid.UUID(request.POST.get("statement_id", ""))
     except ValueError:
         statement_id = uuid.uuid4()
-    answer = data.get("answer")
-    h5p = None
-    if "h5p_verb" in data:
-        h5p = {
-            key: data.get(f"h5p_{key}", "")
-            for key in ("verb", "raw", "min", "max", "scaled", "success", "completion")
-        }
-    return StepSubmission(
-        h5p=h5p,
-        statement_id=statement_id,
-        # ASCII digits only, and short: "²" is a digit to isdigit() but not to int().
-        answer=int(answer)
-        if answer and answer.isascii() and answer.isdigit() and len(answer) <= 4
-        else None,
-        typed=tuple(data.get(f"field-{i}", "")[:200] for i in range(20) if f"field-{i}" in data),
-        choices=tuple(data.get(f"message-{i}", "") for i in range(20) if f"message-{i}" in data),
-    )
+    return step_submission_parse(request.POST, statement_id=statement_id)
 
 
 def _wants_json(request) -> bool:
