@@ -389,6 +389,36 @@ def average_percent(total: float, count: int) -> float | None:
     return round(100 * float(total) / count + 1e-9, 1) if count else None
 
 
+def as_figures(
+    key_figures: dict,
+    *,
+    breakdowns: dict[str, pd.Series],
+    totals: dict,
+    trend: pd.DataFrame,
+    target_learners: int | None,
+    target_hours: int | None,
+) -> dict:
+    """The figures as plain JSON-ready values, whichever way they were computed."""
+    return {
+        "key_figures": key_figures,
+        "targets": {
+            "learners": {"value": key_figures["learners"], "target": target_learners},
+            "hours": {"value": key_figures["hours"], "target": target_hours},
+        },
+        "breakdowns": {
+            key: {
+                "rows": [[str(code), int(count)] for code, count in series.items()],
+                "total": totals[key],
+            }
+            for key, series in breakdowns.items()
+        },
+        "trend": [
+            {"month": month, **{column: row[column] for column in trend.columns}}
+            for month, row in trend.astype(object).iterrows()
+        ],
+    }
+
+
 def share(value: float, target: float | None) -> float | None:
     if not target:
         return None
@@ -462,44 +492,35 @@ def compute(
         # Every learner and module pair has exactly one start and one end level.
         "outcome_shift": len(pairs),
     }
-    return {
-        "key_figures": {
-            "learners": len(reached),
-            "new_learners": len(new),
-            "sessions": len(sessions),
-            "hours": hours,
-            "learner_hours": learner_hours,
-            "modules_completed": len(completions),
-            "learners_validated": int(validations["pseudonym"].nunique()),
-            "returning_learners": kept["returning"],
-            "active_recently": kept["active_recently"],
-            **online_time(frame(data.get("online_time", []), "online_time")),
-            "paths_completed": paths_completed(
-                frame(data.get("path_enrollments", []), "path_enrollments"),
-                frame(data.get("path_modules", []), "path_modules"),
-                frame(data.get("path_completions", []), "path_completions"),
-                start,
-                end,
-            ),
-            **outcome_figures(pairs, breakdowns["outcome_shift"]),
-            **score_figures(frame(data.get("scores", []), "scores")),
-        },
-        "targets": {
-            "learners": {"value": len(reached), "target": target_learners},
-            "hours": {"value": hours, "target": target_hours},
-        },
-        "breakdowns": {
-            key: {
-                "rows": [[str(code), int(count)] for code, count in series.items()],
-                "total": totals[key],
-            }
-            for key, series in breakdowns.items()
-        },
-        "trend": [
-            {"month": month, **{column: row[column] for column in trend.columns}}
-            for month, row in trend.astype(object).iterrows()
-        ],
+    key_figures = {
+        "learners": len(reached),
+        "new_learners": len(new),
+        "sessions": len(sessions),
+        "hours": hours,
+        "learner_hours": learner_hours,
+        "modules_completed": len(completions),
+        "learners_validated": int(validations["pseudonym"].nunique()),
+        "returning_learners": kept["returning"],
+        "active_recently": kept["active_recently"],
+        **online_time(frame(data.get("online_time", []), "online_time")),
+        "paths_completed": paths_completed(
+            frame(data.get("path_enrollments", []), "path_enrollments"),
+            frame(data.get("path_modules", []), "path_modules"),
+            frame(data.get("path_completions", []), "path_completions"),
+            start,
+            end,
+        ),
+        **outcome_figures(pairs, breakdowns["outcome_shift"]),
+        **score_figures(frame(data.get("scores", []), "scores")),
     }
+    return as_figures(
+        key_figures,
+        breakdowns=breakdowns,
+        totals=totals,
+        trend=trend,
+        target_learners=target_learners,
+        target_hours=target_hours,
+    )
 
 
 # --- The same figures from rollups (lms/impact/rollups.py) ---------------------------------------
@@ -636,44 +657,35 @@ def compute_from_counts(
         "validation_help": None,
         "outcome_shift": answered,
     }
-    return {
-        "key_figures": {
-            "learners": reached,
-            "new_learners": learners["new_learners"],
-            "sessions": int(sessions["sessions"].sum()),
-            "hours": hours,
-            "learner_hours": round(float(sum(data["learner_hours"].values())), 1),
-            "modules_completed": int(sum(data["completions"].values())),
-            "learners_validated": learners["validated"],
-            "returning_learners": learners["returning_learners"],
-            "active_recently": learners["active_recently"],
-            "online_hours": round(float(sums["online_seconds"]) / 3600, 1),
-            "online_learners": learners["online"],
-            "paths_completed": int(data["paths_completed"]),
-            "outcome_learners": int(outcome["learners"]),
-            "outcome_answered": answered,
-            "outcome_alone": improved,
-            "outcome_alone_share": share(improved, answered),
-            "h5p_learners": learners["h5p"],
-            "h5p_answers": int(sums["h5p_answers"]),
-            "h5p_average_score": average_percent(sums["h5p_score_sum"], sums["h5p_answers"]),
-            "quiz_learners": learners["quiz"],
-            "quiz_answers": int(sums["quiz_answers"]),
-            "quiz_average_score": average_percent(sums["quiz_score_sum"], sums["quiz_answers"]),
-        },
-        "targets": {
-            "learners": {"value": reached, "target": target_learners},
-            "hours": {"value": hours, "target": target_hours},
-        },
-        "breakdowns": {
-            key: {
-                "rows": [[str(code), int(count)] for code, count in series.items()],
-                "total": totals[key],
-            }
-            for key, series in breakdowns.items()
-        },
-        "trend": [
-            {"month": month, **{column: row[column] for column in trend.columns}}
-            for month, row in trend.astype(object).iterrows()
-        ],
+    key_figures = {
+        "learners": reached,
+        "new_learners": learners["new_learners"],
+        "sessions": int(sessions["sessions"].sum()),
+        "hours": hours,
+        "learner_hours": round(float(sum(data["learner_hours"].values())), 1),
+        "modules_completed": int(sum(data["completions"].values())),
+        "learners_validated": learners["validated"],
+        "returning_learners": learners["returning_learners"],
+        "active_recently": learners["active_recently"],
+        "online_hours": round(float(sums["online_seconds"]) / 3600, 1),
+        "online_learners": learners["online"],
+        "paths_completed": int(data["paths_completed"]),
+        "outcome_learners": int(outcome["learners"]),
+        "outcome_answered": answered,
+        "outcome_alone": improved,
+        "outcome_alone_share": share(improved, answered),
+        "h5p_learners": learners["h5p"],
+        "h5p_answers": int(sums["h5p_answers"]),
+        "h5p_average_score": average_percent(sums["h5p_score_sum"], sums["h5p_answers"]),
+        "quiz_learners": learners["quiz"],
+        "quiz_answers": int(sums["quiz_answers"]),
+        "quiz_average_score": average_percent(sums["quiz_score_sum"], sums["quiz_answers"]),
     }
+    return as_figures(
+        key_figures,
+        breakdowns=breakdowns,
+        totals=totals,
+        trend=trend,
+        target_learners=target_learners,
+        target_hours=target_hours,
+    )
