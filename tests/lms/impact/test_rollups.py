@@ -175,6 +175,42 @@ def test_a_merged_duplicate_is_rolled_up_as_one_person(demo):
     assert not LearnerMonth.objects.filter(pseudonym=duplicate.pseudonym).exists()
 
 
+def test_days_spent_in_two_associations_count_once(demo):
+    """A learner seen on the same days in two associations: days counted once, not twice."""
+    _programme, ids = demo
+    start, end = PERIODS[0]
+    before, _ = both(ids, start, end)
+    learner = User.objects.create(username="two-places")
+    for association_id in ids[:2]:
+        Membership.objects.create(
+            user=learner, association_id=association_id, role=Role.LEARNER, joined_on=TODAY
+        )
+
+    def seen(association_id, day):
+        Statement.objects.create(
+            learner=learner,
+            learner_pseudonym=learner.pseudonym,
+            verb=Verb.ANSWERED,
+            object_iri="https://example.org/quiz/1",
+            object_kind="quiz",
+            score_scaled=1.0,
+            association_id=association_id,
+            timestamp=timezone.make_aware(datetime.datetime.combine(day, datetime.time(10))),
+        )
+
+    # Two days in both associations: two days (four if summed), fewer than three.
+    for association_id in ids[:2]:
+        for day in (datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)):
+            seen(association_id, day)
+    twice = assert_same(ids, start, end)["key_figures"]
+    assert twice["learners"] == before["key_figures"]["learners"] + 1
+    assert twice["returning_learners"] == before["key_figures"]["returning_learners"]
+    # A third day, in April: now they came back three times.
+    seen(ids[0], datetime.date(2026, 4, 7))
+    thrice = assert_same(ids, start, end)["key_figures"]
+    assert thrice["returning_learners"] == before["key_figures"]["returning_learners"] + 1
+
+
 def test_a_refresh_with_nothing_new_changes_no_row(demo):
     rollups_refresh()
     rows = sorted(LearnerMonth.objects.values_list("pseudonym", "association_id", "month"))
