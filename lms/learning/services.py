@@ -1,5 +1,6 @@
 """Writes to the learning records: record a statement and keep progress in step with it."""
 
+import functools
 import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from courses.models import ModulePage
-from lms.accounts.models import Association, User
+from lms.accounts.models import Association, Membership, Role, User
 
 from .grading import Outcome, practice_form_check, practice_inbox_check, quiz_grade
 from .models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
@@ -134,7 +135,7 @@ def _statement_build(
     verb: str,
     object_iri: str,
     object_kind: str,
-    module: ModulePage | None,
+    module: "ModulePage | ModuleOutline | None",
     result: Result | None,
     is_self_reported: bool,
     association: Association | None,
@@ -153,7 +154,8 @@ def _statement_build(
         verb=verb,
         object_iri=object_iri,
         object_kind=object_kind,
-        module=module,
+        # A page, or its outline (the same id and IRI) when the page was not loaded.
+        module_id=module.pk if module else None,
         module_iri=module.iri if module else "",
         score_raw=result.score_raw,
         score_min=result.score_min,
@@ -392,8 +394,6 @@ def progress_rebuild(*, learner_ids: Iterable[int] | None = None, batch_size: in
 
 # --- Steps of a module, as the learner submits them --------------------------------------
 
-ANSWERED_KINDS = {"quiz", "practice_form", "practice_inbox"}
-
 
 @dataclass(frozen=True)
 class StepSubmission:
@@ -464,6 +464,62 @@ def step_submission_parse(
     )
 
 
+# What grading reads of each kind of graded step: the list in the block's value, and the
+# fields of each item that the functions of grading.py look at. Nothing else of a step
+# (texts, pictures, H5P packages) is needed to grade it or to record its statement.
+GRADING_FIELDS = {
+    "quiz": ("answers", ("is_correct",)),
+    "practice_form": ("fields", ("required", "expected")),
+    "practice_inbox": ("messages", ("is_scam",)),
+}
+ANSWERED_KINDS = set(GRADING_FIELDS)
+
+
+@dataclass(frozen=True)
+class StepOutline:
+    """What grading and recording need of one step: its kind, IRI and grading data."""
+
+    id: str
+    kind: str
+    iri: str
+    grading: dict | None = None  # for ANSWERED_KINDS: what grading.py reads of the value
+
+
+@dataclass(frozen=True)
+class ModuleOutline:
+    """A published module as the statement endpoint sees it: small, plain, cacheable.
+
+    Made from the page (`module_outline`) once per revision; the same id and IRI as the
+    page, so a statement made from it is the one the page would have made.
+    """
+
+    pk: int
+    iri: str
+    steps: tuple[StepOutline, ...]
+
+
+def _step_outline(module: ModulePage, index: int) -> StepOutline:
+    # The stored kind and id are enough for most steps: the block's value is only made
+    # (with its queries: an H5P package, pictures) for the kinds graded from it.
+    raw = module.steps.raw_data[index]
+    kind, step_id = raw["type"], raw.get("id")
+    grading = None
+    if kind in GRADING_FIELDS:
+        items, fields = GRADING_FIELDS[kind]
+        value = module.steps[index].value
+        grading = {items: [{name: item[name] for name in fields} for item in value[items]]}
+    return StepOutline(step_id, kind, module.step_iri(step_id), grading)
+
+
+def module_outline(module: ModulePage) -> ModuleOutline:
+    """The outline of a module page: every step's kind, IRI and grading data."""
+    return ModuleOutline(
+        module.pk,
+        module.iri,
+        tuple(_step_outline(module, index) for index in range(len(module.steps.raw_data))),
+    )
+
+
 @dataclass(frozen=True)
 class _Graded:
     """A step graded on the server: what its statement says, before it is stored."""
@@ -476,24 +532,18 @@ class _Graded:
     outcome: Outcome | None
 
 
-def _step_grade(module: ModulePage, step_index: int, submission: StepSubmission) -> _Graded:
+def _step_grade(step: StepOutline, submission: StepSubmission) -> _Graded:
     """Grade one step (never trusting the browser); ValueError when there is nothing to grade."""
-    # The stored kind and id are enough for most steps: the block's value is only made
-    # (with its queries: an H5P package, pictures) for the kinds graded from it.
-    raw = module.steps.raw_data[step_index]
-    kind, step_id = raw["type"], raw.get("id")
-    if kind == "h5p":
+    if step.kind == "h5p":
         verb, result = h5p_result(submission.h5p)
-        return _Graded(verb, module.step_iri(step_id), "h5p", result, True, None)
+        return _Graded(verb, step.iri, "h5p", result, True, None)
     outcome = None
-    if kind in ANSWERED_KINDS:
-        value = module.steps[step_index].value
-        if kind == "quiz":
-            outcome = quiz_grade(value, submission.answer)
-        elif kind == "practice_form":
-            outcome = practice_form_check(value, list(submission.typed))
-        else:
-            outcome = practice_inbox_check(value, list(submission.choices))
+    if step.kind == "quiz":
+        outcome = quiz_grade(step.grading, submission.answer)
+    elif step.kind == "practice_form":
+        outcome = practice_form_check(step.grading, list(submission.typed))
+    elif step.kind == "practice_inbox":
+        outcome = practice_inbox_check(step.grading, list(submission.choices))
     result = None
     if outcome is not None:
         result = Result(
@@ -507,8 +557,8 @@ def _step_grade(module: ModulePage, step_index: int, submission: StepSubmission)
         )
     return _Graded(
         Verb.ANSWERED if outcome is not None else Verb.COMPLETED,
-        module.step_iri(step_id),
-        kind,
+        step.iri,
+        step.kind,
         result,
         False,
         outcome,
@@ -523,8 +573,12 @@ def step_submit(
     submission: StepSubmission,
     association: Association | None = None,
 ) -> tuple[Statement, Outcome | None]:
-    """Grade the step on the server (never trusting the browser) and record the statement."""
-    graded = _step_grade(module, step_index, submission)
+    """Grade the step on the server (never trusting the browser) and record the statement.
+
+    One statement through `statement_record`; the step endpoint uses `steps_submit`, which
+    gives the same rows with fewer queries.
+    """
+    graded = _step_grade(_step_outline(module, step_index), submission)
     statement, _created = statement_record(
         statement_id=submission.statement_id,
         learner=learner,
@@ -554,7 +608,7 @@ class SubmitStatus(StrEnum):
 class StepItem:
     """One statement of a batch: a step of a module, and what the learner sent for it."""
 
-    module: ModulePage
+    module: ModulePage | ModuleOutline
     step_index: int
     submission: StepSubmission
 
@@ -566,28 +620,50 @@ class SubmitResult:
     outcome: Outcome | None = None
 
 
+@dataclass(frozen=True)
+class LearnerAssociation:
+    """The association the learner works with now, looked up as the statements are stored.
+
+    As `selectors.learner_association` picks it: with the card the learner signed in
+    with (`card_id`, the session's "association_id"), that association if the learner is
+    an active learner there, else none; without a card, the association of the learner's
+    oldest active learner membership. Read by the query that takes the learner's lock, so
+    it costs no round trip of its own (tests compare it with the selector).
+    """
+
+    card_id: int | None = None
+
+
 def steps_submit(
     *,
     learner: User,
     items: Sequence[StepItem],
-    association: Association | None = None,
+    association: Association | LearnerAssociation | None = None,
 ) -> list[SubmitResult]:
-    """Grade and record many steps in one transaction; one result per item, in order.
+    """Grade and record steps in one transaction; one result per item, in order.
 
     Each item is graded and stored as `step_submit` would, and progress ends up as if the
     items had been sent one by one in this order. Idempotent like `statement_record`: an
     id already stored (or twice in the batch) stores nothing and is a duplicate, or a
     conflict when that id names another learner's or another step's statement. Rows are
-    written with a few bulk queries whatever the number of items.
+    written with a few queries whatever the number of items: the learner's lock (which
+    also reads the association), the insert of the statements with, on PostgreSQL, the
+    read of the progress rows they touch, and the upsert of those rows.
     """
     now = timezone.now()
     results: list[SubmitResult | None] = [None] * len(items)
     candidates: dict[uuid.UUID, tuple[int, Statement, Outcome | None]] = {}
     repeats: list[tuple[int, str, Outcome | None]] = []
     steps_by_module: dict[str, int] = {}
+    outlines: dict[int, ModuleOutline] = {}
     for index, item in enumerate(items):
+        module = item.module
+        if not isinstance(module, ModuleOutline):
+            if id(module) not in outlines:
+                outlines[id(module)] = module_outline(module)
+            module = outlines[id(module)]
         try:
-            graded = _step_grade(item.module, item.step_index, item.submission)
+            graded = _step_grade(module.steps[item.step_index], item.submission)
         except ValueError:
             results[index] = SubmitResult(SubmitStatus.INVALID)
             continue
@@ -595,7 +671,7 @@ def steps_submit(
         if statement_id in candidates:
             repeats.append((index, graded.object_iri, graded.outcome))
             continue
-        steps_by_module.setdefault(item.module.iri, len(item.module.steps))
+        steps_by_module.setdefault(module.iri, len(module.steps))
         candidates[statement_id] = (
             index,
             _statement_build(
@@ -604,10 +680,10 @@ def steps_submit(
                 verb=graded.verb,
                 object_iri=graded.object_iri,
                 object_kind=graded.object_kind,
-                module=item.module,
+                module=module,
                 result=graded.result,
                 is_self_reported=graded.is_self_reported,
-                association=association,
+                association=association if isinstance(association, Association) else None,
                 session_uuid=None,
                 instructor=None,
                 timestamp=item.submission.timestamp,
@@ -619,32 +695,34 @@ def steps_submit(
     if not candidates:
         return results
 
+    batch = [statement for _index, statement, _outcome in candidates.values()]
     with transaction.atomic():
-        _learner_lock(learner)
+        association_id = _learner_lock_sql(
+            learner, association if isinstance(association, LearnerAssociation) else None
+        )
+        if isinstance(association, LearnerAssociation):
+            for statement in batch:
+                statement.association_id = association_id
         # ON CONFLICT DO NOTHING: an id stored already (a replay, or another learner's
-        # statement) adds no row. One read then tells what this request wrote: its rows
-        # carry the insert time set on our objects, and no other request of this learner
-        # runs meanwhile (we hold the lock).
-        batch = [statement for _index, statement, _outcome in candidates.values()]
-        Statement.objects.bulk_create(batch, ignore_conflicts=True)
-        found = {
-            pk: rest
-            for pk, *rest in Statement.objects.filter(pk__in=list(candidates)).values_list(
-                "pk", "learner_id", "stored_at", "learner_pseudonym", "object_iri"
-            )
-        }
-        stored = [
-            statement
-            for statement in batch
-            if found.get(statement.pk, [None, None])[:2] == [learner.pk, statement.stored_at]
-        ]
-        _progress_update_many(stored, learner_id=learner.pk, steps_by_module=steps_by_module)
+        # statement) adds no row; RETURNING names the rows this request wrote.
+        inserted, progress = _statements_insert(batch, learner_id=learner.pk)
+        stored = [statement for statement in batch if statement.pk in inserted]
+        found = {}
+        if len(stored) < len(batch):
+            found = {
+                pk: (pseudonym, object_iri)
+                for pk, pseudonym, object_iri in Statement.objects.filter(
+                    pk__in=[pk for pk in candidates if pk not in inserted]
+                ).values_list("pk", "learner_pseudonym", "object_iri")
+            }
+        _progress_update_many(
+            stored, learner_id=learner.pk, steps_by_module=steps_by_module, rows=progress
+        )
 
-    ours = {statement.pk for statement in stored}
     for pk, (index, statement, outcome) in candidates.items():
-        if pk in ours:
+        if pk in inserted:
             results[index] = SubmitResult(SubmitStatus.STORED, statement, outcome)
-        elif found.get(pk, [None] * 4)[2:] == [learner.pseudonym, statement.object_iri]:
+        elif found.get(pk) == (learner.pseudonym, statement.object_iri):
             results[index] = SubmitResult(SubmitStatus.DUPLICATE, statement, outcome)
         else:
             results[index] = SubmitResult(SubmitStatus.CONFLICT)
@@ -659,30 +737,228 @@ def steps_submit(
     return results
 
 
+# The hot path of the statement endpoint writes with plain SQL made from the models' own
+# field definitions (names, and values prepared by each field as the ORM prepares them):
+# the same rows as the ORM's, without compiling a query at each request. Only table and
+# column names of the models are formatted into these queries (S608); values are
+# parameters.
+
+
+@functools.cache
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@functools.cache
+def _columns(fields: tuple) -> str:
+    return ", ".join(_q(field.column) for field in fields)
+
+
+def _for_update(of: str) -> str:
+    """The row lock clause where the database has one (SQLite locks the whole file)."""
+    if not connection.features.has_select_for_update:
+        return ""
+    strength = "NO KEY UPDATE" if connection.features.has_select_for_no_key_update else "UPDATE"
+    return f" FOR {strength} OF {of}" if connection.features.has_select_for_update_of else ""
+
+
+def _learner_lock_sql(learner: User, association: LearnerAssociation | None) -> int | None:
+    """`_learner_lock` in one plain query, which also reads the learner's association id.
+
+    The association is read in the same statement, before the lock is granted if the
+    lock had to wait: memberships are not what the lock protects, so that is no matter.
+    """
+    user = _q(User._meta.db_table)
+    if association is None:
+        sql, params = f"SELECT NULL FROM {user} u WHERE u.id = %s", [learner.pk]  # noqa: S608
+    else:
+        membership = Membership._meta
+        card = ""
+        params = [Role.LEARNER, True]
+        if association.card_id:
+            card = " AND m.association_id = %s"
+            params.append(int(association.card_id))
+        sql = (
+            f"SELECT (SELECT m.association_id FROM {_q(membership.db_table)} m"  # noqa: S608
+            f" WHERE m.user_id = u.id AND m.role = %s AND m.is_active = %s{card}"
+            f" ORDER BY m.joined_on LIMIT 1) FROM {user} u WHERE u.id = %s"
+        )
+        params.append(learner.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + _for_update("u"), params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _values_sql(model, rows: Sequence[models.Model], fields) -> tuple[str, list]:
+    """`VALUES (...), (...)` for these rows and fields, with the ORM's prepared values."""
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        field.get_db_prep_save(getattr(row, field.attname), connection)
+        for row in rows
+        for field in fields
+    ]
+    return ", ".join([one] * len(rows)), params
+
+
+def _statements_insert(
+    statements: Sequence[Statement], *, learner_id: int
+) -> tuple[set[uuid.UUID], tuple[dict, dict] | None]:
+    """Insert new statements, skipping ids already stored; returns the ids inserted.
+
+    On PostgreSQL the learner's summary rows that these statements touch are read (and
+    locked) by the same statement, and returned as `_progress_rows` would give them;
+    elsewhere the second item is None and they are read afterwards.
+    """
+    meta = Statement._meta
+    stored_at = timezone.now()
+    for statement in statements:
+        statement.stored_at = stored_at  # auto_now_add, as save() would set it
+    fields = meta.concrete_fields
+    values, params = _values_sql(Statement, statements, fields)
+    pk = _q(meta.pk.column)
+    sql = (
+        f"INSERT INTO {_q(meta.db_table)} ({_columns(tuple(fields))})"  # noqa: S608
+        f" VALUES {values} ON CONFLICT ({pk}) DO NOTHING RETURNING {pk}"
+    )
+    convert = meta.pk.to_python
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {convert(row[0]) for row in cursor.fetchall()}, None
+    reads = [
+        _progress_rows_sql(model, learner_id=learner_id, key=key, values=values)
+        for model, key, values in (
+            (ActivityProgress, "activity_iri", {s.object_iri for s in statements}),
+            (ModuleProgress, "module_iri", {s.module_iri for s in statements}),
+        )
+    ]
+    # The rows read are those of before the insert (one snapshot): the insert adds none.
+    selects = [f"COALESCE(json_agg(ins.{pk}), '[]') FROM ins"]
+    selects += [f"COALESCE(json_agg(r), '[]') FROM ({read}) r" for read, _params in reads]
+    sql = "WITH ins AS ({}) SELECT {}".format(
+        sql, ", ".join(f"(SELECT {select})" for select in selects)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, params + [value for _read, read_params in reads for value in read_params]
+        )
+        inserted, activities, modules = cursor.fetchone()
+    return {convert(value) for value in inserted}, (
+        _rows_from_json(ActivityProgress, activities, key="activity_iri"),
+        _rows_from_json(ModuleProgress, modules, key="module_iri"),
+    )
+
+
+def _rows_from_json(model, rows: list[dict], *, key: str) -> dict:
+    """Model instances from rows read as JSON objects (`json_agg`), keyed by `key`."""
+    fields = model._meta.concrete_fields
+    names = [field.attname for field in fields]
+    times = {field.column for field in fields if isinstance(field, models.DateTimeField)}
+    made = {}
+    for data in rows:
+        values = [
+            datetime.fromisoformat(data[field.column])
+            if field.column in times and data[field.column] is not None
+            else data[field.column]
+            for field in fields
+        ]
+        row = model.from_db(connection.alias, names, values)
+        made[getattr(row, key)] = row
+    return made
+
+
+def _progress_rows_sql(model, *, learner_id: int, key: str, values: set[str]) -> tuple[str, list]:
+    meta = model._meta
+    sql = (
+        f"SELECT * FROM {_q(meta.db_table)} t WHERE t.{_q('learner_id')} = %s"  # noqa: S608
+        f" AND t.{_q(meta.get_field(key).column)} IN ({', '.join(['%s'] * len(values))})"
+    )
+    return sql + _for_update("t"), [learner_id, *values]
+
+
+def _progress_rows_of(statements: list[Statement], *, learner_id: int) -> tuple[dict, dict]:
+    """The learner's step and module rows that these statements touch, by IRI."""
+    return (
+        _progress_rows(
+            ActivityProgress,
+            learner_id=learner_id,
+            key="activity_iri",
+            values={s.object_iri for s in statements},
+        ),
+        _progress_rows(
+            ModuleProgress,
+            learner_id=learner_id,
+            key="module_iri",
+            values={s.module_iri for s in statements},
+        ),
+    )
+
+
+def _progress_rows(model, *, learner_id: int, key: str, values: set[str]) -> dict:
+    """The learner's summary rows of `model` whose `key` (an IRI field) is in `values`."""
+    sql, params = _progress_rows_sql(model, learner_id=learner_id, key=key, values=values)
+    return {getattr(row, key): row for row in model.objects.raw(sql, params)}
+
+
+@functools.cache
+def _updates(fields: tuple) -> str:
+    return ", ".join(f"{_q(field.column)} = EXCLUDED.{_q(field.column)}" for field in fields)
+
+
+def _progress_upsert_sql(model, rows: list, *, key: str) -> tuple[str, list]:
+    """Insert new summary rows, update existing ones in place (matched on learner and IRI)."""
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values, params = _values_sql(model, rows, fields)
+    unique = f"{_q(meta.get_field('learner').column)}, {_q(meta.get_field(key).column)}"
+    updates = _updates(tuple(field for field in fields if field.name not in ("learner", key)))
+    sql = (
+        f"INSERT INTO {_q(meta.db_table)} ({_columns(tuple(fields))})"  # noqa: S608
+        f" VALUES {values} ON CONFLICT ({unique}) DO UPDATE SET {updates}"
+    )
+    return sql, params
+
+
+def _progress_upsert(activities: list[ActivityProgress], modules: list[ModuleProgress]) -> None:
+    """Write the changed summary rows: one statement for both tables where it can be."""
+    writes = [
+        _progress_upsert_sql(model, rows, key=key)
+        for model, rows, key in (
+            (ActivityProgress, activities, "activity_iri"),
+            (ModuleProgress, modules, "module_iri"),
+        )
+        if rows
+    ]
+    if len(writes) == 2 and connection.vendor == "postgresql":
+        # PostgreSQL: the first insert as a data-modifying WITH of the second.
+        (first, first_params), (second, second_params) = writes
+        writes = [(f"WITH changed AS ({first}) {second}", first_params + second_params)]
+    with connection.cursor() as cursor:
+        for sql, params in writes:
+            cursor.execute(sql, params)
+
+
 def _progress_update_many(
-    statements: list[Statement], *, learner_id: int, steps_by_module: dict[str, int]
+    statements: list[Statement],
+    *,
+    learner_id: int,
+    steps_by_module: dict[str, int],
+    rows: tuple[dict, dict] | None = None,
 ) -> None:
     """Apply new statements of one learner to the summaries, in order, with bulk writes.
 
     The same rules as `_progress_update`, one statement after the other, on rows held in
     memory: a statement older than a row it touches means the whole module is folded
     again from the log (which now holds the batch), as `_progress_refold` does.
-    The caller holds the learner's lock.
+    The caller holds the learner's lock, and may give the rows, read since it took it.
     """
     if not statements:
         return
-    activities = {
-        row.activity_iri: row
-        for row in ActivityProgress.objects.select_for_update().filter(
-            learner_id=learner_id, activity_iri__in={s.object_iri for s in statements}
-        )
-    }
-    modules = {
-        row.module_iri: row
-        for row in ModuleProgress.objects.select_for_update().filter(
-            learner_id=learner_id, module_iri__in={s.module_iri for s in statements}
-        )
-    }
+    if rows is not None:
+        activities, modules = rows
+    else:
+        activities, modules = _progress_rows_of(statements, learner_id=learner_id)
     refold: set[str] = set()
     changed_activities: dict[str, ActivityProgress] = {}
     changed_modules: dict[str, ModuleProgress] = {}
@@ -735,23 +1011,7 @@ def _progress_update_many(
         changed_modules.update((iri, row) for (_l, iri), row in folded_modules.items())
 
     # One upsert a table: new rows are inserted, existing ones updated in place (same id).
-    for model, rows, key in (
-        (ActivityProgress, changed_activities.values(), "activity_iri"),
-        (ModuleProgress, changed_modules.values(), "module_iri"),
-    ):
-        rows = list(rows)
-        for row in rows:
-            row.pk = None  # matched on (learner, IRI), which the constraint makes unique
-        model.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["learner", key],
-            update_fields=[
-                field.name
-                for field in model._meta.concrete_fields
-                if not field.primary_key and field.name not in ("learner", key)
-            ],
-        )
+    _progress_upsert(list(changed_activities.values()), list(changed_modules.values()))
 
 
 # --- The learner's own view: "Pouvez-vous le faire seul·e ?" before and after a module ------

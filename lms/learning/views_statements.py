@@ -1,34 +1,170 @@
-"""The batch statement endpoint: the learner's page sends the statements it queued at once.
+"""The statement endpoints: one step's form (POST of views.module_step), and batches.
 
-The plain step form (views.module_step) stays the way to record one step without
-JavaScript; this endpoint is for the page's script: H5P statements and work done offline.
-Body: a JSON list of at most `BATCH_LIMIT` objects, each
+`step_post` answers the POST of a step's page, a plain form (the way to record one step
+without JavaScript) or the page's script asking for JSON. `statements_batch` is for the
+page's script: H5P statements and work done offline, several at once. Both record through
+`services.steps_submit`, and read the module through its cached outline (`module_outline_live`),
+not its page: the page's steps, pictures and packages are not needed to grade a step.
+
+The batch endpoint's body: a JSON list of at most `BATCH_LIMIT` objects, each
 `{"module": <module id>, "step": <number>, "statement_id": "<uuid>",
 "timestamp": "<ISO 8601, optional>", "fields": {<the step form's fields>}}`.
 The answer names what became of each statement, in order: "stored", "duplicate" (that id
 is already stored: nothing is added) or "refused" with a message for the learner.
 """
 
+import functools
 import json
 import uuid
 from datetime import UTC
 
+from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
+from django.db import connection
 from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page
 
+from courses.caching import CONTENT_CACHE_SECONDS, content_key
 from courses.models import ModulePage
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
 from . import selectors
-from .services import StepItem, SubmitStatus, step_submission_parse, steps_submit
+from .services import (
+    LearnerAssociation,
+    ModuleOutline,
+    StepItem,
+    SubmitStatus,
+    module_outline,
+    step_submission_parse,
+    steps_submit,
+)
 
 # Enough for a whole module done offline; small enough that one request stays short.
 BATCH_LIMIT = 100
+
+
+def module_outline_live(module_id: int) -> ModuleOutline:
+    """A published module's outline, in the visitor's language; Http404 when not published.
+
+    One small query (is the module live, at which revision, in which language); the
+    outline is cached per revision, so a publication makes a new one at once. A module
+    shown in a translation, or live without a revision, is outlined from its page.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_live_sql(), [module_id, True])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    revision_id, language, published_at = row
+    if revision_id is None or language != get_supported_content_language_variant(get_language()):
+        return module_outline(selectors.module_get_live(module_id))
+    # A revision never changes once published: this process keeps the outlines it made
+    # or read, by revision, in front of the shared cache (a round trip with Redis).
+    # The publication time too: a revision id is never reused in one database, but a
+    # database restored (or a test's, rolled back) may give it again to other content.
+    revision = (module_id, revision_id, str(published_at or "").replace(" ", "T"))
+    outline = _outlines.get(revision)
+    if outline is not None:
+        return outline
+    key = content_key("outline", *revision)
+    outline = cache.get(key)
+    if outline is None:
+        module = selectors.module_get_live(module_id)
+        outline = module_outline(module)
+        # Published again between the two reads: right for now, but not for that revision.
+        if module.pk != module_id or module.live_revision_id != revision_id:
+            return outline
+        cache.set(key, outline, CONTENT_CACHE_SECONDS)
+    if len(_outlines) >= OUTLINES_KEPT:
+        _outlines.clear()
+    _outlines[revision] = outline
+    return outline
+
+
+# Outlines this process keeps, by module, live revision and publication; emptied when full.
+OUTLINES_KEPT = 256
+_outlines: dict[tuple[int, int, str], ModuleOutline] = {}
+
+
+@functools.cache
+def _live_sql() -> str:
+    """Made once: the names of the page tables and their columns."""
+    page, module = Page._meta, ModulePage._meta
+    q = connection.ops.quote_name
+    return (
+        f"SELECT p.{q(page.get_field('live_revision').column)}, l.{q('language_code')},"  # noqa: S608
+        f" p.{q('last_published_at')}"
+        f" FROM {q(module.db_table)} m"
+        f" INNER JOIN {q(page.db_table)} p ON p.{q(page.pk.column)} = m.{q(module.pk.column)}"
+        f" INNER JOIN {q(Locale._meta.db_table)} l"
+        f" ON l.{q('id')} = p.{q(page.get_field('locale').column)}"
+        f" WHERE m.{q(module.pk.column)} = %s AND p.{q('live')} = %s"
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@role_required(Role.LEARNER)
+def step_post(request, module_id: int, number: int):
+    """One step's form, posted: graded on the server and recorded (views.module_step's POST).
+
+    Answers in JSON for the page's script (`Accept: application/json`), else with a
+    redirect: to the next step, or to this step's feedback when the step was graded.
+    """
+    outline = module_outline_live(module_id)
+    if not 1 <= number <= len(outline.steps):
+        raise Http404
+    try:
+        statement_id = uuid.UUID(request.POST.get("statement_id", ""))
+    except ValueError:
+        statement_id = uuid.uuid4()
+    submission = step_submission_parse(request.POST, statement_id=statement_id)
+    [result] = steps_submit(
+        learner=request.user,
+        items=[StepItem(outline, number - 1, submission)],
+        association=LearnerAssociation(request.session.get("association_id")),
+    )
+    step_url = reverse("learning:step", args=[outline.pk, number])
+    if result.status == SubmitStatus.INVALID:
+        message = _("Choose an answer, then press “Check”.")
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": message}, status=400)
+        return redirect(step_url + "?choix=1")
+    if result.status == SubmitStatus.CONFLICT:
+        # The page sent an id already used for another step (a copied or replayed form).
+        message = _(
+            "This answer was already sent from another page. Reload the page, then try again."
+        )
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": message}, status=409)
+        messages.error(request, message)
+        return redirect(step_url)
+    next_url = (
+        reverse("learning:step", args=[outline.pk, number + 1])
+        if number < len(outline.steps)
+        else reverse("learning:outcome_end", args=[outline.pk])
+    )
+    statement, outcome = result.statement, result.outcome
+    if _wants_json(request):
+        data = {"ok": True, "statement_id": str(statement.pk), "next_url": next_url}
+        if outcome is not None:
+            data.update(success=outcome.success, items=outcome.items)
+        return JsonResponse(data)
+    if outcome is None:
+        return redirect(next_url)
+    return redirect(f"{step_url}?retour={statement.pk}#feedback")
 
 
 class _Unreadable(ValueError):
@@ -56,7 +192,7 @@ def statements_batch(request):
             _("Too many answers at once: send at most %(limit)s.") % {"limit": BATCH_LIMIT}, 413
         )
 
-    modules: dict[int, ModulePage | None] = {}
+    modules: dict[int, ModuleOutline | None] = {}
     answers: list[dict] = [{} for _entry in body]
     items: list[StepItem] = []
     positions: list[int] = []
@@ -73,7 +209,7 @@ def statements_batch(request):
         answer["statement_id"] = str(statement_id)
         if module_id not in modules:
             try:
-                modules[module_id] = selectors.module_get_live(module_id)
+                modules[module_id] = module_outline_live(module_id)
             except Http404:
                 modules[module_id] = None
         module = modules[module_id]
@@ -88,7 +224,7 @@ def statements_batch(request):
         results = steps_submit(
             learner=request.user,
             items=items,
-            association=selectors.learner_association(request.user, request.session),
+            association=LearnerAssociation(request.session.get("association_id")),
         )
         for position, result in zip(positions, results, strict=True):
             answers[position].update(_result_json(result))
