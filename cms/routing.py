@@ -2,21 +2,23 @@
 
 Wagtail finds the page for a URL with five queries or more (the site, the active locale, the
 root page, then one query for each level and one for its specific row). This middleware
-remembers the answer (the page's type and id, never anything about the visitor) under a key
-holding the content version of courses/caching.py, which changes whenever a page is
-published, unpublished, moved or deleted, or a site edited. On the next visit the page is
-fetched with one query and handed to Wagtail's own `serve` view, which still runs every
-`before_serve_page` hook (view restrictions included) and serves the page as usual.
-
-A remembered page that is no longer live is ignored: Wagtail then routes as usual.
+remembers the answer (the live page itself, as loaded from the database, never anything
+about the visitor) under a key holding the content version of courses/caching.py, which
+changes whenever a page is published, unpublished, moved or deleted, or a site edited. On
+the next visit the page comes from the cache (courses/caching.py `shared_get_many`: kept in
+this process as well), without a query, each request unpickling its own copy, and is handed
+to Wagtail's own `serve` view, which still runs every `before_serve_page` and
+`on_serve_page` hook (view restrictions included, read from the
+database at each visit) and serves the page as usual.
 """
 
-from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
+import pickle
+
+from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 from wagtail.views import serve as wagtail_serve
 
-from courses.caching import CONTENT_CACHE_SECONDS, content_key
+from courses.caching import content_key, shared_get_many, shared_set_many
 
 
 def _key(request) -> str:
@@ -40,8 +42,11 @@ class PageRouteCacheMiddleware:
             and not route.kwargs
             and response.status_code == 200
         ):
-            remembered = (route.page.content_type_id, route.page.pk)
-            cache.set(key, remembered, CONTENT_CACHE_SECONDS)
+            # Loaded afresh: the served page may carry what the visit computed on it. Kept
+            # pickled (bytes, the same for everyone), so every visit gets its own copy.
+            page = type(route.page).objects.filter(pk=route.page.pk, live=True).first()
+            if page is not None:
+                shared_set_many({key: pickle.dumps(page)})
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -49,14 +54,11 @@ class PageRouteCacheMiddleware:
         if view_func is not wagtail_serve or request.method not in ("GET", "HEAD"):
             return None
         key = _key(request)
-        remembered = cache.get(key)
-        if remembered is not None:
-            content_type_id, page_id = remembered
-            model = ContentType.objects.get_for_id(content_type_id).model_class()
-            page = model.objects.filter(pk=page_id, live=True).first() if model else None
-            if page is not None:
-                # Read by Wagtail's `Page.route_for_request`, which then skips the tree walk.
-                request._wagtail_route_for_request = RouteResult(page)
-                return None
+        remembered = shared_get_many([key]).get(key)
+        page = pickle.loads(remembered) if isinstance(remembered, bytes) else None  # noqa: S301 (ours)
+        if isinstance(page, Page) and page.live:
+            # Read by Wagtail's `Page.route_for_request`, which then skips the tree walk.
+            request._wagtail_route_for_request = RouteResult(page)
+            return None
         request._pasapas_route_key = key  # routed by Wagtail: remember its answer
         return None

@@ -12,12 +12,20 @@ so each process starts a new one (and renders its fragments again) at least that
 
 Only content that is the same for everyone goes here: never a learner's progress, answers,
 name or CSRF token. Per-learner parts of a page stay rendered on each request.
+
+Within one request the version is read once (a page asks for a dozen keys; with Redis each
+read would be a round trip): from the request's start to its end, `content_version()`
+answers from memory, and a change made by the request itself starts the new version at once.
+Outside requests (commands, tasks, tests calling functions) it is read every time.
 """
 
+import threading
 import time
+from collections.abc import Callable
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import request_finished, request_started
 from django.utils.translation import get_language
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale
@@ -32,8 +40,27 @@ def _version_timeout() -> int | None:
     return LOCAL_VERSION_SECONDS if isinstance(caches["default"], LocMemCache) else None
 
 
+# The version read during the current request, per thread (None outside a request).
+_request = threading.local()
+
+
+def _request_start(**_kwargs) -> None:
+    _request.active, _request.version = True, None
+
+
+def _request_end(**_kwargs) -> None:
+    _request.active, _request.version = False, None
+
+
+request_started.connect(_request_start, dispatch_uid="pasapas-content-version-start")
+request_finished.connect(_request_end, dispatch_uid="pasapas-content-version-end")
+
+
 def content_version() -> int:
     """The current content version (a number; a new one after each page change)."""
+    version = getattr(_request, "version", None)
+    if version is not None:
+        return version
     version = cache.get(VERSION_KEY)
     if version is None:
         # Start from the clock, not 1: if the version key alone was evicted, old entries
@@ -41,18 +68,82 @@ def content_version() -> int:
         version = time.time_ns() // 1000
         cache.add(VERSION_KEY, version, _version_timeout())
         version = cache.get(VERSION_KEY, version)
+    if getattr(_request, "active", False):
+        _request.version = version
     return version
 
 
 def bump_content_version(**_kwargs) -> None:
     """Signal receiver: a page changed, so every cached fragment is out of date."""
-    cache.set(VERSION_KEY, max(content_version() + 1, time.time_ns() // 1000), _version_timeout())
+    _request.version = None
+    version = max(content_version() + 1, time.time_ns() // 1000)
+    cache.set(VERSION_KEY, version, _version_timeout())
+    if getattr(_request, "active", False):
+        _request.version = version
 
 
 def content_key(*parts: object) -> str:
     """A cache key for shared content, in the active language and the current version."""
     language = get_language() or ""
     return ":".join(["pasapas:content", str(content_version()), language, *map(str, parts)])
+
+
+# Values read from the shared cache, kept in this process while their key is current:
+# key -> (until, value), `until` on the monotonic clock.
+_objects: dict[str, tuple[float, object]] = {}
+_objects_lock = threading.Lock()
+PROCESS_OBJECTS_MAX = 4096
+
+
+def _keep(values: dict[str, object], seconds: int) -> None:
+    until = time.monotonic() + seconds
+    with _objects_lock:
+        if len(_objects) + len(values) > PROCESS_OBJECTS_MAX:
+            _objects.clear()  # mostly old versions' entries, never asked for again
+        for key, value in values.items():
+            _objects[key] = (until, value)
+
+
+def shared_get_many(keys: list[str], seconds: int = CONTENT_CACHE_SECONDS) -> dict[str, object]:
+    """The values cached under `keys` (each a `content_key`) that exist, by key.
+
+    Kept in this process too, so a page neither asks the shared cache (a round trip with
+    Redis) nor unpickles the same values at every visit. The keys hold the content version,
+    so a change makes new keys, and nothing is kept longer than `seconds` (what the shared
+    cache keeps it) either. Only for immutable values that are the same for everyone
+    (strings, frozen dataclasses): every request of this process gets the same object.
+    """
+    now = time.monotonic()
+    found, wanted = {}, []
+    for key in keys:
+        kept = _objects.get(key)
+        if kept is not None and kept[0] > now:
+            found[key] = kept[1]
+        else:
+            wanted.append(key)
+    if wanted:
+        fetched = cache.get_many(wanted)
+        _keep(fetched, seconds)
+        found.update(fetched)
+    return found
+
+
+def shared_set_many(values: dict[str, object], seconds: int = CONTENT_CACHE_SECONDS) -> None:
+    """Cache `values` (by `content_key`) for every process, and keep them in this one."""
+    cache.set_many(values, seconds)
+    _keep(values, seconds)
+
+
+def shared_content(
+    key: str, build: Callable[[], object], seconds: int = CONTENT_CACHE_SECONDS
+) -> object:
+    """The value cached under `key` (see `shared_get_many`), built by `build()` if missing."""
+    found = shared_get_many([key], seconds)
+    if key in found:
+        return found[key]
+    value = build()
+    shared_set_many({key: value}, seconds)
+    return value
 
 
 _locales: dict[str, Locale] = {}

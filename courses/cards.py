@@ -9,10 +9,9 @@ learner's own rows.
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.urls import reverse
 
-from .caching import CONTENT_CACHE_SECONDS, content_key
+from .caching import content_key, shared_content
 from .models import LearningPathPage, ModulePage, PathModule
 from .templatetags.course_tags import card_picture
 
@@ -41,13 +40,11 @@ class Cards:
 
 def catalogue_cards() -> Cards:
     """Every module's card (published or not: a learner's record may point at either) and
-    every live path's; three queries when the content changed, none otherwise."""
-    key = content_key("cards")
-    cards = cache.get(key)
-    if cards is None:
-        cards = _build()
-        cache.set(key, cards, CONTENT_CACHE_SECONDS)
-    return cards
+    every live path's; three queries when the content changed, none otherwise.
+
+    Shared by every request of the process (courses/caching.py `shared_content`): read it,
+    never change it."""
+    return shared_content(content_key("cards"), _build)
 
 
 def _build() -> Cards:

@@ -3,15 +3,28 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.expressions import ExpressionWrapper
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import get_language
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale
 
+from courses.caching import content_key, shared_content
 from courses.models import LearningPathPage, ModulePage, PathModule
 from lms.accounts.models import Association, Role, User
 
+from .compiled import CompiledQuery
 from .models import ActivityProgress, ModuleProgress, PathEnrollment, Statement, Verb
 from .services import SelfAssessmentLevel, SelfAssessmentPhase, self_assessments_of
 
@@ -39,6 +52,55 @@ def module_progress_rows(learner: User) -> QuerySet[ModuleProgress]:
     )
 
 
+@dataclass
+class ModuleRow:
+    """One of the learner's modules on Mon parcours (`card` is set by the view)."""
+
+    module_id: int
+    completed_at: datetime | None
+    steps_completed: int
+    steps_total: int
+    updated_at: datetime
+    card: object = None
+
+
+def _my_path_query(learner_id):
+    modules = ModuleProgress.objects.filter(learner_id=learner_id, module__isnull=False)
+    paths = PathEnrollment.objects.filter(learner_id=learner_id)
+    return (
+        modules.annotate(kind=Value("module", output_field=CharField()))
+        .values_list(
+            "kind", "module_id", "completed_at", "steps_completed", "steps_total", "updated_at"
+        )
+        .union(
+            paths.annotate(
+                kind=Value("path", output_field=CharField()),
+                no_time=Value(None, output_field=DateTimeField()),
+                zero=Value(0, output_field=IntegerField()),
+            ).values_list("kind", "path_id", "no_time", "zero", "zero", "no_time"),
+            all=True,
+        )
+    )
+
+
+_MY_PATH = CompiledQuery(ModuleProgress, _my_path_query, learner_id=0)
+
+
+def my_path_rows(learner: User) -> tuple[list[ModuleRow], set[int]]:
+    """The learner's module rows, most recently used first, and the ids of the paths they
+    follow: one query (Mon parcours takes titles and pictures from courses/cards.py)."""
+    modules, paths = [], set()
+    for kind, item_id, completed_at, done, total, updated_at in _MY_PATH.rows(
+        learner_id=learner.pk
+    ):
+        if kind == "path":
+            paths.add(item_id)
+        else:
+            modules.append(ModuleRow(item_id, completed_at, done, total, updated_at))
+    modules.sort(key=lambda row: row.updated_at, reverse=True)
+    return modules, paths
+
+
 def enrolled_path_ids(learner: User) -> list[int]:
     """The ids of the learning paths the learner follows."""
     return list(PathEnrollment.objects.filter(learner=learner).values_list("path_id", flat=True))
@@ -53,6 +115,90 @@ def module_get_live(module_id: int) -> ModulePage:
         return module  # the common case costs no query for translations
     localized = module.localized
     return localized.specific if localized.live else module
+
+
+@dataclass(frozen=True)
+class LiveModule:
+    """What the step page shows of a published module, the same for every learner.
+
+    Cached per content version and language (courses/caching.py), so a publication shows
+    at once. The page itself is loaded only to render a step that is not cached yet.
+    """
+
+    pk: int
+    title: str
+    live_revision_id: int | None
+    iri: str
+    steps: tuple[tuple[str, str], ...]  # (block type, block id), in order
+    step_iris: tuple[str, ...]
+    # Mon parcours, each step's address, then the question after the last step.
+    urls: tuple[str, ...]
+
+    def step_iri(self, step_id: str) -> str:
+        return self.step_iris[[block_id for _type, block_id in self.steps].index(step_id)]
+
+
+def _live_module(module_id: int) -> LiveModule:
+    module = module_get_live(module_id)
+    # The raw stream: block types and ids without loading the pictures, documents and H5P
+    # packages the blocks point at.
+    steps = tuple((raw["type"], raw.get("id")) for raw in module.steps.raw_data)
+    return LiveModule(
+        pk=module.pk,
+        title=module.title,
+        live_revision_id=module.live_revision_id,
+        iri=module.iri,
+        steps=steps,
+        step_iris=tuple(module.step_iri(block_id) for _type, block_id in steps),
+        urls=(
+            reverse("learning:my_path"),
+            *(reverse("learning:step", args=[module.pk, n]) for n in range(1, len(steps) + 1)),
+            reverse("learning:outcome_end", args=[module.pk]),
+        ),
+    )
+
+
+def module_live_summary(module_id: int) -> LiveModule:
+    """`module_get_live(module_id)` as the step page needs it; no query once cached."""
+    return shared_content(content_key("live-module", module_id), lambda: _live_module(module_id))
+
+
+# A marker in the status column for the module's own row (never a ProgressStatus value).
+MODULE_ROW = "\ue000module"
+
+
+def _step_state_query(learner_id, module_iri):
+    steps = ActivityProgress.objects.filter(learner_id=learner_id, module_iri=module_iri)
+    module = ModuleProgress.objects.filter(learner_id=learner_id, module_iri=module_iri)
+    return steps.values_list("activity_iri", "status", "is_validated_by_trainer").union(
+        module.annotate(
+            marker=Value(MODULE_ROW, output_field=CharField()),
+            done=ExpressionWrapper(Q(completed_at__isnull=False), output_field=BooleanField()),
+        ).values_list("module_iri", "marker", "done"),
+        all=True,
+    )
+
+
+_STEP_STATE = CompiledQuery(ActivityProgress, _step_state_query, learner_id=0, module_iri="")
+
+
+@dataclass(frozen=True)
+class StepState:
+    """A learner's progress in one module, as the step page shows it."""
+
+    module_done: bool
+    steps: dict[str, tuple[str, bool]]  # activity IRI -> (status, validated by a trainer)
+
+
+def module_step_state(learner: User, module_iri: str) -> StepState:
+    """`module_state` in one query: whether the module is done, each step's status."""
+    module_done, steps = False, {}
+    for iri, status, flag in _STEP_STATE.rows(learner_id=learner.pk, module_iri=module_iri):
+        if status == MODULE_ROW:
+            module_done = bool(flag)
+        else:
+            steps[iri] = (status, bool(flag))
+    return StepState(module_done=module_done, steps=steps)
 
 
 def module_state(learner: User, module: ModulePage) -> tuple[ModuleProgress | None, dict]:

@@ -3,9 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from django.contrib import messages
-from django.core.cache import cache
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,24 +13,19 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses.caching import CONTENT_CACHE_SECONDS, content_key
+from courses.caching import content_key, shared_content, shared_get_many, shared_set_many
 from courses.cards import catalogue_cards
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
-from . import selectors
+from . import selectors, views_statements
 from .attestation import attestation_pdf
-from .grading import Outcome
 from .models import ProgressStatus
 from .services import (
     SelfAssessmentInvalid,
     SelfAssessmentLevel,
     SelfAssessmentPhase,
-    StatementConflict,
-    StepSubmission,
     self_assessment_record,
-    step_submission_parse,
-    step_submit,
 )
 
 TEXT_SIZES = ("normal", "large", "larger")
@@ -47,14 +40,14 @@ def my_path(request):
     """
     cards = catalogue_cards()
     progress = []
-    for row in selectors.module_progress_rows(request.user):
+    rows, enrolled = selectors.my_path_rows(request.user)
+    for row in rows:
         row.card = cards.modules.get(row.module_id)
         if row.card:
             progress.append(row)
     by_module = {row.module_id: row for row in progress}
     in_progress = [row for row in progress if row.completed_at is None]
     paths = []
-    enrolled = set(selectors.enrolled_path_ids(request.user))
     # In the catalogue's order; a path no longer published has no card and is left out.
     for path in (path for path_id, path in cards.paths.items() if path_id in enrolled):
         rows = [
@@ -68,12 +61,27 @@ def my_path(request):
         request,
         "learning/my_path.html",
         {
+            "statuses": _progress_signs(),
             "current": in_progress[0] if in_progress else None,
             "in_progress": in_progress,
             "done": [row for row in progress if row.completed_at is not None],
             "paths": paths,
         },
     )
+
+
+def _progress_signs() -> dict[str, str]:
+    """The three progress signs (components/progress_status.html), rendered once per
+    language and content version: Mon parcours shows one per card."""
+
+    def build():
+        return {
+            status: render_to_string("components/progress_status.html", {"status": status})
+            for status in ("new", "started", "completed")
+        }
+
+    signs = shared_content(content_key("progress-signs"), build)
+    return {status: mark_safe(html) for status, html in signs.items()}  # noqa: S308 (ours)
 
 
 def _step_url(module, number: int) -> str:
@@ -98,37 +106,30 @@ def module_resume(request, module_id: int):
     return redirect(_step_url(module, number))
 
 
-def _submission_from(request) -> StepSubmission:
-    try:
-        statement_id = uuid.UUID(request.POST.get("statement_id", ""))
-    except ValueError:
-        statement_id = uuid.uuid4()
-    return step_submission_parse(request.POST, statement_id=statement_id)
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 @role_required(Role.LEARNER)
 def module_step(request, module_id: int, number: int):
     """One step per screen. GET shows it; POST grades it on the server and records it."""
-    module = selectors.module_get_live(module_id)
     if request.method == "POST":
-        steps = list(module.steps)
-        if not 1 <= number <= len(steps):
-            raise Http404
-        return _step_post(request, module, steps, number)
-    # The raw stream: block types and ids without loading the pictures, documents and
-    # H5P packages the blocks point at (the cached content below does not need them).
+        # Graded and recorded from the module's cached outline, without its page.
+        return views_statements.step_post(request, module_id, number)
+    return _step_get(request, module_id, number)
+
+
+def _step_get(request, module_id: int, number: int):
+    """The module player on step `number`: every step's screen, the current one shown.
+
+    What is the same for everyone (the module's steps, each step's frame and content) comes
+    from the content cache (courses/caching.py); the learner's progress is read in one
+    query, and their CSRF token, statement ids and progress dots are put in at each visit.
+    """
+    module = selectors.module_live_summary(module_id)
     raw_steps = [
-        StepInfo(index, raw["type"], raw.get("id"))
-        for index, raw in enumerate(module.steps.raw_data)
+        StepInfo(index, block_type, block_id)
+        for index, (block_type, block_id) in enumerate(module.steps)
     ]
     if not 1 <= number <= len(raw_steps):
         raise Http404
-
-    progress, step_rows = selectors.module_state(request.user, module)
+    state = selectors.module_step_state(request.user, module.iri)
     feedback = None
     feedback_id = request.GET.get("retour")
     if feedback_id:
@@ -136,48 +137,38 @@ def module_step(request, module_id: int, number: int):
             statement = selectors.statement_for_feedback(request.user, uuid.UUID(feedback_id))
         except ValueError:
             statement = None
-        if statement and statement.object_iri == module.step_iri(raw_steps[number - 1].id):
+        if statement and statement.object_iri == module.step_iris[number - 1]:
             feedback = statement
     feedback_items = _feedback_items(feedback)
-    # Each address once, not in the template for every button of every step.
-    urls = [_step_url(module, step.number) for step in raw_steps]
-    urls = [reverse("learning:my_path"), *urls, reverse("learning:outcome_end", args=[module.pk])]
+    urls = module.urls  # Mon parcours, each step's, then the question after the last one
     csrf_token = get_token(request)
-    rows = [step_rows.get(module.step_iri(step.id)) for step in raw_steps]
-    done = [bool(row and row.status == ProgressStatus.COMPLETED) for row in rows]
+    rows = [state.steps.get(iri) for iri in module.step_iris]
+    done = [bool(row and row[0] == ProgressStatus.COMPLETED) for row in rows]
+    validated = [bool(row and row[1]) for row in rows]
+    # The learner's answer and errors only ever show on the current step.
+    personal = feedback is not None or bool(request.GET.get("choix"))
+    success_nav = feedback is not None and feedback.success
+    total = len(raw_steps)
+    contents = _step_contents(
+        request,
+        module,
+        raw_steps,
+        validated=validated,
+        personal=number if personal else None,
+        extra={"current": number, "feedback": feedback, "feedback_items": feedback_items},
+    )
+    frames = _step_frames(module, raw_steps, current=number, success_nav=success_nav, urls=urls)
+    dot = {True: '<li class="is-done"></li>', False: '<li class=""></li>'}
+    dots = [dot[is_done] for is_done in done]
     items = []
-    for step, row in zip(raw_steps, rows, strict=True):
-        validated = bool(row and row.is_validated_by_trainer)
-        # The learner's answer and errors only ever show on the current step.
-        is_current = step.number == number
-        personal = is_current and (feedback is not None or request.GET.get("choix"))
-        content = _step_content(
-            request,
-            module,
-            step,
-            validated=validated,
-            personal=personal,
-            extra={"current": number, "feedback": feedback, "feedback_items": feedback_items},
-        )
-        frame = _step_frame(
-            module,
-            step,
-            total=len(raw_steps),
-            is_current=is_current,
-            success_nav=bool(is_current and feedback is not None and feedback.success),
-            urls=(urls[step.number], urls[step.number - 1], urls[step.number + 1]),
-        )
+    for step, frame, content in zip(raw_steps, frames, contents, strict=True):
         statement_id = uuid.uuid4()
-        dots = "".join(
-            '<li class="is-current"></li>'
-            if index == step.index
-            else ('<li class="is-done"></li>' if is_done else '<li class=""></li>')
-            for index, is_done in enumerate(done)
-        )
+        step_dots = dots.copy()
+        step_dots[step.index] = '<li class="is-current"></li>'
         html = (
             frame.replace(FRAME_MARKS["csrf"], csrf_token)
             .replace(FRAME_MARKS["statement_id"], str(statement_id))
-            .replace(FRAME_MARKS["dots"], dots)
+            .replace(FRAME_MARKS["dots"], "".join(step_dots))
             .replace(FRAME_MARKS["content"], content)  # last: editors' text is never searched
         )
         items.append(
@@ -186,7 +177,7 @@ def module_step(request, module_id: int, number: int):
                 "step": step,
                 "html": mark_safe(html),  # noqa: S308 (our templates; values escaped or ours)
                 "done": done[step.index],
-                "validated": validated,
+                "validated": validated[step.index],
                 "statement_id": statement_id,
             }
         )
@@ -197,10 +188,10 @@ def module_step(request, module_id: int, number: int):
             "module": module,
             "steps": items,
             "current": number,
-            "total": len(raw_steps),
+            "total": total,
             "feedback": feedback,
             "feedback_items": feedback_items,
-            "module_done": bool(progress and progress.completed_at),
+            "module_done": state.module_done,
             "has_h5p": any(step.block_type == "h5p" for step in raw_steps),
         },
     )
@@ -224,81 +215,103 @@ class StepInfo:
 FRAME_MARKS = {name: f"\ue000{name}\ue000" for name in ("csrf", "statement_id", "dots", "content")}
 
 
-def _step_frame(module, step: StepInfo, *, total, is_current, success_nav, urls) -> str:
-    """One step's frame (its number, form and buttons) with FRAME_MARKS for the rest.
+def _step_frames(module, steps: list[StepInfo], *, current, success_nav, urls) -> list[str]:
+    """Each step's frame (its number, form and buttons) with FRAME_MARKS for the rest.
 
-    The same for everyone on the same step of the same module revision: cached, with only
-    whether it is the step shown and whether "Next" replaces "Check" after a right answer
-    in the key. The learner's CSRF token, statement id, progress dots and personal content
-    are put in its marks at each visit.
+    The same for everyone on the same step of the same module revision: cached (all read
+    in one go), with only whether it is the step shown and whether "Next" replaces "Check"
+    after a right answer in the key. The learner's CSRF token, statement id, progress dots
+    and personal content are put in its marks at each visit.
     """
-    key = content_key(
-        "frame",
-        module.pk,
-        module.live_revision_id,
-        step.id,
-        step.number,
-        total,
-        int(is_current),
-        int(success_nav),
-    )
-    frame = cache.get(key)
-    if frame is None:
-        url, back_url, next_url = urls
-        frame = render_to_string(
+    total = len(steps)
+    keys = [
+        content_key(
+            "frame",
+            module.pk,
+            module.live_revision_id,
+            step.id,
+            step.number,
+            total,
+            int(step.number == current),
+            int(success_nav and step.number == current),
+        )
+        for step in steps
+    ]
+    found = shared_get_many(keys)
+    missing = {}
+    for step, key in zip(steps, keys, strict=True):
+        if key in found:
+            continue
+        is_current = step.number == current
+        found[key] = missing[key] = render_to_string(
             "learning/steps/step.html",
             {
                 "module": module,
                 "total": total,
                 "current": step.number if is_current else 0,
-                "feedback": {"success": True} if success_nav else None,
+                "feedback": {"success": True} if success_nav and is_current else None,
                 "csrf_token": FRAME_MARKS["csrf"],
                 "item": {
                     "number": step.number,
                     "step": step,
-                    "url": url,
-                    "back_url": back_url,
-                    "next_url": next_url,
+                    "url": urls[step.number],
+                    "back_url": urls[step.number - 1],
+                    "next_url": urls[step.number + 1],
                     "statement_id": FRAME_MARKS["statement_id"],
                     "dots": mark_safe(FRAME_MARKS["dots"]),  # noqa: S308 (a constant)
                     "content": mark_safe(FRAME_MARKS["content"]),  # noqa: S308 (a constant)
                 },
             },
         )
-        cache.set(key, frame, CONTENT_CACHE_SECONDS)
-    return frame
+    if missing:
+        shared_set_many(missing)
+    return [found[key] for key in keys]
 
 
-def _step_content(request, module, step: StepInfo, *, validated: bool, personal: bool, extra):
-    """The listen button and body of one step (templates/learning/steps/content.html).
+def _step_contents(request, module, steps, *, validated, personal: int | None, extra) -> list:
+    """The listen button and body of each step (templates/learning/steps/content.html).
 
-    The same for every learner unless it shows their own answer or error (`personal`):
-    then it is rendered for them alone and never cached. Otherwise it is cached per module
-    revision (a new one at each publication) and language; only a checkpoint differs, by
-    whether the trainer validated it, so that flag is part of the key.
+    The same for every learner unless it shows their own answer or error: step number
+    `personal` is then rendered for them alone and never cached. The others are cached per
+    module revision (a new one at each publication) and language, read in one go; only a
+    checkpoint differs, by whether the trainer validated it, so that flag is in the key.
+    The module page itself is loaded only when a step has to be rendered.
     """
-    key = None
-    if not personal:
-        key = content_key(
-            "step", module.pk, module.live_revision_id, step.id, step.number, int(validated)
+    keys = [
+        None
+        if step.number == personal
+        else content_key(
+            "step", module.pk, module.live_revision_id, step.id, step.number, int(validated[i])
         )
-        html = cache.get(key)
-        if html is not None:
-            return mark_safe(html)  # noqa: S308 (rendered by our own template below)
-    block = module.steps[step.index]
-    context = {
-        "step": block,
-        "value": block.value,
-        "number": step.number,
-        "item": {"validated": validated},
-        # Not the learner's request: only what content.html reads of it.
-        "request": request if personal else None,
-        **(extra if personal else {"current": extra["current"]}),
-    }
-    html = render_to_string("learning/steps/content.html", context)
-    if key is not None:
-        cache.set(key, html, CONTENT_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 (rendered by our own template)
+        for i, step in enumerate(steps)
+    ]
+    found = shared_get_many([key for key in keys if key is not None])
+    missing = {}
+    page = None
+    contents = []
+    for i, (step, key) in enumerate(zip(steps, keys, strict=True)):
+        html = found.get(key) if key is not None else None
+        if html is None:
+            if page is None:
+                page = selectors.module_get_live(module.pk)
+            block = page.steps[step.index]
+            is_personal = key is None
+            context = {
+                "step": block,
+                "value": block.value,
+                "number": step.number,
+                "item": {"validated": validated[i]},
+                # Not the learner's request: only what content.html reads of it.
+                "request": request if is_personal else None,
+                **(extra if is_personal else {"current": extra["current"]}),
+            }
+            html = render_to_string("learning/steps/content.html", context)
+            if key is not None:
+                missing[key] = html
+        contents.append(html)
+    if missing:
+        shared_set_many(missing)
+    return contents
 
 
 def _feedback_items(statement) -> list:
@@ -308,50 +321,6 @@ def _feedback_items(statement) -> list:
         if key in statement.response:
             return statement.response[key] if key != "answer" else [statement.response[key]]
     return []
-
-
-def _step_post(request, module, steps, number: int):
-    submission = _submission_from(request)
-    association = selectors.learner_association(request.user, request.session)
-    try:
-        statement, outcome = step_submit(
-            learner=request.user,
-            module=module,
-            step_index=number - 1,
-            submission=submission,
-            association=association,
-        )
-    except ValueError:
-        message = _("Choose an answer, then press “Check”.")
-        if _wants_json(request):
-            return JsonResponse({"ok": False, "message": message}, status=400)
-        return redirect(_step_url(module, number) + "?choix=1")
-    except StatementConflict:
-        # The page sent an id already used for another step (a copied or replayed form).
-        message = _(
-            "This answer was already sent from another page. Reload the page, then try again."
-        )
-        if _wants_json(request):
-            return JsonResponse({"ok": False, "message": message}, status=409)
-        messages.error(request, message)
-        return redirect(_step_url(module, number))
-    next_url = (
-        _step_url(module, number + 1)
-        if number < len(steps)
-        else reverse("learning:outcome_end", args=[module.pk])
-    )
-    if _wants_json(request):
-        return JsonResponse(_outcome_json(statement, outcome, next_url))
-    if outcome is None:
-        return redirect(next_url)
-    return redirect(f"{_step_url(module, number)}?retour={statement.pk}#feedback")
-
-
-def _outcome_json(statement, outcome: Outcome | None, next_url: str) -> dict:
-    data = {"ok": True, "statement_id": str(statement.pk), "next_url": next_url}
-    if outcome is not None:
-        data.update(success=outcome.success, items=outcome.items)
-    return data
 
 
 # Pictures of the three answers, from "not yet" to "alone" (static/img/outcome-*.svg).

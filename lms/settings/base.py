@@ -137,13 +137,14 @@ if DATABASE_REPLICA_URL:
     MIDDLEWARE.append("lms.db_router.ReplicaReadsMiddleware")
 
 # Cache: local memory by default, Redis (shared between processes) when REDIS_URL is set.
+# CACHE_KEY_PREFIX tells apart sites (or benchmark databases) that share one Redis database.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "pasapas",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pasapas"),
         }
     }
 else:
@@ -154,9 +155,14 @@ else:
         }
     }
 
-# Sessions live in the database, which every server process shares (production.py adds
-# the Redis cache in front when there is one).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database, which every server process shares. With Redis (REDIS_URL),
+# in every environment, they are read from Redis first and written through to the database
+# (`cached_db`): no query per request for the session. Only over a cache every process
+# shares: over a per-process cache, a session ended in one process would live on in another.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -28,11 +28,7 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-# Several servers share sessions through the database; with Redis (REDIS_URL), read them
-# from there first, written through to the database. Only over a cache every server
-# shares: over a per-process cache, a session ended on one server would live on in another.
-if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions: in the database, read from Redis first when REDIS_URL is set (base.py).
 
 # Heavy exports and imports run on a worker (`python manage.py db_worker`), not in the request.
 if os.environ.get("TASKS_BACKEND", "database") == "database":

@@ -9,6 +9,13 @@ Prints a JSON list of figures on stdout:
   page under two emulated profiles (CDP network and CPU throttling, not Lighthouse itself),
   the bytes of a repeat visit;
 - the peak memory (VmHWM) of the gunicorn workers after all of that.
+
+Run as production runs: with Redis for the cache and the sessions (REDIS_URL, which makes
+sessions `cached_db`, lms/settings/base.py) when a Redis server answers at BENCH_REDIS_URL
+(database 4 of the local server by default), for the test client and gunicorn alike. Each
+benchmark database gets its own key prefix, so cached pages of one never answer for another.
+Without Redis (or with BENCH_REDIS_URL empty) the figures are those of a one-server install
+with sessions in the database.
 """
 
 import http.client
@@ -25,6 +32,24 @@ from pathlib import Path
 
 import django
 
+
+def use_redis_as_production() -> None:
+    """Set REDIS_URL (and a key prefix for this database) if a Redis server answers."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+    if not url or os.environ.get("REDIS_URL"):
+        return
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return
+    database = os.environ.get("DATABASE_URL") or os.environ.get("SQLITE_PATH", "default")
+    os.environ["REDIS_URL"] = url
+    os.environ["CACHE_KEY_PREFIX"] = "pasapas-bench-" + database.rstrip("/").rsplit("/", 1)[-1]
+
+
+use_redis_as_production()
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 django.setup()
 
@@ -157,7 +182,10 @@ REPEAT_LIMIT = 20_000
 
 
 class Gunicorn:
-    """gunicorn with 2 sync workers on a free loopback port, as production runs it."""
+    """gunicorn with 2 sync workers on a free loopback port, as production runs it.
+
+    Its environment is this process's: with REDIS_URL when use_redis_as_production() set it.
+    """
 
     def __init__(self):
         self.port = free_port()

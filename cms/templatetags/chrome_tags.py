@@ -1,0 +1,78 @@
+"""The site's chrome (header, footer, text size form), rendered once and reused.
+
+Every page shows the same header and footer, which cost more to render than many a page's
+own content (a dozen includes, links, icons, the language list). They depend on little: the
+language, the site, whether someone is signed in and which roles they hold; and, per visit,
+the CSRF token and the page's own address (the forms send people back to it). Each part is
+rendered once per language, site, roles and content version (courses/caching.py) with
+stand-ins for the per-visit values, then filled in at every visit, as the step frames are
+(lms/learning/views.py).
+
+What stays per visit, never cached: the CSRF token, the page address, the banner of a
+session opened by a trainer (it names them: the chrome is then rendered as usual).
+"""
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from courses.caching import CONTENT_CACHE_SECONDS, content_key, shared_get_many, shared_set_many
+
+register = template.Library()
+
+# Private-use characters: neither a template nor escaping ever writes them.
+CSRF_MARK = "\ue001csrf\ue001"
+PATH_MARK = "\ue001path\ue001"
+
+# How long each part may be kept; the footer shows site settings, which send no signal
+# (the same five minutes as its own {% cache %} fragment).
+PART_SECONDS = {"includes/footer.html": 300}
+
+
+class _MarkedRequest:
+    """All the cached chrome may read of the request: a stand-in for the page address.
+
+    Nothing else of the visitor's request (nor their user, see `_Visitor`) reaches a part
+    rendered for everyone: a template that one day shows more of them renders it empty
+    here, instead of showing one person's data to the next.
+    """
+
+    session: dict = {}  # read-only; `assisted_by` is never cached
+
+    def get_full_path(self):
+        return PATH_MARK
+
+
+class _Visitor:
+    """The `user` of the cached chrome: only whether someone is signed in."""
+
+    def __init__(self, is_authenticated: bool):
+        self.is_authenticated = is_authenticated
+
+
+@register.simple_tag(takes_context=True)
+def chrome(context, template_name: str):
+    """`{% include template_name %}`, cached with stand-ins for the per-visit values."""
+    request = context.get("request")
+    # The token `{% csrf_token %}` would write: the request's (lazy) one, the same in
+    # every form of the page.
+    token = str(context.get("csrf_token") or "")
+    if request is None or token in ("", "NOTPROVIDED") or request.session.get("assisted_by"):
+        return mark_safe(render_to_string(template_name, context.flatten()))  # noqa: S308
+    user = context.get("user")
+    authenticated = bool(user is not None and user.is_authenticated)
+    roles = ",".join(sorted(context.get("user_roles") or ()))
+    key = content_key("chrome", template_name, request.get_host(), int(authenticated), roles)
+    seconds = PART_SECONDS.get(template_name, CONTENT_CACHE_SECONDS)
+    html = shared_get_many([key], seconds).get(key)
+    if html is None:
+        values = context.flatten()
+        values.update(request=_MarkedRequest(), user=_Visitor(authenticated), csrf_token=CSRF_MARK)
+        html = render_to_string(template_name, values)
+        shared_set_many({key: html}, seconds)
+    if CSRF_MARK in html:
+        html = html.replace(CSRF_MARK, token)
+    if PATH_MARK in html:
+        html = html.replace(PATH_MARK, escape(request.get_full_path()))
+    return mark_safe(html)  # noqa: S308 (our templates; the values put in are escaped)
