@@ -44,14 +44,6 @@ def module_progress_for_learner(learner: User) -> QuerySet[ModuleProgress]:
     )
 
 
-def module_progress_rows(learner: User) -> QuerySet[ModuleProgress]:
-    """The learner's module rows, most recently used first, without the pages (Mon parcours
-    takes titles and pictures from the shared cards of courses/cards.py)."""
-    return ModuleProgress.objects.filter(learner=learner, module__isnull=False).order_by(
-        "-updated_at"
-    )
-
-
 @dataclass
 class ModuleRow:
     """One of the learner's modules on Mon parcours (`card` is set by the view)."""
@@ -99,11 +91,6 @@ def my_path_rows(learner: User) -> tuple[list[ModuleRow], set[int]]:
             modules.append(ModuleRow(item_id, completed_at, done, total, updated_at))
     modules.sort(key=lambda row: row.updated_at, reverse=True)
     return modules, paths
-
-
-def enrolled_path_ids(learner: User) -> list[int]:
-    """The ids of the learning paths the learner follows."""
-    return list(PathEnrollment.objects.filter(learner=learner).values_list("path_id", flat=True))
 
 
 def module_get_live(module_id: int) -> ModulePage:
