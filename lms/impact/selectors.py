@@ -248,31 +248,36 @@ def rollup_rows(
     cut = indicators.cut_months(start, end)
     recent_end = min(end, as_of) if as_of else end
 
-    def the_rest() -> dict:
-        with rollup_queries.counting():
-            sums, hours = _whole_month_sums(whole)
-            return {
-                "areas": rollup_queries.area_counts(association_ids, start, end),
-                "sums": _cut_sums(association_ids, cut, sums),
-                "learner_hours": _cut_learner_hours(association_ids, cut, hours),
-                "sessions": _session_months(association_ids, start, end),
-                "completions": {
-                    row["month"].strftime("%Y-%m"): row["count"]
-                    for row in ModuleProgress.objects.filter(
-                        learner_id__in=learner_ids, completed_at__gte=since, completed_at__lt=until
-                    )
-                    .annotate(month=TruncMonth("completed_at"))
-                    .values("month")
-                    .annotate(count=Count("id"))
-                },
-                "paths_completed": _paths_completed(learner_ids, start, end),
-                "outcome": rollup_queries.outcome_counts(association_ids, start, end),
-            }
+    def sums_and_hours():
+        sums, hours = _whole_month_sums(whole)
+        return (
+            _cut_sums(association_ids, cut, sums),
+            _cut_learner_hours(association_ids, cut, hours),
+        )
 
-    learners, rest = rollup_queries.side_by_side(
-        lambda: rollup_queries.learner_counts(association_ids, start, end, recent_end), the_rest
+    # Independent counts, shared out between two connections: the longest first.
+    learners, completions, paths_completed, outcome, areas, (sums, hours), sessions = (
+        rollup_queries.in_parallel(
+            lambda: rollup_queries.learner_counts(association_ids, start, end, recent_end),
+            lambda: _module_completions(learner_ids, since, until),
+            lambda: _paths_completed(learner_ids, start, end),
+            lambda: rollup_queries.outcome_counts(association_ids, start, end),
+            lambda: rollup_queries.area_counts(association_ids, start, end),
+            sums_and_hours,
+            lambda: _session_months(association_ids, start, end),
+        )
     )
-    return {"learners": learners, "profiles": learners["profiles"], **rest}
+    return {
+        "learners": learners,
+        "profiles": learners["profiles"],
+        "areas": areas,
+        "sums": sums,
+        "learner_hours": hours,
+        "sessions": sessions,
+        "completions": completions,
+        "paths_completed": paths_completed,
+        "outcome": outcome,
+    }
 
 
 def _month_starts(start: date, end: date) -> list[date]:
@@ -357,6 +362,19 @@ def _session_months(association_ids, start: date, end: date) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def _module_completions(learner_ids, since: datetime, until: datetime) -> dict[str, int]:
+    """Modules completed by the associations' learners, by month."""
+    rows = (
+        ModuleProgress.objects.filter(
+            learner_id__in=learner_ids, completed_at__gte=since, completed_at__lt=until
+        )
+        .annotate(month=TruncMonth("completed_at"))
+        .values("month")
+        .annotate(count=Count("id"))
+    )
+    return {row["month"].strftime("%Y-%m"): row["count"] for row in rows}
 
 
 def _paths_completed(learner_ids, start: date, end: date) -> int:

@@ -27,3 +27,7 @@ def test_counts_run_without_jit_or_nested_loops_and_with_room_to_group():
         assert _show("jit") == "off"
         assert _show("enable_nestloop") == "off"
         assert _show("work_mem") == rollup_queries.WORK_MEM
+        assert _show("max_parallel_workers_per_gather") == "0"
+        with rollup_queries.counting():  # nested: the same settings, no second set-up
+            assert _show("jit") == "off"
+        assert _show("enable_nestloop") == "off"
