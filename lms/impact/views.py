@@ -10,7 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -118,7 +121,33 @@ def bars(table: exports.Table, value_index: int = 1, skip_total: bool = True) ->
     ]
 
 
-def report_context(figures: dict, scope_label: str, live: dict | None = None) -> dict:
+def month_label(key: str) -> str:
+    """ "Mai 2026" for "2026-05": the exports keep the sortable form, people read this one."""
+    try:
+        return capfirst(date_format(date.fromisoformat(f"{key}-01"), "F Y"))
+    except ValueError:
+        return key
+
+
+def trend_rows(trend: exports.Table, today: date | None) -> list[dict]:
+    """The months of the trend, named, with those still to come marked (live figures only):
+    a month that has not begun shows no figures rather than zeros a reader could take for a
+    fall."""
+    current = today.strftime("%Y-%m") if today else None
+    return [
+        {
+            "label": month_label(row[0]),
+            "values": row[1:],
+            "future": current is not None and row[0] > current,
+        }
+        for row in trend.rows
+    ]
+
+
+def report_context(
+    figures: dict, scope_label: str, live: dict | None = None, today: date | None = None
+) -> dict:
+    """What templates/impact/includes/report.html shows; `today` marks months to come."""
     area_labels = selectors.area_labels()
     all_tables = exports.tables(figures, area_labels)
     by_key = {table.key: table for table in all_tables}
@@ -157,7 +186,13 @@ def report_context(figures: dict, scope_label: str, live: dict | None = None) ->
         "targets": by_key["targets"],
         "breakdowns": breakdowns,
         "trend": trend,
-        "trend_bars": bars(trend, value_index=1, skip_total=False),
+        "trend_rows": trend_rows(trend, today),
+        "trend_bars": [
+            {**bar, "label": row["label"], "future": row["future"]}
+            for bar, row in zip(
+                bars(trend, value_index=1, skip_total=False), trend_rows(trend, today), strict=True
+            )
+        ],
         "scope_label": scope_label,
         "minimum": settings.IMPACT_MIN_COUNT,
     }
@@ -182,7 +217,7 @@ def dashboard(request):
         start=scope.start,
         end=scope.end,
     )
-    context = report_context(figures, scope_label(scope))
+    context = report_context(figures, scope_label(scope), today=timezone.localdate())
     context.update(
         scope=scope,
         frozen_reports=list(

@@ -472,3 +472,17 @@ def test_records_of_another_association_keep_the_cache(world, django_assert_num_
     TrainingSessionFactory(association=world["elsewhere"], held_on=DAY)
     with django_assert_num_queries(0):
         figures_live(**scope_of(world))
+
+
+def test_months_to_come_show_no_figures_and_months_are_named(client, world, monkeypatch):
+    # The programme runs through 2026; seen on 15 October, November and December are to come.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: datetime.date(2026, 10, 15))
+    client.force_login(world["funder"])
+    html = client.get(URL).content.decode()
+    assert "Octobre 2026" in html and "Janvier 2026" in html
+    assert html.count("Mois à venir") == 2  # the table's rows
+    assert html.count("à venir</span>") == 2  # the chart's bars
+    # The exports keep every month, with its figures, under its sortable name.
+    response = client.get(reverse("impact:export", args=["csv"]))
+    assert "2026-12" in response.content.decode()
+    assert "venir" not in response.content.decode()
