@@ -51,6 +51,8 @@ def use_redis_as_production() -> None:
 
 use_redis_as_production()
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# The dev settings with the benchmarks' reference views (bench_settings.py).
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.benchmarks.bench_settings"
 django.setup()
 
 from django.db import connection  # noqa: E402 (after django.setup)
@@ -64,6 +66,12 @@ from tests.benchmarks.run import figure, median_seconds  # noqa: E402
 SIZE = int(sys.argv[1])
 ROOT = Path(__file__).resolve().parents[2]
 MEDIA_TYPES = {"Image", "Media", "Font"}  # fonts are counted below with the page weight
+
+
+# An empty page behind the learner's sign-in (bench_urls.py): the cost every learner page
+# pays before its own work (session, user, role), reported beside the pages.
+SIGNED_IN_EMPTY = "/bench/apprenant-vide/"
+SIGNED_IN_EMPTY_TARGET = "reported: the least any signed-in page costs"
 
 
 def learner_client() -> tuple[Client, User]:
@@ -84,6 +92,19 @@ def server_figures() -> list[dict]:
     assert client.get("/sante/").status_code == 200
     baseline = median_seconds(lambda: client.get("/sante/"))
     results = [figure("trivial view (baseline)", SIZE, baseline * 1000, "ms")]
+    assert client.get(SIGNED_IN_EMPTY).status_code == 200
+    floor = median_seconds(lambda: client.get(SIGNED_IN_EMPTY))
+    results.append(
+        figure(
+            "signed-in learner, empty view: server time (test client)",
+            SIZE,
+            floor * 1000,
+            "ms",
+            baseline=baseline * 1000,
+            target=SIGNED_IN_EMPTY_TARGET,
+            met=None,
+        )
+    )
     for name, url in pages.items():
         assert client.get(url).status_code == 200, url
         seconds = median_seconds(lambda url=url: client.get(url))
@@ -202,7 +223,7 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}",
             ],
             cwd=ROOT,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "lms.settings.dev"},
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.benchmarks.bench_settings"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -292,7 +313,7 @@ def load(port: int, path: str, cookie: str, seconds: float) -> tuple[int, int, f
 def throughput_figures(server: Gunicorn, pages: dict) -> list[dict]:
     """Requests per second through gunicorn, each page beside the trivial view."""
     cookie = learner_cookie()
-    urls = {"trivial view": "/sante/", **pages}
+    urls = {"trivial view": "/sante/", "signed-in learner, empty view": SIGNED_IN_EMPTY, **pages}
     for path in urls.values():  # both workers warm for every page
         load(server.port, path, cookie, 1.0)
     totals = {name: [0, 0, 0.0] for name in urls}
@@ -311,7 +332,16 @@ def throughput_figures(server: Gunicorn, pages: dict) -> list[dict]:
             SIZE,
             rates["trivial view"],
             "req/s",
-        )
+        ),
+        figure(
+            "signed-in learner, empty view: throughput through gunicorn, 2 workers",
+            SIZE,
+            rates["signed-in learner, empty view"],
+            "req/s",
+            baseline=rates["trivial view"],
+            target=SIGNED_IN_EMPTY_TARGET,
+            met=None,
+        ),
     ]
     for name in pages:
         failed = totals[name][1]
