@@ -138,11 +138,13 @@ if DATABASE_REPLICA_URL:
 
 # Cache: local memory by default, Redis (shared between processes) when REDIS_URL is set.
 # CACHE_KEY_PREFIX tells apart sites (or benchmark databases) that share one Redis database.
+# Django's Redis backend, keeping its redis-py clients instead of building one per operation
+# (lms/redis_cache.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lms.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pasapas"),
         }

@@ -316,5 +316,5 @@ def test_production_caches_sessions_only_in_a_cache_every_server_shares():
     ]
     assert engines[REDIS_URL] == [
         "django.contrib.sessions.backends.cached_db",
-        "django.core.cache.backends.redis.RedisCache",
+        "lms.redis_cache.RedisCache",  # Django's, reusing its redis-py clients
     ]
