@@ -8,8 +8,13 @@ changes whenever a page is published, unpublished, moved or deleted, or a site e
 the next visit the page comes from the cache (courses/caching.py `shared_get_many`: kept in
 this process as well), without a query, each request unpickling its own copy, and is handed
 to Wagtail's own `serve` view, which still runs every `before_serve_page` and
-`on_serve_page` hook (view restrictions included, read from the
-database at each visit) and serves the page as usual.
+`on_serve_page` hook and serves the page as usual.
+
+The page's view restrictions (its own and its ancestors', two queries in Wagtail's
+`Page.get_view_restrictions`) are remembered with it: the rows only, each visit still
+decides with Wagtail's `accept_request` whether this visitor may see the page (signed in,
+in a group, password given). Saving, deleting or regrouping a restriction starts a new
+content version (courses/caching.py), so a new restriction applies at once.
 """
 
 import pickle
@@ -46,7 +51,8 @@ class PageRouteCacheMiddleware:
             # pickled (bytes, the same for everyone), so every visit gets its own copy.
             page = type(route.page).objects.filter(pk=route.page.pk, live=True).first()
             if page is not None:
-                shared_set_many({key: pickle.dumps(page)})
+                restrictions = list(page.get_view_restrictions())
+                shared_set_many({key: pickle.dumps((page, restrictions))})
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -55,8 +61,11 @@ class PageRouteCacheMiddleware:
             return None
         key = _key(request)
         remembered = shared_get_many([key]).get(key)
-        page = pickle.loads(remembered) if isinstance(remembered, bytes) else None  # noqa: S301 (ours)
-        if isinstance(page, Page) and page.live:
+        entry = pickle.loads(remembered) if isinstance(remembered, bytes) else None  # noqa: S301 (ours)
+        if isinstance(entry, tuple) and isinstance(entry[0], Page) and entry[0].live:
+            page, restrictions = entry
+            # Read by Wagtail's `check_view_restrictions` hook instead of the two queries.
+            page.get_view_restrictions = lambda: restrictions
             # Read by Wagtail's `Page.route_for_request`, which then skips the tree walk.
             request._wagtail_route_for_request = RouteResult(page)
             return None

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.signals import request_finished, request_started
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale
@@ -80,6 +81,18 @@ def bump_content_version(**_kwargs) -> None:
     cache.set(VERSION_KEY, version, _version_timeout())
     if getattr(_request, "active", False):
         _request.version = version
+
+
+# Who may see a page is remembered with its route (cms/routing.py): a view restriction
+# saved, deleted or given other groups starts a new version too. Connected here, where
+# every process that serves pages has imported this module (CoursesConfig.ready); a change
+# made without signals (a queryset's update()) shows after CONTENT_CACHE_SECONDS at most.
+_RESTRICTION = "wagtailcore.PageViewRestriction"
+post_save.connect(bump_content_version, sender=_RESTRICTION, dispatch_uid="pasapas-pvr-save")
+post_delete.connect(bump_content_version, sender=_RESTRICTION, dispatch_uid="pasapas-pvr-del")
+m2m_changed.connect(
+    bump_content_version, sender=f"{_RESTRICTION}_groups", dispatch_uid="pasapas-pvr-groups"
+)
 
 
 def content_key(*parts: object) -> str:
