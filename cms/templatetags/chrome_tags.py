@@ -10,12 +10,18 @@ stand-ins for the per-visit values, then filled in at every visit, as the step f
 
 What stays per visit, never cached: the CSRF token, the page address, the banner of a
 session opened by a trainer (it names them: the chrome is then rendered as usual).
+
+`frame_values` and `frame_fill` do the same for a whole page (lms/learning/views.py
+`render_framed`): everything around the visitor's own part rendered once with these
+stand-ins, and the per-visit values put in at each visit.
 """
 
 from django import template
+from django.template.context_processors import i18n
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from wagtail.contrib.settings.context_processors import settings as site_settings
 
 from courses.caching import CONTENT_CACHE_SECONDS, content_key, shared_get_many, shared_set_many
 
@@ -24,6 +30,7 @@ register = template.Library()
 # Private-use characters: neither a template nor escaping ever writes them.
 CSRF_MARK = "\ue001csrf\ue001"
 PATH_MARK = "\ue001path\ue001"
+TEXT_SIZE_MARK = "\ue001text-size\ue001"
 
 # How long each part may be kept; the footer shows site settings, which send no signal
 # (the same five minutes as its own {% cache %} fragment).
@@ -76,3 +83,40 @@ def chrome(context, template_name: str):
     if PATH_MARK in html:
         html = html.replace(PATH_MARK, escape(request.get_full_path()))
     return mark_safe(html)  # noqa: S308 (our templates; the values put in are escaped)
+
+
+class _FrameRequest(_MarkedRequest):
+    """The request a page frame is rendered with: its host (in the key) and stand-ins."""
+
+    COOKIES = {"pasapas_text_size": TEXT_SIZE_MARK}
+
+    def __init__(self, host: str):
+        self._host = host
+
+    def get_host(self):
+        return self._host
+
+
+def frame_values(request) -> dict:
+    """What a page frame is rendered with in place of the context processors' values: the
+    language and site settings, stand-ins for the request, the user and the CSRF token, and
+    no messages (a page with messages to show is rendered as usual). The caller adds what
+    it keys the frame by (the content, the roles) and the visitor's part as a mark."""
+    return {
+        **i18n(request),
+        **site_settings(request),
+        "request": _FrameRequest(request.get_host()),
+        "user": _Visitor(request.user.is_authenticated),
+        "csrf_token": CSRF_MARK,
+        "messages": (),
+    }
+
+
+def frame_fill(request, frame: str, token: str) -> str:
+    """A page frame with this visit's CSRF token (`get_token(request)`), page address and
+    text size put in."""
+    return (
+        frame.replace(CSRF_MARK, token)
+        .replace(PATH_MARK, escape(request.get_full_path()))
+        .replace(TEXT_SIZE_MARK, escape(request.COOKIES.get("pasapas_text_size") or "normal"))
+    )

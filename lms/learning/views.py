@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.messages import get_messages
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -13,9 +14,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.templatetags.chrome_tags import frame_fill, frame_values
 from courses.caching import content_key, shared_content, shared_get_many, shared_set_many
 from courses.cards import catalogue_cards
-from lms.accounts.access import role_required
+from lms.accounts.access import home_url_name, role_required, user_roles
 from lms.accounts.models import Role
 
 from . import selectors, views_statements
@@ -30,6 +32,64 @@ from .services import (
 
 TEXT_SIZES = ("normal", "large", "larger")
 
+# Where a learner's own part goes in a cached page frame (see `render_framed`): a
+# private-use character, which neither a template nor escaping ever writes.
+OWN_PART_MARK = "\ue002own\ue002"
+
+
+def render_framed(
+    request,
+    template_name: str,
+    context: dict,
+    *,
+    content,
+    key_parts,
+    slot: str,
+    own: str,
+    csrf_token: str | None = None,
+):
+    """`render(request, template_name, {**context, slot: own})`: the same page, with
+    everything but `own` (the learner's part, HTML already escaped) rendered once.
+
+    `content` is the part of `context` the template shows around `slot`: only content, the
+    same for everyone with the same `key_parts`. The frame (base.html and the page's
+    template around `slot`) is rendered from it alone, with the stand-ins of
+    cms/templatetags/chrome_tags.py for the visitor; it is cached per content version,
+    language, site, roles and `key_parts`. At each visit the CSRF token (`csrf_token`, the
+    one the learner's part already carries, or a new one), the page address, the text size
+    and `own` are put in. The page is rendered as usual, never cached, when it shows more
+    of the visitor: a session opened by a trainer (its banner names them), messages to
+    show, or an editor's user bar.
+    """
+    own = mark_safe(own)  # noqa: S308 (the caller's escaped HTML)
+    roles = user_roles(request.user, request.session)
+    if "editor" in roles or request.session.get("assisted_by") or len(get_messages(request)):
+        return render(request, template_name, {**context, **content, slot: own})
+    roles_part = ",".join(sorted(roles))
+    key = content_key("page", template_name, request.get_host(), roles_part, *key_parts)
+    frame = shared_get_many([key]).get(key)
+    if frame is None:
+        values = {
+            **content,
+            **frame_values(request),
+            "user_roles": roles,
+            "home_url_name": home_url_name(request.user, request.session),
+            slot: mark_safe(OWN_PART_MARK),  # noqa: S308 (a constant)
+        }
+        frame = render_to_string(template_name, values)
+        shared_set_many({key: frame})
+    token = csrf_token or get_token(request)  # the one the page's own forms carry, if any
+    # The learner's part last: what it holds is never searched for marks.
+    page = frame_fill(request, frame, token).replace(OWN_PART_MARK, own)
+    # Through a one-line template, so that the response keeps the context the page was
+    # made of (as `render` does: for tests and debugging tools); it costs a few microseconds.
+    return HttpResponse(
+        render_to_string(
+            "learning/framed_page.html",
+            {**context, **content, slot: own, "csrf_token": token, "framed_page": mark_safe(page)},  # noqa: S308
+        )
+    )
+
 
 @role_required(Role.LEARNER)
 def my_path(request):
@@ -39,6 +99,7 @@ def my_path(request):
     cards (courses/cards.py).
     """
     cards = catalogue_cards()
+    card_items = _card_items()
     progress = []
     rows, enrolled = selectors.my_path_rows(request.user)
     for row in rows:
@@ -47,6 +108,7 @@ def my_path(request):
             progress.append(row)
     by_module = {row.module_id: row for row in progress}
     in_progress = [row for row in progress if row.completed_at is None]
+    done = [row for row in progress if row.completed_at is not None]
     paths = []
     # In the catalogue's order; a path no longer published has no card and is left out.
     for path in (path for path_id, path in cards.paths.items() if path_id in enrolled):
@@ -55,19 +117,73 @@ def my_path(request):
             for module_id in path.modules
             if module_id in cards.modules
         ]
-        done = sum(1 for _module, row in rows if row and row.completed_at)
-        paths.append({"path": path, "rows": rows, "done": done, "total": len(rows)})
-    return render(
+        statuses = [
+            "new" if row is None else "completed" if row.completed_at else "started"
+            for _module, row in rows
+        ]
+        paths.append(
+            {
+                "path": path,
+                "rows": rows,
+                "cards": _cards_html(
+                    card_items, ((m.pk, s) for (m, _row), s in zip(rows, statuses, strict=True))
+                ),
+                "done": statuses.count("completed"),
+                "total": len(rows),
+            }
+        )
+    context = {
+        "current": in_progress[0] if in_progress else None,
+        "in_progress": in_progress,
+        "done": done,
+        "in_progress_cards": _cards_html(
+            card_items, ((row.module_id, "started") for row in in_progress)
+        ),
+        "done_cards": _cards_html(card_items, ((row.module_id, "completed") for row in done)),
+        "paths": paths,
+    }
+    own = render_to_string("learning/my_path_own.html", {**context, "user": request.user})
+    # The page around the learner's own part is the same for everyone.
+    return render_framed(
         request,
         "learning/my_path.html",
-        {
-            "statuses": _progress_signs(),
-            "current": in_progress[0] if in_progress else None,
-            "in_progress": in_progress,
-            "done": [row for row in progress if row.completed_at is not None],
-            "paths": paths,
-        },
+        context,
+        content={},
+        key_parts=("my-path",),
+        slot="own_html",
+        own=own,
     )
+
+
+def _card_items() -> dict[tuple[int, str], str]:
+    """Each module's card on Mon parcours with each progress sign, by (module id, status):
+    the same for every learner, rendered once per language and content version."""
+
+    def build():
+        signs = _progress_signs()
+        return {
+            (card.pk, status): render_to_string(
+                "learning/includes/module_card.html", {"card": card, "status": sign}
+            )
+            for card in catalogue_cards().modules.values()
+            for status, sign in signs.items()
+        }
+
+    return shared_content(content_key("my-path-cards"), build)
+
+
+def _cards_html(items: dict, wanted) -> str:
+    """The cards `wanted` ((module id, status) pairs), one after the other."""
+    html = []
+    for key in wanted:
+        card = items.get(key)
+        if card is None:  # cached apart from the cards (courses/cards.py): rendered here
+            card = render_to_string(
+                "learning/includes/module_card.html",
+                {"card": catalogue_cards().modules[key[0]], "status": _progress_signs()[key[1]]},
+            )
+        html.append(card)
+    return mark_safe("\n    ".join(html))  # noqa: S308 (our template)
 
 
 def _progress_signs() -> dict[str, str]:
@@ -181,19 +297,26 @@ def _step_get(request, module_id: int, number: int):
                 "statement_id": statement_id,
             }
         )
-    return render(
+    # The page around the steps is the same for every learner on this module revision.
+    return render_framed(
         request,
         "learning/player.html",
         {
-            "module": module,
             "steps": items,
             "current": number,
             "total": total,
             "feedback": feedback,
             "feedback_items": feedback_items,
             "module_done": state.module_done,
+        },
+        content={
+            "module": module,
             "has_h5p": any(step.block_type == "h5p" for step in raw_steps),
         },
+        key_parts=("player", module.pk, module.live_revision_id),
+        slot="steps_html",
+        own="".join(item["html"] for item in items),
+        csrf_token=csrf_token,
     )
 
 
