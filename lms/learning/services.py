@@ -1,7 +1,9 @@
 """Writes to the learning records: record a statement and keep progress in step with it."""
 
 import functools
+import json
 import math
+import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -147,35 +149,52 @@ def _statement_build(
 ) -> Statement:
     """The row to store, unsaved (shared by single statements and batches)."""
     result = result or Result()
-    return Statement(
-        id=statement_id,
-        learner=learner,
-        learner_pseudonym=learner.pseudonym,
-        verb=verb,
-        object_iri=object_iri,
-        object_kind=object_kind,
+    values = {
+        "id": statement_id,
+        "learner_id": learner.pk,
+        "learner_pseudonym": learner.pseudonym,
+        "verb": verb,
+        "object_iri": object_iri,
+        "object_kind": object_kind,
         # A page, or its outline (the same id and IRI) when the page was not loaded.
-        module_id=module.pk if module else None,
-        module_iri=module.iri if module else "",
-        score_raw=result.score_raw,
-        score_min=result.score_min,
-        score_max=result.score_max,
-        score_scaled=result.score_scaled,
-        success=result.success,
-        completion=result.completion,
-        response=result.response,
-        duration_seconds=result.duration_seconds,
-        is_self_reported=is_self_reported,
-        association=association,
-        session_uuid=session_uuid,
-        instructor=instructor,
+        "module_id": module.pk if module else None,
+        "module_iri": module.iri if module else "",
+        "score_raw": result.score_raw,
+        "score_min": result.score_min,
+        "score_max": result.score_max,
+        "score_scaled": result.score_scaled,
+        "success": result.success,
+        "completion": result.completion,
+        "response": result.response,
+        "duration_seconds": result.duration_seconds,
+        "is_self_reported": is_self_reported,
+        "association_id": association.pk if association else None,
+        "session_uuid": session_uuid,
+        "instructor_id": instructor.pk if instructor else None,
         # A trainer's session date is trusted; a device's clock is not.
-        timestamp=(
+        "timestamp": (
             min(timestamp, now)
             if timestamp_is_trusted and timestamp
             else timestamp_clamp(timestamp, now=now)
         ),
+    }
+    # Positional values, as `from_db` gives them: a batch makes many of these, and the
+    # keyword form costs several times more. Any other field gets its default.
+    statement = Statement(
+        *[
+            values[name] if name in values else field.get_default()
+            for name, field in _statement_fields()
+        ]
     )
+    # As the keyword form does, the related objects given are kept on the instance.
+    cache = statement._state.fields_cache
+    cache["learner"], cache["association"], cache["instructor"] = learner, association, instructor
+    return statement
+
+
+@functools.cache
+def _statement_fields() -> tuple:
+    return tuple((field.attname, field) for field in Statement._meta.concrete_fields)
 
 
 def _same_statement_or_conflict(existing: Statement, learner: User, object_iri: str) -> Statement:
@@ -696,16 +715,18 @@ def steps_submit(
         return results
 
     batch = [statement for _index, statement, _outcome in candidates.values()]
-    with transaction.atomic():
+    with transaction.atomic(), sql_cursor() as cursor:
         association_id = _learner_lock_sql(
-            learner, association if isinstance(association, LearnerAssociation) else None
+            learner,
+            association if isinstance(association, LearnerAssociation) else None,
+            cursor=cursor,
         )
         if isinstance(association, LearnerAssociation):
             for statement in batch:
                 statement.association_id = association_id
         # ON CONFLICT DO NOTHING: an id stored already (a replay, or another learner's
         # statement) adds no row; RETURNING names the rows this request wrote.
-        inserted, progress = _statements_insert(batch, learner_id=learner.pk)
+        inserted, progress = _statements_insert(batch, learner_id=learner.pk, cursor=cursor)
         stored = [statement for statement in batch if statement.pk in inserted]
         found = {}
         if len(stored) < len(batch):
@@ -716,7 +737,11 @@ def steps_submit(
                 ).values_list("pk", "learner_pseudonym", "object_iri")
             }
         _progress_update_many(
-            stored, learner_id=learner.pk, steps_by_module=steps_by_module, rows=progress
+            stored,
+            learner_id=learner.pk,
+            steps_by_module=steps_by_module,
+            rows=progress,
+            cursor=cursor,
         )
 
     for pk, (index, statement, outcome) in candidates.items():
@@ -738,10 +763,15 @@ def steps_submit(
 
 
 # The hot path of the statement endpoint writes with plain SQL made from the models' own
-# field definitions (names, and values prepared by each field as the ORM prepares them):
-# the same rows as the ORM's, without compiling a query at each request. Only table and
-# column names of the models are formatted into these queries (S608); values are
-# parameters.
+# field definitions: the same rows as the ORM's, without compiling a query at each
+# request. Only table and column names and types of the models are formatted into these
+# queries (S608); values are parameters.
+#
+# On PostgreSQL each of these statements has one fixed text, whatever the number of rows:
+# the rows travel as one JSON parameter, read back into typed columns by
+# `json_to_recordset`. The statements are bound and prepared on the server (`sql_cursor`),
+# so each connection parses and plans them once, and a request sends values only.
+# Elsewhere (SQLite) the rows are written as `VALUES (...), (...)` with the ORM's values.
 
 
 @functools.cache
@@ -762,7 +792,55 @@ def _for_update(of: str) -> str:
     return f" FOR {strength} OF {of}" if connection.features.has_select_for_update_of else ""
 
 
-def _learner_lock_sql(learner: User, association: LearnerAssociation | None) -> int | None:
+@functools.cache
+def _prepared_cursor_class():
+    """psycopg's cursor that binds values on the server, asked to prepare what it runs."""
+    import psycopg  # PostgreSQL only
+
+    class PreparedCursor(psycopg.Cursor):
+        def execute(self, query, params=None, **options):
+            super().execute(query, params, prepare=True)
+            # What Django's query log reads (`last_executed_query`), which psycopg only
+            # fills when it binds on the client: the text, without the values.
+            self._query = _Executed(query.encode())
+            return self
+
+    return PreparedCursor
+
+
+@dataclass(frozen=True)
+class _Executed:
+    query: bytes
+
+
+# Django leaves psycopg's automatic preparation off (a threshold of None), which also
+# turns off preparing on request. Only cursors that bind on the server consult the
+# threshold, and Django's own bind on the client: with this one, they still never prepare.
+_PREPARE_ONLY_ON_REQUEST = 2**31 - 1
+
+
+def sql_cursor():
+    """A cursor for the endpoint's own SQL, wrapped as Django wraps its cursors.
+
+    On PostgreSQL its statements are prepared once per connection (psycopg keeps the
+    names), which saves the server the parse and plan of each; elsewhere it is Django's
+    usual cursor. Errors are Django's, and the queries are logged and counted as others.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _PREPARE_ONLY_ON_REQUEST
+    with connection.wrap_database_errors:
+        cursor = _prepared_cursor_class()(raw)
+    return connection._prepare_cursor(cursor)
+
+
+def _learner_lock_sql(
+    learner: User, association: LearnerAssociation | None, *, cursor=None
+) -> int | None:
     """`_learner_lock` in one plain query, which also reads the learner's association id.
 
     The association is read in the same statement, before the lock is granted if the
@@ -784,7 +862,11 @@ def _learner_lock_sql(learner: User, association: LearnerAssociation | None) -> 
             f" ORDER BY m.joined_on LIMIT 1) FROM {user} u WHERE u.id = %s"
         )
         params.append(learner.pk)
-    with connection.cursor() as cursor:
+    if cursor is None:
+        with sql_cursor() as cursor:
+            cursor.execute(sql + _for_update("u"), params)
+            row = cursor.fetchone()
+    else:
         cursor.execute(sql + _for_update("u"), params)
         row = cursor.fetchone()
     return row[0] if row else None
@@ -801,8 +883,120 @@ def _values_sql(model, rows: Sequence[models.Model], fields) -> tuple[str, list]
     return ", ".join([one] * len(rows)), params
 
 
+def _json_identity(value):
+    return value
+
+
+def _json_text(value):
+    return None if value is None else str(value)
+
+
+def _json_time(value):
+    return None if value is None else value.isoformat()
+
+
+@functools.cache
+def _json_layout(model, fields: tuple) -> tuple[str, tuple]:
+    """How rows of `model` travel as JSON: `json_to_recordset`'s column list, and for each
+    field its attribute and the function that makes its value JSON (as the field would
+    prepare it for the database: text for UUIDs, ISO 8601 for aware datetimes)."""
+    columns = ", ".join(f"{_q(field.column)} {field.db_type(connection)}" for field in fields)
+    converters = []
+    for field in fields:
+        kind = field.get_internal_type()
+        if kind == "UUIDField":
+            convert = _json_text
+        elif kind == "DateTimeField":
+            convert = _json_time
+        elif kind in _JSON_AS_IS and getattr(field, "encoder", None) is None:
+            convert = _json_identity
+        else:
+            # A decimal or a date, say, would need its own conversion to stay exact.
+            raise TypeError(f"{model.__name__}.{field.name}: no JSON form for a {kind} here.")
+        converters.append((field.column, field.attname, convert))
+    return columns, tuple(converters)
+
+
+# Field kinds whose Python value is already what JSON carries (a foreign key: its id;
+# a JSONField without its own encoder: the value `json.dumps` gives the ORM too).
+_JSON_AS_IS = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "FloatField",
+    "ForeignKey",
+    "IntegerField",
+    "JSONField",
+    "PositiveIntegerField",
+    "TextField",
+}
+
+
+def _rows_json(model, rows: Sequence[models.Model], fields: tuple) -> str:
+    """These rows as one JSON text: a list of objects keyed by column."""
+    columns, attnames, read, converted = _json_plan(model, fields)
+    made = []
+    for row in rows:
+        try:
+            values = read(row.__dict__)  # every field is loaded: the quick way
+        except KeyError:
+            values = [getattr(row, attname) for attname in attnames]
+        data = dict(zip(columns, values, strict=True))
+        for column, convert in converted:
+            data[column] = convert(data[column])
+        made.append(data)
+    return json.dumps(made, separators=(",", ":"))
+
+
+@functools.cache
+def _json_plan(model, fields: tuple) -> tuple:
+    """Columns and attributes of `_json_layout`, a reader of the attributes from an
+    instance's `__dict__`, and the columns whose value is converted."""
+    _columns_typed, converters = _json_layout(model, fields)
+    attnames = tuple(attname for _column, attname, _convert in converters)
+    return (
+        tuple(column for column, _attname, _convert in converters),
+        attnames,
+        operator.itemgetter(*attnames),
+        tuple(
+            (column, convert)
+            for column, _attname, convert in converters
+            if convert is not _json_identity
+        ),
+    )
+
+
+@functools.cache
+def _statements_insert_pg_sql() -> str:
+    """The insert of new statements and the read of the summary rows they touch (fixed text)."""
+    meta = Statement._meta
+    fields = tuple(meta.concrete_fields)
+    typed, _converters = _json_layout(Statement, fields)
+    pk, columns = _q(meta.pk.column), _columns(fields)
+    reads = []
+    for model, key, source in (
+        (ActivityProgress, "activity_iri", "object_iri"),
+        (ModuleProgress, "module_iri", "module_iri"),
+    ):
+        model_meta = model._meta
+        reads.append(
+            f"SELECT {_columns(tuple(model_meta.concrete_fields))} FROM {_q(model_meta.db_table)} t"  # noqa: S608
+            f" WHERE t.{_q('learner_id')} = %s AND t.{_q(model_meta.get_field(key).column)}"
+            f" IN (SELECT {_q(source)} FROM new)" + _for_update("t")
+        )
+    return (
+        f"WITH new AS MATERIALIZED (SELECT * FROM json_to_recordset(%s::json) AS r({typed}))"  # noqa: S608
+        f", ins AS (INSERT INTO {_q(meta.db_table)} ({columns}) SELECT {columns} FROM new"
+        f" ON CONFLICT ({pk}) DO NOTHING RETURNING {pk})"
+        f" SELECT (SELECT COALESCE(json_agg(ins.{pk}), '[]') FROM ins), "
+        + ", ".join(f"(SELECT COALESCE(json_agg(r), '[]') FROM ({read}) r)" for read in reads)  # noqa: S608 (names only, see above)
+    )
+
+
 def _statements_insert(
-    statements: Sequence[Statement], *, learner_id: int
+    statements: Sequence[Statement], *, learner_id: int, cursor=None
 ) -> tuple[set[uuid.UUID], tuple[dict, dict] | None]:
     """Insert new statements, skipping ids already stored; returns the ids inserted.
 
@@ -810,40 +1004,30 @@ def _statements_insert(
     locked) by the same statement, and returned as `_progress_rows` would give them;
     elsewhere the second item is None and they are read afterwards.
     """
+    if cursor is None:
+        with sql_cursor() as cursor:
+            return _statements_insert(statements, learner_id=learner_id, cursor=cursor)
     meta = Statement._meta
     stored_at = timezone.now()
     for statement in statements:
         statement.stored_at = stored_at  # auto_now_add, as save() would set it
-    fields = meta.concrete_fields
-    values, params = _values_sql(Statement, statements, fields)
-    pk = _q(meta.pk.column)
-    sql = (
-        f"INSERT INTO {_q(meta.db_table)} ({_columns(tuple(fields))})"  # noqa: S608
-        f" VALUES {values} ON CONFLICT ({pk}) DO NOTHING RETURNING {pk}"
-    )
+    fields = tuple(meta.concrete_fields)
     convert = meta.pk.to_python
     if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return {convert(row[0]) for row in cursor.fetchall()}, None
-    reads = [
-        _progress_rows_sql(model, learner_id=learner_id, key=key, values=values)
-        for model, key, values in (
-            (ActivityProgress, "activity_iri", {s.object_iri for s in statements}),
-            (ModuleProgress, "module_iri", {s.module_iri for s in statements}),
-        )
-    ]
-    # The rows read are those of before the insert (one snapshot): the insert adds none.
-    selects = [f"COALESCE(json_agg(ins.{pk}), '[]') FROM ins"]
-    selects += [f"COALESCE(json_agg(r), '[]') FROM ({read}) r" for read, _params in reads]
-    sql = "WITH ins AS ({}) SELECT {}".format(
-        sql, ", ".join(f"(SELECT {select})" for select in selects)
-    )
-    with connection.cursor() as cursor:
+        values, params = _values_sql(Statement, statements, fields)
+        pk = _q(meta.pk.column)
         cursor.execute(
-            sql, params + [value for _read, read_params in reads for value in read_params]
+            f"INSERT INTO {_q(meta.db_table)} ({_columns(fields)})"  # noqa: S608
+            f" VALUES {values} ON CONFLICT ({pk}) DO NOTHING RETURNING {pk}",
+            params,
         )
-        inserted, activities, modules = cursor.fetchone()
+        return {convert(row[0]) for row in cursor.fetchall()}, None
+    # The rows read are those of before the insert (one snapshot): the insert adds none.
+    cursor.execute(
+        _statements_insert_pg_sql(),
+        [_rows_json(Statement, statements, fields), learner_id, learner_id],
+    )
+    inserted, activities, modules = cursor.fetchone()
     return {convert(value) for value in inserted}, (
         _rows_from_json(ActivityProgress, activities, key="activity_iri"),
         _rows_from_json(ModuleProgress, modules, key="module_iri"),
@@ -906,37 +1090,69 @@ def _updates(fields: tuple) -> str:
     return ", ".join(f"{_q(field.column)} = EXCLUDED.{_q(field.column)}" for field in fields)
 
 
-def _progress_upsert_sql(model, rows: list, *, key: str) -> tuple[str, list]:
-    """Insert new summary rows, update existing ones in place (matched on learner and IRI)."""
+@functools.cache
+def _upsert_parts(model, *, key: str) -> tuple[tuple, str, str]:
+    """The fields written (all but the id), the conflict target, and the SET list."""
     meta = model._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    values, params = _values_sql(model, rows, fields)
+    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
     unique = f"{_q(meta.get_field('learner').column)}, {_q(meta.get_field(key).column)}"
     updates = _updates(tuple(field for field in fields if field.name not in ("learner", key)))
+    return fields, unique, updates
+
+
+def _progress_upsert_sql(model, rows: list, *, key: str) -> tuple[str, list]:
+    """Insert new summary rows, update existing ones in place (matched on learner and IRI)."""
+    fields, unique, updates = _upsert_parts(model, key=key)
+    values, params = _values_sql(model, rows, fields)
     sql = (
-        f"INSERT INTO {_q(meta.db_table)} ({_columns(tuple(fields))})"  # noqa: S608
+        f"INSERT INTO {_q(model._meta.db_table)} ({_columns(fields)})"  # noqa: S608
         f" VALUES {values} ON CONFLICT ({unique}) DO UPDATE SET {updates}"
     )
     return sql, params
 
 
-def _progress_upsert(activities: list[ActivityProgress], modules: list[ModuleProgress]) -> None:
-    """Write the changed summary rows: one statement for both tables where it can be."""
-    writes = [
-        _progress_upsert_sql(model, rows, key=key)
-        for model, rows, key in (
-            (ActivityProgress, activities, "activity_iri"),
-            (ModuleProgress, modules, "module_iri"),
+@functools.cache
+def _progress_upsert_pg_sql() -> str:
+    """Both tables' upserts in one statement of fixed text, each table's rows as JSON."""
+    writes = []
+    for model, key in ((ActivityProgress, "activity_iri"), (ModuleProgress, "module_iri")):
+        fields, unique, updates = _upsert_parts(model, key=key)
+        typed, _converters = _json_layout(model, fields)
+        columns = _columns(fields)
+        writes.append(
+            f"INSERT INTO {_q(model._meta.db_table)} ({columns})"  # noqa: S608
+            f" SELECT {columns} FROM json_to_recordset(%s::json) AS r({typed})"
+            f" ON CONFLICT ({unique}) DO UPDATE SET {updates}"
         )
-        if rows
-    ]
-    if len(writes) == 2 and connection.vendor == "postgresql":
-        # PostgreSQL: the first insert as a data-modifying WITH of the second.
-        (first, first_params), (second, second_params) = writes
-        writes = [(f"WITH changed AS ({first}) {second}", first_params + second_params)]
-    with connection.cursor() as cursor:
-        for sql, params in writes:
-            cursor.execute(sql, params)
+    first, second = writes
+    # The first insert as a data-modifying WITH of the second.
+    return f"WITH changed AS ({first}) {second}"
+
+
+def _progress_upsert(
+    activities: list[ActivityProgress], modules: list[ModuleProgress], *, cursor=None
+) -> None:
+    """Write the changed summary rows: one statement for both tables where it can be."""
+    if cursor is None:
+        with sql_cursor() as cursor:
+            return _progress_upsert(activities, modules, cursor=cursor)
+    if connection.vendor == "postgresql":
+        params = [
+            _rows_json(model, rows, _upsert_parts(model, key=key)[0])
+            for model, rows, key in (
+                (ActivityProgress, activities, "activity_iri"),
+                (ModuleProgress, modules, "module_iri"),
+            )
+        ]
+        cursor.execute(_progress_upsert_pg_sql(), params)
+        return None
+    for model, rows, key in (
+        (ActivityProgress, activities, "activity_iri"),
+        (ModuleProgress, modules, "module_iri"),
+    ):
+        if rows:
+            cursor.execute(*_progress_upsert_sql(model, rows, key=key))
+    return None
 
 
 def _progress_update_many(
@@ -945,6 +1161,7 @@ def _progress_update_many(
     learner_id: int,
     steps_by_module: dict[str, int],
     rows: tuple[dict, dict] | None = None,
+    cursor=None,
 ) -> None:
     """Apply new statements of one learner to the summaries, in order, with bulk writes.
 
@@ -1011,7 +1228,9 @@ def _progress_update_many(
         changed_modules.update((iri, row) for (_l, iri), row in folded_modules.items())
 
     # One upsert a table: new rows are inserted, existing ones updated in place (same id).
-    _progress_upsert(list(changed_activities.values()), list(changed_modules.values()))
+    _progress_upsert(
+        list(changed_activities.values()), list(changed_modules.values()), cursor=cursor
+    )
 
 
 # --- The learner's own view: "Pouvez-vous le faire seul·e ?" before and after a module ------

@@ -45,6 +45,7 @@ from .services import (
     StepItem,
     SubmitStatus,
     module_outline,
+    sql_cursor,
     step_submission_parse,
     steps_submit,
 )
@@ -60,7 +61,7 @@ def module_outline_live(module_id: int) -> ModuleOutline:
     outline is cached per revision, so a publication makes a new one at once. A module
     shown in a translation, or live without a revision, is outlined from its page.
     """
-    with connection.cursor() as cursor:
+    with sql_cursor() as cursor:
         cursor.execute(_live_sql(), [module_id, True])
         row = cursor.fetchone()
     if row is None:
