@@ -29,6 +29,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -36,12 +37,13 @@ import django
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.benchmarks.redis_env import use_redis_as_production  # noqa: E402 (needs the path)
+
+use_redis_as_production()  # sessions in Redis (cached_db), as the pages' benchmark and production
 django.setup()
 
 from django.conf import settings  # noqa: E402 (after django.setup)
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from courses.models import ModulePage  # noqa: E402
@@ -49,6 +51,7 @@ from lms.accounts.models import User  # noqa: E402
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement  # noqa: E402
 from tests.benchmarks.run import figure  # noqa: E402
 
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 SIZE = int(sys.argv[1])
 LEARNERS = int(os.environ.get("BENCH_STATEMENT_LEARNERS", "48"))
 CONNECTIONS = int(os.environ.get("BENCH_STATEMENT_CONNECTIONS", "8"))  # requests in flight
@@ -98,7 +101,7 @@ class Learner:
     """A signed-in learner: a session made directly (no sign-in form, no last_login change)."""
 
     def __init__(self, user: User):
-        session = SessionStore()
+        session = SessionStore()  # the site's engine: in Redis too when production's is
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -376,9 +379,8 @@ def main() -> list[dict]:
             ModuleProgress.objects.filter(learner_id__in=learner_ids).delete()
             ActivityProgress.objects.bulk_create(activity_rows)
             ModuleProgress.objects.bulk_create(module_rows)
-            Session.objects.filter(
-                session_key__in=[learner.session_key for learner in learners]
-            ).delete()
+        for learner in learners:
+            SessionStore(session_key=learner.session_key).delete()  # database and cache
     note = (
         f"{connection.vendor}, 2 gunicorn workers, {CONNECTIONS} connections, "
         f"{len(learners)} learners"

@@ -32,25 +32,10 @@ from pathlib import Path
 
 import django
 
-
-def use_redis_as_production() -> None:
-    """Set REDIS_URL (and a key prefix for this database) if a Redis server answers."""
-    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
-    if not url or os.environ.get("REDIS_URL"):
-        return
-    host_port = url.split("//", 1)[1].split("/", 1)[0]
-    host, _, port = host_port.rpartition(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=1).close()
-    except OSError:
-        return
-    database = os.environ.get("DATABASE_URL") or os.environ.get("SQLITE_PATH", "default")
-    os.environ["REDIS_URL"] = url
-    os.environ["CACHE_KEY_PREFIX"] = "pasapas-bench-" + database.rstrip("/").rsplit("/", 1)[-1]
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.benchmarks.redis_env import use_redis_as_production
 
 use_redis_as_production()
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 # The dev settings with the benchmarks' reference views (bench_settings.py).
 os.environ["DJANGO_SETTINGS_MODULE"] = "tests.benchmarks.bench_settings"
 django.setup()
