@@ -365,25 +365,33 @@ def run_import() -> list[dict]:
 
 # Why a target is not met yet, and what it would take (shown under the table).
 REASONS = {
-    "server time": "Through gunicorn (2 sync workers) the learner pages reach about 0.1 × the "
-    "trivial view: each signed-in page still loads its session and user (2 queries), Wagtail "
-    "checks view restrictions (2 queries) and the base template renders; the content itself "
-    "is cached per revision. Sessions in Redis (production's cached_db), a cached user and "
-    "whole-response caching for anonymous visitors would be next.",
+    "server time": "No learner page can cost less than the empty page behind the learner's "
+    "sign-in, reported above (its session read from Redis, its user loaded from the "
+    "database, its role checked), and through gunicorn that floor alone stays under 0.5 × the "
+    "trivial view on this machine. What the pages add to it is now 2 queries (1 on the "
+    "catalogue) and a page frame rendered once per content version, the learner's part put in "
+    "at each visit (lms/learning/views.py `render_framed`). Reaching 0.5 × would take a "
+    "cheaper sign-in: the user read without the ORM's compilation or kept in a cache, or "
+    "sessions in signed cookies. Each touches how a signed-out or deactivated account stops "
+    "working, so none is made yet.",
     "through gunicorn": "See server time.",
-    "statement endpoint": "A single statement costs 7–10 ms of Python per request (session, "
-    "user, Wagtail page, the learner's lock and progress rows), so 2 sync workers store about "
-    "100–150 per second on this 2-core machine, not 500. Batches of 20 share that cost and "
-    "land around the 2,000 target (1,230–2,175 per second over two runs of make bench on "
-    "2026-12-05, depending on the run). A thinner endpoint (no page load, the association "
-    "cached in the session) and more workers per core would be the next steps.",
+    "seed_demo build time": "The database is built once and reused while its generator is "
+    "unchanged; its figure is the build's own, taken on the day shown, and is longer when the "
+    "machine was busy then (562 s, 259 s of it for the rollups, when an earlier session "
+    "built it on a quiet machine).",
+    "statement endpoint": "Batches share a request's fixed cost among 20 statements. A single "
+    "statement pays it alone: the sign-in floor (about 40 % of the request's CPU), the CSRF "
+    "check and 8 round trips (session, user, live check, BEGIN, lock, insert, upsert, "
+    "COMMIT), with the load generator on the same 2 cores; about 5 ms of a worker, where 500 "
+    "per second on 2 workers needs 4 ms or less. Next: the sign-in floor (as for pages) and "
+    "the live check folded into the lock query. `synchronous_commit = off` is left out: an "
+    "acknowledged statement must survive a crash.",
     "funder dashboard": "The dashboard counts from rollups (one row per learner, association "
     "and month, lms/impact/rollups.py), so its cost grows with the learners of the programme, "
-    "not with their statements (5.2 million at 100,000 learners, 187 MB per worker). At "
-    "100,000 learners the database spends about 2 s in one pass over 397,189 rollup rows and "
-    "a few smaller counts; a per-learner summary of the whole programme, refreshed with the "
-    "rollups, or the counts run in parallel would bring a cold view under 2 s. Repeated views "
-    "are cached (30 ms).",
+    "not with their statements, and the counts are shared out between two database "
+    "connections (lms/impact/rollup_queries.py `in_parallel`). At 100,000 learners the "
+    "database's CPU time is about 0.54 s for the learner counts and 0.8 s for the rest; a "
+    "summary per learner and programme year, kept with the rollups, would be next.",
     "did not finish": "Stopped to keep `make bench` within 30 minutes.",
     "memory cap": "Stopped when it reached the memory cap.",
 }
