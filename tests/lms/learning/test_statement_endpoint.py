@@ -19,6 +19,7 @@ from lms.learning.services import (
     step_submit,
 )
 from tests.factories import AssociationFactory, MembershipFactory, learner_in
+from tests.lms.learning.step_answers import step_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -39,32 +40,6 @@ def signed_in(learner, **session) -> Client:
         stored.update(session)
         stored.save()
     return client
-
-
-def fields_for(step, *, right=True) -> dict:
-    if step.block_type == "quiz":
-        answers = list(step.value["answers"])
-        return {"answer": str(next(i for i, a in enumerate(answers) if a["is_correct"] == right))}
-    if step.block_type == "practice_inbox":
-        return {
-            f"message-{i}": "scam" if bool(m["is_scam"]) == right else "genuine"
-            for i, m in enumerate(step.value["messages"])
-        }
-    if step.block_type == "practice_form":
-        return {
-            f"field-{i}": (spec["expected"] or "Dupont") if right else "?"
-            for i, spec in enumerate(step.value["fields"])
-        }
-    if step.block_type == "h5p":
-        return {
-            "h5p_verb": "answered",
-            "h5p_raw": "3",
-            "h5p_min": "0",
-            "h5p_max": "4",
-            "h5p_scaled": "0.75",
-            "h5p_success": "true",
-        }
-    return {}
 
 
 def step_post(client, module, number, statement_id, fields, **extra):
@@ -115,7 +90,7 @@ def test_the_outline_grades_every_step_of_the_catalogue_as_the_page_does(catalog
                 continue
             seen.add(step.kind)
             for right in (True, False):
-                fields = fields_for(block, right=right)
+                fields = step_answers(block, right=right)
                 grade = graders[step.kind]
                 assert grade(step.grading, fields) == grade(block.value, fields)
     assert seen == set(graders)
@@ -127,7 +102,7 @@ def test_a_step_post_stores_the_row_the_orm_path_stores(module):
     by_endpoint, by_orm = learner_in(association), learner_in(association)
     client = signed_in(by_endpoint)
     for number, block in enumerate(module.steps, start=1):
-        fields = fields_for(block, right=number % 2 == 0)
+        fields = step_answers(block, right=number % 2 == 0)
         posted = uuid.uuid4()
         assert step_post(client, module, number, posted, fields).status_code == 200
         orm_id = uuid.uuid4()
@@ -157,7 +132,7 @@ def test_replaying_a_step_post_adds_no_row_and_answers_as_the_first_time(module)
     learner = learner_in(AssociationFactory())
     client = signed_in(learner)
     quiz = next(n for n, s in enumerate(module.steps, 1) if s.block_type == "quiz")
-    fields = fields_for(module.steps[quiz - 1])
+    fields = step_answers(module.steps[quiz - 1])
     statement_id = uuid.uuid4()
     first = step_post(client, module, quiz, statement_id, fields)
     before = rows_of(learner)
@@ -174,16 +149,16 @@ def test_an_id_reused_for_another_step_is_a_conflict_and_stores_nothing(module):
     client = signed_in(learner)
     statement_id = uuid.uuid4()
     assert (
-        step_post(client, module, 1, statement_id, fields_for(module.steps[0])).status_code == 200
+        step_post(client, module, 1, statement_id, step_answers(module.steps[0])).status_code == 200
     )
     before = rows_of(learner)
-    answer = step_post(client, module, 2, statement_id, fields_for(module.steps[1]))
+    answer = step_post(client, module, 2, statement_id, step_answers(module.steps[1]))
     assert answer.status_code == 409
     assert answer.json()["ok"] is False
     assert rows_of(learner) == before
     # Without JavaScript: back to the step, with the message.
     plain = step_post(
-        client, module, 2, statement_id, fields_for(module.steps[1]), HTTP_ACCEPT="text/html"
+        client, module, 2, statement_id, step_answers(module.steps[1]), HTTP_ACCEPT="text/html"
     )
     assert plain.status_code == 302
     assert plain.url == reverse("learning:step", args=[module.pk, 2])
@@ -194,7 +169,7 @@ def test_another_learners_id_is_a_conflict_and_their_rows_are_untouched(module):
     association = AssociationFactory()
     owner, intruder = learner_in(association), learner_in(association)
     statement_id = uuid.uuid4()
-    fields = fields_for(module.steps[0])
+    fields = step_answers(module.steps[0])
     assert step_post(signed_in(owner), module, 1, statement_id, fields).status_code == 200
     owners = rows_of(owner)
     stored = Statement.objects.filter(pk=statement_id).values().get()
@@ -220,7 +195,7 @@ def test_the_statement_counts_in_the_association_the_learner_works_with(module, 
     client = signed_in(learner, **session)
     expected = selectors.learner_association(learner, client.session)
     single, batched = uuid.uuid4(), uuid.uuid4()
-    fields = fields_for(module.steps[0])
+    fields = step_answers(module.steps[0])
     assert step_post(client, module, 1, single, fields).status_code == 200
     entry = {"module": module.pk, "step": 1, "statement_id": str(batched), "fields": fields}
     client.post(BATCH_URL, json.dumps([entry]), content_type="application/json")
@@ -235,7 +210,7 @@ def test_a_new_revision_is_graded_at_once(module):
     learner = learner_in(AssociationFactory())
     client = signed_in(learner)
     quiz = next(n for n, s in enumerate(module.steps, 1) if s.block_type == "quiz")
-    right = fields_for(module.steps[quiz - 1], right=True)
+    right = step_answers(module.steps[quiz - 1], right=True)
     assert step_post(client, module, quiz, uuid.uuid4(), right).json()["success"] is True
     draft = ModulePage.objects.get(pk=module.pk)
     answers = draft.steps[quiz - 1].value["answers"]
@@ -262,7 +237,7 @@ def test_a_step_post_costs_a_fixed_few_queries(module, django_assert_max_num_que
     client = signed_in(learner)
     step_post(client, module, 1, uuid.uuid4(), {})  # the outline is now cached
     for number in (2, 3):
-        fields = fields_for(module.steps[number - 1])
+        fields = step_answers(module.steps[number - 1])
         with django_assert_max_num_queries(12):
             assert step_post(client, module, number, uuid.uuid4(), fields).status_code == 200
 
@@ -289,7 +264,7 @@ def test_progress_rows_read_with_the_insert_are_those_the_orm_reads(module):
     learner = learner_in(AssociationFactory())
     client = signed_in(learner)
     for number, block in enumerate(module.steps, start=1):
-        step_post(client, module, number, uuid.uuid4(), fields_for(block, right=number > 2))
+        step_post(client, module, number, uuid.uuid4(), step_answers(block, right=number > 2))
     outline = module_outline(module)
     statements = [
         Statement(

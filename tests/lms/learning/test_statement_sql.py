@@ -15,6 +15,7 @@ from lms.learning import services
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
 from lms.learning.services import step_submission_parse, step_submit
 from tests.factories import AssociationFactory, learner_in, trainer_in
+from tests.lms.learning.step_answers import step_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -24,32 +25,6 @@ BATCH_URL = "/apprendre/releves/"
 @pytest.fixture
 def module(catalogue):
     return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-
-
-def fields_for(step, *, right: bool) -> dict:
-    if step.block_type == "quiz":
-        answers = list(step.value["answers"])
-        return {"answer": str(next(i for i, a in enumerate(answers) if a["is_correct"] == right))}
-    if step.block_type == "practice_inbox":
-        return {
-            f"message-{i}": "scam" if bool(m["is_scam"]) == right else "genuine"
-            for i, m in enumerate(step.value["messages"])
-        }
-    if step.block_type == "practice_form":
-        return {
-            f"field-{i}": (spec["expected"] or "Dupont") if right else "« l'autre »"
-            for i, spec in enumerate(step.value["fields"])
-        }
-    if step.block_type == "h5p":
-        return {
-            "h5p_verb": "answered",
-            "h5p_raw": "3" if right else "1",
-            "h5p_min": "0",
-            "h5p_max": "4",
-            "h5p_scaled": "0.75" if right else "0.25",
-            "h5p_success": "true" if right else "false",
-        }
-    return {}
 
 
 def columns(model, learner, *, leave_out: set[str]) -> list[dict]:
@@ -70,7 +45,7 @@ def test_a_batch_writes_every_column_the_orm_path_writes(module):
     entries = []
     for number, right, minutes in plan:
         at = start + datetime.timedelta(minutes=minutes)
-        fields = fields_for(module.steps[number - 1], right=right)
+        fields = step_answers(module.steps[number - 1], right=right)
         entries.append(
             {
                 "module": module.pk,
@@ -226,7 +201,7 @@ def test_the_statements_are_prepared_once_whatever_the_batch_size(module):
                 "module": module.pk,
                 "step": index % len(module.steps) + 1,
                 "statement_id": str(uuid.uuid4()),
-                "fields": fields_for(module.steps[index % len(module.steps)], right=True),
+                "fields": step_answers(module.steps[index % len(module.steps)], right=True),
             }
             for index in range(size)
         ]
