@@ -39,8 +39,10 @@ def signed_in(client_class, learner):
 @pytest.fixture
 def two_learners(association, client):
     """Amina and Bruno, each with their own browser."""
-    amina = learner_in(association, first_name="Amina")
-    bruno = learner_in(association, first_name="Bruno")
+    # Names set, not drawn: two names drawn at random can be the same, and the tests tell
+    # the learners' pages apart by them.
+    amina = learner_in(association, first_name="Amina", display_name="Amina")
+    bruno = learner_in(association, first_name="Bruno", display_name="Bruno")
     return signed_in(type(client), amina), signed_in(type(client), bruno), amina, bruno
 
 
