@@ -180,18 +180,17 @@ def report_context(
         if table.key not in ("key_figures", "targets", "trend")
     ]
     trend = by_key["trend"]
+    months = trend_rows(trend, today)
     return {
         "key_figures": key_figures,
         "figure_groups": figure_groups,
         "targets": by_key["targets"],
         "breakdowns": breakdowns,
         "trend": trend,
-        "trend_rows": trend_rows(trend, today),
+        "trend_rows": months,
         "trend_bars": [
             {**bar, "label": row["label"], "future": row["future"]}
-            for bar, row in zip(
-                bars(trend, value_index=1, skip_total=False), trend_rows(trend, today), strict=True
-            )
+            for bar, row in zip(bars(trend, value_index=1, skip_total=False), months, strict=True)
         ],
         "scope_label": scope_label,
         "minimum": settings.IMPACT_MIN_COUNT,
