@@ -8,3 +8,8 @@ class AccountsConfig(AppConfig):
     name = "lms.accounts"
     label = "accounts"
     verbose_name = _("People and associations")
+
+    def ready(self):
+        from .backends import connect_signals
+
+        connect_signals()

@@ -32,6 +32,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.public_name
 
+    def get_session_auth_hash(self) -> str:
+        # Built from the shared cache (lms/accounts/backends.py), the user has no password
+        # loaded but the hash derived from it; once the password is read or set, from that.
+        derived = getattr(self, "_cached_session_auth_hash", None)
+        if derived is not None and "password" not in self.__dict__:
+            return derived
+        return super().get_session_auth_hash()
+
     @property
     def public_name(self) -> str:
         if self.erased_at:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .access import home_url_name
+from .backends import USER_BACKEND
 from .devices import device_association_id
 from .forms import SignInForm
 from .jobs import job_get_for_owner
@@ -90,7 +91,7 @@ def _current_card(request) -> SignInCard | None:
 def _card_signed_in(request, card: SignInCard):
     request.session.pop(CARD_SESSION_KEY, None)
     request.session.pop(PICTURES_SESSION_KEY, None)
-    login(request, card.learner, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, card.learner, backend=USER_BACKEND)
     request.session["association_id"] = card.association_id
     return redirect("learning:my_path")
 

@@ -30,6 +30,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
 from courses.models import LearningPathPage
+from lms.accounts.backends import forget_users
 from lms.accounts.models import (
     Association,
     Gender,
@@ -771,6 +772,7 @@ class LearnerResource(ScopedResource):
         users = self.update_instances
         try:
             User.objects.bulk_update(users, ["display_name"], batch_size=batch_size)
+            forget_users(user.pk for user in users)  # bulk_update sends no signal
             profiles = [user.learner_profile for user in users]
             LearnerProfile.objects.bulk_update(
                 [profile for profile in profiles if profile.pk],

@@ -23,6 +23,7 @@ from lms.accounts.access import (
     role_required,
     session_get_for_trainer,
 )
+from lms.accounts.backends import USER_BACKEND
 from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.devices import device_trust
 from lms.accounts.gdpr import consents_for
@@ -229,7 +230,7 @@ def learner_open_session(request, learner_id: int):
     if card:
         SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.ASSISTED, by=request.user)
     trainer_name = request.user.public_name
-    login(request, learner, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, learner, backend=USER_BACKEND)
     request.session["assisted_by"] = trainer_name
     return redirect("learning:my_path")
 

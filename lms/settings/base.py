@@ -167,6 +167,10 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend, with the signed-in user's row kept in the shared cache between
+# requests (lms/accounts/backends.py); only over a cache every process shares.
+AUTHENTICATION_BACKENDS = ["lms.accounts.backends.UserBackend"]
+AUTH_USER_CACHE_SECONDS = 300 if CACHES["default"]["BACKEND"].endswith("RedisCache") else 0
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

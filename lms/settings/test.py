@@ -8,6 +8,9 @@ from .base import *  # noqa: F403  (settings modules extend the base namespace)
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The signed-in user kept in the cache between requests, as production does with Redis
+# (lms/accounts/backends.py): one process's memory cache is shared by all of a test's requests.
+AUTH_USER_CACHE_SECONDS = 300
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pasapas-test-media-"))
 JOB_FILES_ROOT = Path(tempfile.mkdtemp(prefix="pasapas-test-jobs-"))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

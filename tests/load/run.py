@@ -59,6 +59,7 @@ def prepare(users: int, workdir: Path) -> dict:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.cache import cache
@@ -86,7 +87,7 @@ def prepare(users: int, workdir: Path) -> dict:
         )
         session = SessionStore()
         session[SESSION_KEY] = str(learner.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = learner.get_session_auth_hash()
         session.create()
         sessions.append(session.session_key)

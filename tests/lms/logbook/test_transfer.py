@@ -9,6 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import include, path, reverse
 from django.utils import timezone, translation
 
@@ -333,6 +334,17 @@ def test_an_existing_learner_is_updated_by_identifier(association, trainer):
     amina.refresh_from_db()
     assert amina.display_name == "Amina B."
     assert amina.learner_profile.postcode == "4020"
+
+
+def test_a_renamed_learner_is_greeted_by_the_new_name_at_once(association, trainer, catalogue):
+    """The import's bulk_update sends no signal: it forgets the cached user itself."""
+    amina = learner_in(association, display_name="Amina")
+    browser = Client()
+    browser.force_login(amina)
+    assert "Amina" in browser.get(reverse("learning:my_path")).content.decode()  # cached
+    file = csv_file([["id", "first_name"], [amina.pseudonym, "Aminata"]])
+    assert import_file("learners", file, association, trainer).totals["update"] == 1
+    assert "Bonjour Aminata" in browser.get(reverse("learning:my_path")).content.decode()
 
 
 def test_a_learner_recorded_without_a_first_name_may_stay_so_but_not_lose_one(association, trainer):

@@ -1,0 +1,110 @@
+"""How a signed-in person is found again at each request.
+
+Django's `ModelBackend` loads the user's row with the ORM at every request: on a learner's
+page that was a third of the server's time. `UserBackend` is that backend, except that
+`get_user` keeps the row in the shared cache (Redis) for `AUTH_USER_CACHE_SECONDS`:
+
+- a change saved to the user (deactivation, password, name) or their deletion removes the
+  cached row at once and again when the transaction commits (signals below), so the next
+  request of every server process reads the database again;
+- a change that sends no signal (a queryset's `update()`) shows after
+  `AUTH_USER_CACHE_SECONDS` at most, the same bound as the roles kept in the session
+  (lms/accounts/access.py);
+- the password hash never goes to the cache. The row is kept without it, the password is a
+  deferred field of the user built from it (loaded from the database if code reads it), and
+  the session check uses the hash Django derives from it, already kept in every session.
+
+Only with a cache every server process shares: with the per-process memory cache a change
+saved in one process would not reach the others, so there (the embedded default, tests)
+`AUTH_USER_CACHE_SECONDS` is 0 and this is exactly `ModelBackend`.
+"""
+
+import functools
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+# The dotted path Django records in the session, and `login()` is given by views that sign
+# someone in without a password (sign-in cards).
+USER_BACKEND = "lms.accounts.backends.UserBackend"
+
+
+@functools.cache
+def _cached_fields() -> list[str]:
+    """Every column of the user but the password, in the model's order."""
+    return [
+        field.attname
+        for field in get_user_model()._meta.concrete_fields
+        if field.attname != "password"
+    ]
+
+
+def user_cache_key(user_id) -> str:
+    # The columns are in the key: after a migration adds or removes one, rows cached by the
+    # old code are never read as the new model's.
+    return f"pasapas:user:{_fields_signature()}:{user_id}"
+
+
+@functools.cache
+def _fields_signature() -> str:
+    return hashlib.sha256(",".join(_cached_fields()).encode()).hexdigest()[:8]
+
+
+class UserBackend(ModelBackend):
+    """`ModelBackend`, with `get_user` served from the shared cache (see the module)."""
+
+    def get_user(self, user_id):
+        seconds = settings.AUTH_USER_CACHE_SECONDS
+        if not seconds:
+            return super().get_user(user_id)
+        user_model = get_user_model()
+        key = user_cache_key(user_id)
+        fields = _cached_fields()
+        cached = cache.get(key)
+        if cached is None:
+            try:
+                user = user_model._default_manager.get(pk=user_id)
+            except user_model.DoesNotExist:
+                return None
+            cached = ([getattr(user, name) for name in fields], user.get_session_auth_hash())
+            cache.set(key, cached, seconds)
+        values, session_auth_hash = cached
+        user = user_model.from_db(user_model._default_manager.db, fields, values)
+        user._cached_session_auth_hash = session_auth_hash
+        return user if self.user_can_authenticate(user) else None
+
+
+def forget_user(user_id) -> None:
+    """Drop a user's cached row, now and when the current transaction commits.
+
+    Both: now, so this process's next read goes to the database; at commit, because a
+    request of another process may have cached the old row in between.
+    """
+    key = user_cache_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def forget_users(user_ids) -> None:
+    """`forget_user` for many (after a `bulk_update`, which sends no signal)."""
+    keys = [user_cache_key(user_id) for user_id in user_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _user_changed(sender, instance, **_kwargs) -> None:
+    if settings.AUTH_USER_CACHE_SECONDS:
+        forget_user(instance.pk)
+
+
+def connect_signals() -> None:
+    """Called by AccountsConfig.ready, so that every process forgets what it changes (a
+    command or a task worker too, which never loads this backend)."""
+    user_model = settings.AUTH_USER_MODEL
+    post_save.connect(_user_changed, sender=user_model, dispatch_uid="pasapas-user-save")
+    post_delete.connect(_user_changed, sender=user_model, dispatch_uid="pasapas-user-delete")
