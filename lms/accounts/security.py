@@ -6,7 +6,9 @@ a looser policy under the admin prefixes, and leaving alone a response that chos
 """
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY, UNSAFE_INLINE
-from csp.middleware import CSPMiddleware, PolicyParts
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.core.signals import setting_changed
 
 # Wagtail's and Django's admin write inline scripts and styles, and preview uploads as blobs.
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
@@ -34,7 +36,23 @@ class SiteCSPMiddleware(CSPMiddleware):
     def process_response(self, request, response):
         if HEADER in response or HEADER_REPORT_ONLY in response:
             return response
-        return super().process_response(request, response)
+        key = _policy_key(request, response)
+        if key is None:
+            return super().process_response(request, response)
+        # The same settings, path kind and no per-response part give the same headers:
+        # django-csp builds them once (a few dozen microseconds a page), then they are copied.
+        headers = _built_headers.get(key)
+        if headers is None:
+            response = super().process_response(request, response)
+            _built_headers[key] = {
+                name: response[name] for name in (HEADER, HEADER_REPORT_ONLY) if name in response
+            }
+            return response
+        for name, value in headers.items():
+            response[name] = value
+        # As django-csp does once the header is written: a nonce asked for later is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
 
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
@@ -46,6 +64,39 @@ class SiteCSPMiddleware(CSPMiddleware):
                 update[key] = [*update.get(key, []), *extra]
             parts.update = update
         return parts
+
+
+# What a response may carry that changes its policy (django-csp's decorators).
+_RESPONSE_PARTS = tuple(
+    f"_csp_{part}{suffix}"
+    for part in ("config", "update", "replace", "exempt")
+    for suffix in ("", "_ro")
+)
+# Headers built by django-csp for a kind of response, by _policy_key.
+_built_headers: dict[tuple, dict[str, str]] = {}
+
+
+def _policy_key(request, response) -> tuple | None:
+    """What the headers of `response` depend on, or None when they must be built for it:
+    a nonce used by the page, a view's own policy, an excluded path or a debug page."""
+    if getattr(request, "_csp_nonce", None) is not None:
+        return None
+    if any(hasattr(response, name) for name in _RESPONSE_PARTS):
+        return None
+    if settings.DEBUG and response.status_code in (404, 500):
+        return None
+    for policy in (settings.CONTENT_SECURITY_POLICY, settings.CONTENT_SECURITY_POLICY_REPORT_ONLY):
+        excluded = (policy or {}).get("EXCLUDE_URL_PREFIXES")
+        if excluded and request.path_info.startswith(tuple(excluded)):
+            return None
+    return (is_admin_path(request.path_info),)
+
+
+def _forget_built_headers(**_kwargs) -> None:
+    _built_headers.clear()  # a test changed the settings
+
+
+setting_changed.connect(_forget_built_headers, dispatch_uid="pasapas-csp-headers")
 
 
 # --- Uploaded files served from MEDIA_URL ---------------------------------------------------

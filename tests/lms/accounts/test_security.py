@@ -177,3 +177,43 @@ def test_a_views_own_csp_update_adds_to_the_admin_additions_rather_than_replacin
     elsewhere = directives(middleware(RequestFactory().get("/map/"))["Content-Security-Policy"])
     assert elsewhere["img-src"] == ["'self'", "data:", "https://tiles.example"]
     assert elsewhere["script-src"] == ["'self'"]
+
+
+@pytest.mark.parametrize("path", ["/catalogue/", "/admin/pages/", "/media/x", "/nowhere/"])
+@pytest.mark.parametrize("mode", ["enforced", "report-only"])
+def test_headers_built_once_are_those_django_csp_builds_for_each_response(settings, path, mode):
+    """The middleware copies the headers built for the first response of a kind; for every
+    kind, with or without a nonce asked for or a view's own policy, they are django-csp's."""
+    if mode == "report-only":
+        settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = settings.CONTENT_SECURITY_POLICY
+        settings.CONTENT_SECURITY_POLICY = None
+
+    def plain(request):
+        return HttpResponse("ok")
+
+    def with_nonce(request):
+        return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+    @csp_update({"img-src": "https://tiles.example"})
+    def updated(request):
+        return HttpResponse("ok")
+
+    headers = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+    for view in (plain, with_nonce, updated, plain, updated, with_nonce, plain):
+        ours = SiteCSPMiddleware(view)(RequestFactory().get(path))
+        theirs = CSPMiddleware(view)(RequestFactory().get(path))
+        if not path.startswith("/admin/"):  # the admin additions are ours alone
+            assert {h: ours.get(h) for h in headers} == {h: theirs.get(h) for h in headers}
+        if mode == "enforced":  # csp_update changes the enforced policy only
+            assert ("https://tiles.example" in ours[headers[0]]) == (view is updated)
+
+
+def test_a_nonce_asked_for_after_the_headers_are_copied_is_refused():
+    from csp.exceptions import CSPNonceError
+
+    middleware = SiteCSPMiddleware(lambda request: HttpResponse("ok"))
+    middleware(RequestFactory().get("/catalogue/"))  # built
+    request = RequestFactory().get("/catalogue/")
+    middleware(request)  # copied
+    with pytest.raises(CSPNonceError):
+        str(request.csp_nonce)
