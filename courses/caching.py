@@ -16,7 +16,11 @@ name or CSRF token. Per-learner parts of a page stay rendered on each request.
 Within one request the version is read once (a page asks for a dozen keys; with Redis each
 read would be a round trip): from the request's start to its end, `content_version()`
 answers from memory, and a change made by the request itself starts the new version at once.
-Outside requests (commands, tasks, tests calling functions) it is read every time.
+A request that starts less than `REQUEST_VERSION_SECONDS` after this process last read it
+takes that reading too: a busy server asks Redis once a second, not at every page, and a
+change made in another process shows at most that long after. A change made in this process
+shows at once. Outside requests (commands, tasks, tests calling functions) it is read every
+time.
 """
 
 import threading
@@ -33,6 +37,7 @@ from wagtail.models import Locale
 
 CONTENT_CACHE_SECONDS = 60 * 60
 LOCAL_VERSION_SECONDS = 60
+REQUEST_VERSION_SECONDS = 1.0
 VERSION_KEY = "pasapas:content-version"
 
 
@@ -43,10 +48,14 @@ def _version_timeout() -> int | None:
 
 # The version read during the current request, per thread (None outside a request).
 _request = threading.local()
+# This process's last reading for requests: (version, until) on the monotonic clock.
+_last_read: tuple[int, float] = (0, 0.0)
 
 
 def _request_start(**_kwargs) -> None:
-    _request.active, _request.version = True, None
+    version, until = _last_read
+    fresh = version and time.monotonic() < until
+    _request.active, _request.version = True, version if fresh else None
 
 
 def _request_end(**_kwargs) -> None:
@@ -62,6 +71,13 @@ def content_version() -> int:
     version = getattr(_request, "version", None)
     if version is not None:
         return version
+    version = _read_version()
+    if getattr(_request, "active", False):
+        _request_read(version)
+    return version
+
+
+def _read_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         # Start from the clock, not 1: if the version key alone was evicted, old entries
@@ -69,18 +85,36 @@ def content_version() -> int:
         version = time.time_ns() // 1000
         cache.add(VERSION_KEY, version, _version_timeout())
         version = cache.get(VERSION_KEY, version)
-    if getattr(_request, "active", False):
-        _request.version = version
     return version
+
+
+def _forget_reading() -> None:
+    global _last_read
+    _last_read = (0, 0.0)
+
+
+def forget_process_memory() -> None:
+    """Drop what this process keeps of the shared cache: the version's last reading and the
+    values of `shared_get_many` (tests, after emptying the cache)."""
+    _forget_reading()
+    with _objects_lock:
+        _objects.clear()
+
+
+def _request_read(version: int) -> None:
+    global _last_read
+    _request.version = version
+    _last_read = (version, time.monotonic() + REQUEST_VERSION_SECONDS)
 
 
 def bump_content_version(**_kwargs) -> None:
     """Signal receiver: a page changed, so every cached fragment is out of date."""
     _request.version = None
-    version = max(content_version() + 1, time.time_ns() // 1000)
+    _forget_reading()
+    version = max(_read_version() + 1, time.time_ns() // 1000)
     cache.set(VERSION_KEY, version, _version_timeout())
     if getattr(_request, "active", False):
-        _request.version = version
+        _request_read(version)
 
 
 # Who may see a page is remembered with its route (cms/routing.py): a view restriction

@@ -38,4 +38,7 @@ def _fresh_cache():
     """Each test starts with an empty cache: rate-limit counters and cached fragments."""
     from django.core.cache import cache
 
+    from courses.caching import forget_process_memory
+
     cache.clear()
+    forget_process_memory()  # what this process kept of that cache

@@ -192,6 +192,31 @@ def test_the_content_version_is_read_once_per_request_and_again_at_the_next():
     assert content_version() == bumped + 1  # outside a request: read every time
 
 
+def test_requests_within_a_second_share_a_reading_and_this_process_changes_show_at_once(
+    monkeypatch,
+):
+    from courses import caching
+
+    clock = [1000.0]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
+
+    def in_a_request():
+        request_started.send(sender=None)
+        try:
+            return content_version()
+        finally:
+            request_finished.send(sender=None)
+
+    first = in_a_request()
+    cache.set(VERSION_KEY, first + 7)  # another process published
+    clock[0] += 0.5
+    assert in_a_request() == first  # the reading of half a second ago
+    clock[0] += 0.6
+    assert in_a_request() == first + 7  # a second later: read again
+    bump_content_version()  # this process publishes: its next request sees it at once
+    assert in_a_request() > first + 7
+
+
 def test_shared_content_is_built_again_under_a_new_version():
     built = []
 
