@@ -3,10 +3,10 @@
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -18,7 +18,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from .blocks import StepBlock
-from .caching import CONTENT_CACHE_SECONDS, active_locale, content_key
+from .caching import active_locale, content_key, shared_content, shared_get_many, shared_set_many
 from .h5p.models import H5PLibrary, H5PPackage  # noqa: F401 (the H5P models belong to this app)
 
 # --- Competences -------------------------------------------------------------------------
@@ -143,13 +143,21 @@ class ServeInVisitorLanguageMixin:
     """Learners see the version in their language, or the French original."""
 
     def serve(self, request, *args, **kwargs):
-        # As `self.localized`, without its query for the active locale on every visit.
+        localized = self.visitor_translation()
+        if localized is not None:
+            return localized.specific.serve(request, *args, **kwargs)
+        return super().serve(request, *args, **kwargs)
+
+    def visitor_translation(self):
+        """The live translation in the visitor's language, if this page is not in it.
+
+        As `self.localized`, without its query for the active locale on every visit."""
         locale = active_locale()
         if locale.pk != self.locale_id:
             localized = self.get_translation_or_none(locale)
             if localized is not None and localized.live:
-                return localized.specific.serve(request, *args, **kwargs)
-        return super().serve(request, *args, **kwargs)
+                return localized
+        return None
 
 
 def activity_iri(*parts: object) -> str:
@@ -196,6 +204,29 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
     class Meta:
         verbose_name = _("catalogue")
 
+    def serve(self, request, *args, **kwargs):
+        """Without a search, the whole page is the same for every visitor with the same
+        roles: served from a frame rendered once (cms/framing.py), the visitor's CSRF token,
+        address and text size put in. A search is rendered for its visitor."""
+        from cms.framing import render_framed  # cms builds on courses, not the other way
+
+        localized = self.visitor_translation()
+        if localized is not None:
+            return localized.specific.serve(request, *args, **kwargs)
+        request.is_preview = False  # as Page.serve
+        context = self.get_context(request, *args, **kwargs)
+        if context["cards_cache_key"] is None:
+            return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
+        return render_framed(
+            request,
+            self.get_template(request, *args, **kwargs),
+            {},
+            content=context,
+            key_parts=("catalogue", context["cards_cache_key"]),
+            slot="visitor_html",
+            own="",
+        )
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         theme_slug = request.GET.get("theme", "")
@@ -205,10 +236,13 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
         # The cards are the same for every visitor: rendered once per content version and
         # language (see courses/caching.py). Searches are not cached (any text would make a
         # key), nor unknown themes; the header and the forms around them stay per visitor.
+        # Kept in this process too (shared_get_many): no round trip to Redis at each visit.
         key = None
         if not query and (not theme_slug or theme_slug in self.theme_slugs()):
             key = content_key("catalogue", self.pk, theme_slug, int(show_all))
-            html = cache.get(key)
+        context["cards_cache_key"] = key
+        if key is not None:
+            html = shared_get_many([key]).get(key)
             if html is not None:
                 context["catalogue_html"] = mark_safe(html)  # noqa: S308 (our own template)
                 return context
@@ -218,16 +252,15 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
             {**cards, "query": query, "show_all": show_all, "request": request, "page": self},
         )
         if key is not None:
-            cache.set(key, html, CONTENT_CACHE_SECONDS)
+            shared_set_many({key: html})
         context.update(cards, catalogue_html=mark_safe(html))  # noqa: S308 (our own template)
         return context
 
-    def theme_slugs(self) -> list[str]:
+    def theme_slugs(self) -> tuple[str, ...]:
         """The live themes' slugs (cached): which `?theme=` values deserve a cache entry."""
-        return cache.get_or_set(
+        return shared_content(
             content_key("catalogue-themes", self.pk),
-            lambda: list(ThemePage.objects.child_of(self).live().values_list("slug", flat=True)),
-            CONTENT_CACHE_SECONDS,
+            lambda: tuple(ThemePage.objects.child_of(self).live().values_list("slug", flat=True)),
         )
 
     def cards(self, theme_slug: str, query: str) -> dict:

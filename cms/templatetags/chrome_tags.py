@@ -11,7 +11,7 @@ stand-ins for the per-visit values, then filled in at every visit, as the step f
 What stays per visit, never cached: the CSRF token, the page address, the banner of a
 session opened by a trainer (it names them: the chrome is then rendered as usual).
 
-`frame_values` and `frame_fill` do the same for a whole page (lms/learning/views.py
+`frame_values` and `frame_fill` do the same for a whole page (cms/framing.py
 `render_framed`): everything around the visitor's own part rendered once with these
 stand-ins, and the per-visit values put in at each visit.
 """
