@@ -88,6 +88,12 @@ def learner_create(alias: str) -> None:
     Membership.objects.using(alias).create(
         user=user, association=association, role=Role.LEARNER, joined_on=timezone.localdate()
     )
+    other = User(username="awa", display_name="Awa Deux-Serveurs")
+    other.set_password(PASSWORD)
+    other.save(using=alias)
+    Membership.objects.using(alias).create(
+        user=other, association=association, role=Role.LEARNER, joined_on=timezone.localdate()
+    )
 
 
 def redis_client():
@@ -112,6 +118,7 @@ class Server:
 
     def __init__(self, name: str, environment: dict[str, str], folder: Path):
         self.name = name
+        self.environment = environment
         self.port = free_port()
         self.log = folder / f"gunicorn-{name}.log"
         with self.log.open("w") as log:
@@ -266,6 +273,35 @@ def test_a_session_opened_on_one_server_is_valid_on_the_other_until_signed_out(s
     assert status == 302
     browser.cookies["sessionid"] = session_key  # as if the cookie had been kept
     status, location, _text = browser.send(a, "GET", "/mon-parcours/")
+    assert status == 302
+    assert location.startswith("/connexion/")
+
+
+@copies_the_test_database
+def test_a_person_deactivated_through_one_server_is_signed_out_on_the_other(servers):
+    """The person's row is cached in Redis between requests (lms/accounts/backends.py); the
+    save that deactivates them, made by another process, forgets it for every server."""
+    a, b = servers
+    browser = Browser()
+    assert sign_in(browser, a, "awa", PASSWORD)[0] == 302
+    status, _location, text = browser.send(b, "GET", "/mon-parcours/")
+    assert status == 200
+    assert "Awa Deux-Serveurs" in text
+    assert redis_client().keys("pasapas:1:pasapas:user:*")  # kept for the next request
+
+    # As an administrator would, from a shell on server A's machine.
+    code = (
+        "from lms.accounts.models import User; awa = User.objects.get(username='awa'); "
+        "awa.is_active = False; awa.save()"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=PROJECT,
+        env=a.environment,
+        check=True,
+        timeout=120,
+    )
+    status, location, _text = browser.send(b, "GET", "/mon-parcours/")
     assert status == 302
     assert location.startswith("/connexion/")
 
