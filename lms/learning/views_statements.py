@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page
 
-from courses.caching import CONTENT_CACHE_SECONDS, content_key
+from courses.caching import CONTENT_CACHE_SECONDS, content_key, shared_get_many, shared_set_many
 from courses.models import ModulePage
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
@@ -57,13 +57,13 @@ BATCH_LIMIT = 100
 def module_outline_live(module_id: int) -> ModuleOutline:
     """A published module's outline, in the visitor's language; Http404 when not published.
 
-    One small query (is the module live, at which revision, in which language); the
-    outline is cached per revision, so a publication makes a new one at once. A module
+    Whether the module is live, at which revision and in which language is one small
+    query, kept per content version (courses/caching.py), as the step page keeps the
+    module's summary: a publication or withdrawal shows at once in the process that made
+    it and within a second in the others. The outline is cached per revision. A module
     shown in a translation, or live without a revision, is outlined from its page.
     """
-    with sql_cursor() as cursor:
-        cursor.execute(_live_sql(), [module_id, True])
-        row = cursor.fetchone()
+    row = _live_row(module_id)
     if row is None:
         raise Http404
     revision_id, language, published_at = row
@@ -95,6 +95,20 @@ def module_outline_live(module_id: int) -> ModuleOutline:
 # Outlines this process keeps, by module, live revision and publication; emptied when full.
 OUTLINES_KEPT = 256
 _outlines: dict[tuple[int, int, str], ModuleOutline] = {}
+
+
+def _live_row(module_id: int) -> tuple | None:
+    """(live revision id, language code, last publication) of a live module, else None."""
+    key = content_key("live-row", module_id)
+    found = shared_get_many([key])
+    if key in found:
+        return found[key]
+    with sql_cursor() as cursor:
+        cursor.execute(_live_sql(), [module_id, True])
+        row = cursor.fetchone()
+    row = tuple(row) if row is not None else None
+    shared_set_many({key: row})
+    return row
 
 
 @functools.cache
