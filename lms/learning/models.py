@@ -32,18 +32,22 @@ class Statement(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Every index is written at each statement stored: the learner's and the association's
+    # statements are found through the (learner, timestamp) and (association, timestamp)
+    # indexes below, so their foreign keys get no index of their own.
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="statements",
+        db_index=False,
     )
     # Kept after erasure: aggregates still count distinct people without knowing who.
     learner_pseudonym = models.UUIDField(db_index=True)
     verb = models.CharField(max_length=20, choices=Verb.choices)
     object_iri = models.CharField(max_length=255)
     object_kind = models.CharField(max_length=30, blank=True)
-    module_iri = models.CharField(max_length=255, blank=True, db_index=True)
+    module_iri = models.CharField(max_length=255, blank=True)  # indexed below, for `=` only
     module = models.ForeignKey(
         "courses.ModulePage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -63,6 +67,7 @@ class Statement(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="statements",
+        db_index=False,
     )
     # The in-person training session, when there was one (xAPI context.registration).
     session_uuid = models.UUIDField(null=True, blank=True, db_index=True)
@@ -83,6 +88,9 @@ class Statement(models.Model):
             models.Index(fields=["learner", "timestamp"]),
             models.Index(fields=["association", "timestamp"]),
             models.Index(fields=["timestamp"]),
+            # Not `db_index=True`, which adds a second, pattern-matching index on PostgreSQL
+            # that no query uses (module IRIs are only ever compared whole).
+            models.Index(fields=["module_iri"], name="learning_statement_module_iri"),
             # The impact rollups find new statements by when they were stored.
             models.Index(fields=["stored_at"]),
         ]
