@@ -3,7 +3,7 @@
 Prints a JSON list of figures on stdout:
 - server time and SQL queries per learner page with the Django test client;
 - through gunicorn (2 sync workers, as in production): requests per second for each page
-  from a small load generator on loopback (Python threads, a signed-in learner's cookie),
+  from a small load generator on loopback (Python threads, a signed-in learner's cookies),
   against the trivial view through the same gunicorn in the same run;
 - in headless Chromium: bytes of a first visit, the largest contentful paint of the step
   page under two emulated profiles (CDP network and CPU throttling, not Lighthouse itself),
@@ -247,9 +247,13 @@ class Gunicorn:
 
 
 def learner_cookie() -> str:
-    """A session cookie for the demo learner, stored where gunicorn reads sessions."""
+    """The cookies a returning learner's browser sends: the session (stored where gunicorn
+    reads sessions) and the CSRF cookie that the first page with a form set. Without the
+    latter each page would make a new CSRF secret and send it back, as only a first visit
+    does."""
     client, _learner = learner_client()
-    return f"sessionid={client.cookies['sessionid'].value}"
+    client.get("/mon-parcours/")
+    return "; ".join(f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken"))
 
 
 def load(port: int, path: str, cookie: str, seconds: float) -> tuple[int, int, float]:
