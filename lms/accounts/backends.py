@@ -15,12 +15,12 @@ page that was a third of the server's time. `UserBackend` is that backend, excep
   the session check uses the hash Django derives from it, already kept in every session.
 
 Only with a cache every server process shares: with the per-process memory cache a change
-saved in one process would not reach the others, so there (the embedded default, tests)
-`AUTH_USER_CACHE_SECONDS` is 0 and this is exactly `ModelBackend`.
+saved in one process would not reach the others, so there (the embedded default)
+`AUTH_USER_CACHE_SECONDS` is 0 and this is exactly `ModelBackend`. The test settings turn
+it on: a test's requests all run in one process, over one memory cache.
 """
 
 import functools
-import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,6 +28,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils.crypto import salted_hmac
 
 # The dotted path Django records in the session, and `login()` is given by views that sign
 # someone in without a password (sign-in cards).
@@ -45,14 +46,17 @@ def _cached_fields() -> list[str]:
 
 
 def user_cache_key(user_id) -> str:
-    # The columns are in the key: after a migration adds or removes one, rows cached by the
-    # old code are never read as the new model's.
-    return f"pasapas:user:{_fields_signature()}:{user_id}"
+    return f"pasapas:user:{_key_signature()}:{user_id}"
 
 
 @functools.cache
-def _fields_signature() -> str:
-    return hashlib.sha256(",".join(_cached_fields()).encode()).hexdigest()[:8]
+def _key_signature() -> str:
+    """What the cached rows depend on besides the database, in every key:
+    - the columns: after a migration adds or removes one, rows cached by the old code are
+      never read as the new model's;
+    - the SECRET_KEY the session hash is derived with: after the key is changed, a session
+      signed with a key no longer accepted is never checked against a hash made with it."""
+    return salted_hmac("pasapas.user-cache", ",".join(_cached_fields())).hexdigest()[:16]
 
 
 class UserBackend(ModelBackend):

@@ -147,3 +147,22 @@ def test_without_a_shared_cache_it_is_djangos_model_backend(signed_in, settings)
     assert len(user_queries(signed_in)) == 1
     assert len(user_queries(signed_in)) == 1
     assert cache.get(user_cache_key(signed_in.session["_auth_user_id"])) is None
+
+
+def test_after_the_secret_key_changes_old_sessions_end_at_once(learner, settings):
+    """Sessions read from the cache (`cached_db`, as with Redis) are not signed: what ends
+    them when the key changes is the session hash, which must then never be checked
+    against a hash cached under the old key."""
+    from lms.accounts import backends
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    browser = Client()
+    browser.force_login(learner)
+    assert browser.get(MY_PATH).status_code == 200  # the row and its hash now cached
+    settings.SECRET_KEY = "another-" + settings.SECRET_KEY  # the old one not kept
+    backends._key_signature.cache_clear()
+    try:
+        response = browser.get(MY_PATH)
+    finally:
+        backends._key_signature.cache_clear()
+    assert response.status_code == 302
