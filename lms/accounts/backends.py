@@ -83,19 +83,13 @@ class UserBackend(ModelBackend):
         return user if self.user_can_authenticate(user) else None
 
 
-def forget_user(user_id) -> None:
-    """Drop a user's cached row, now and when the current transaction commits.
+def forget_users(user_ids) -> None:
+    """Drop users' cached rows, now and when the current transaction commits (called by the
+    user signals, and after a `bulk_update`, which sends none).
 
     Both: now, so this process's next read goes to the database; at commit, because a
     request of another process may have cached the old row in between.
     """
-    key = user_cache_key(user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
-
-
-def forget_users(user_ids) -> None:
-    """`forget_user` for many (after a `bulk_update`, which sends no signal)."""
     keys = [user_cache_key(user_id) for user_id in user_ids]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
@@ -103,7 +97,7 @@ def forget_users(user_ids) -> None:
 
 def _user_changed(sender, instance, **_kwargs) -> None:
     if settings.AUTH_USER_CACHE_SECONDS:
-        forget_user(instance.pk)
+        forget_users([instance.pk])
 
 
 def connect_signals() -> None:

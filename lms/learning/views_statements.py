@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page
 
-from courses.caching import CONTENT_CACHE_SECONDS, content_key, shared_get_many, shared_set_many
+from courses.caching import CONTENT_CACHE_SECONDS, content_key, shared_content
 from courses.models import ModulePage
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
@@ -99,16 +99,14 @@ _outlines: dict[tuple[int, int, str], ModuleOutline] = {}
 
 def _live_row(module_id: int) -> tuple | None:
     """(live revision id, language code, last publication) of a live module, else None."""
-    key = content_key("live-row", module_id)
-    found = shared_get_many([key])
-    if key in found:
-        return found[key]
-    with sql_cursor() as cursor:
-        cursor.execute(_live_sql(), [module_id, True])
-        row = cursor.fetchone()
-    row = tuple(row) if row is not None else None
-    shared_set_many({key: row})
-    return row
+
+    def read():
+        with sql_cursor() as cursor:
+            cursor.execute(_live_sql(), [module_id, True])
+            row = cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    return shared_content(content_key("live-row", module_id), read)
 
 
 @functools.cache
