@@ -20,6 +20,7 @@ from wagtail.models import Locale
 from courses.models import ModulePage
 from lms.accounts.models import Association, Membership, Role, User
 
+from .compiled import sql_cursor
 from .grading import Outcome, practice_form_check, practice_inbox_check, quiz_grade
 from .models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
 
@@ -790,52 +791,6 @@ def _for_update(of: str) -> str:
         return ""
     strength = "NO KEY UPDATE" if connection.features.has_select_for_no_key_update else "UPDATE"
     return f" FOR {strength} OF {of}" if connection.features.has_select_for_update_of else ""
-
-
-@functools.cache
-def _prepared_cursor_class():
-    """psycopg's cursor that binds values on the server, asked to prepare what it runs."""
-    import psycopg  # PostgreSQL only
-
-    class PreparedCursor(psycopg.Cursor):
-        def execute(self, query, params=None, **options):
-            super().execute(query, params, prepare=True)
-            # What Django's query log reads (`last_executed_query`), which psycopg only
-            # fills when it binds on the client: the text, without the values.
-            self._query = _Executed(query.encode())
-            return self
-
-    return PreparedCursor
-
-
-@dataclass(frozen=True)
-class _Executed:
-    query: bytes
-
-
-# Django leaves psycopg's automatic preparation off (a threshold of None), which also
-# turns off preparing on request. Only cursors that bind on the server consult the
-# threshold, and Django's own bind on the client: with this one, they still never prepare.
-_PREPARE_ONLY_ON_REQUEST = 2**31 - 1
-
-
-def sql_cursor():
-    """A cursor for the endpoint's own SQL, wrapped as Django wraps its cursors.
-
-    On PostgreSQL its statements are prepared once per connection (psycopg keeps the
-    names), which saves the server the parse and plan of each; elsewhere it is Django's
-    usual cursor. Errors are Django's, and the queries are logged and counted as others.
-    """
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = _PREPARE_ONLY_ON_REQUEST
-    with connection.wrap_database_errors:
-        cursor = _prepared_cursor_class()(raw)
-    return connection._prepare_cursor(cursor)
 
 
 def _learner_lock_sql(

@@ -39,13 +39,13 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
 from . import selectors
+from .compiled import sql_cursor
 from .services import (
     LearnerAssociation,
     ModuleOutline,
     StepItem,
     SubmitStatus,
     module_outline,
-    sql_cursor,
     step_submission_parse,
     steps_submit,
 )
