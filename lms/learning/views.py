@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.framing import render_framed
-from courses.caching import content_key, shared_content, shared_get_many, shared_set_many
+from courses.caching import (
+    content_key,
+    content_keys,
+    shared_content,
+    shared_get_many,
+    shared_set_many,
+)
 from courses.cards import catalogue_cards
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
@@ -288,19 +294,21 @@ def _step_frames(module, steps: list[StepInfo], *, current, success_nav, urls) -
     and personal content are put in its marks at each visit.
     """
     total = len(steps)
-    keys = [
-        content_key(
-            "frame",
-            module.pk,
-            module.live_revision_id,
-            step.id,
-            step.number,
-            total,
-            int(step.number == current),
-            int(success_nav and step.number == current),
+    keys = content_keys(
+        *(
+            (
+                "frame",
+                module.pk,
+                module.live_revision_id,
+                step.id,
+                step.number,
+                total,
+                int(step.number == current),
+                int(success_nav and step.number == current),
+            )
+            for step in steps
         )
-        for step in steps
-    ]
+    )
     found = shared_get_many(keys)
     missing = {}
     for step, key in zip(steps, keys, strict=True):
@@ -341,13 +349,14 @@ def _step_contents(request, module, steps, *, validated, personal: int | None, e
     checkpoint differs, by whether the trainer validated it, so that flag is in the key.
     The module page itself is loaded only when a step has to be rendered.
     """
-    keys = [
-        None
-        if step.number == personal
-        else content_key(
-            "step", module.pk, module.live_revision_id, step.id, step.number, int(validated[i])
+    shared = content_keys(
+        *(
+            ("step", module.pk, module.live_revision_id, step.id, step.number, int(validated[i]))
+            for i, step in enumerate(steps)
         )
-        for i, step in enumerate(steps)
+    )
+    keys = [
+        None if step.number == personal else key for step, key in zip(steps, shared, strict=True)
     ]
     found = shared_get_many([key for key in keys if key is not None])
     missing = {}
