@@ -20,11 +20,12 @@ class CoursesConfig(AppConfig):
         for signal in (page_published, page_unpublished, post_page_move):
             signal.connect(bump_content_version, dispatch_uid=f"courses-cache-{signal!r}")
 
-        def page_deleted(sender, instance, **kwargs):
-            if isinstance(instance, Page):
-                bump_content_version()
-
-        post_delete.connect(page_deleted, weak=False, dispatch_uid="courses-cache-page-deleted")
+        # Deleting any kind of page deletes its row of Page (multi-table inheritance), and
+        # Django signals it with Page as the sender. A receiver for every sender would make
+        # every delete of every model load its rows to signal them one by one.
+        post_delete.connect(
+            bump_content_version, sender=Page, dispatch_uid="courses-cache-page-del"
+        )
         # A site's host name or root page decides where URLs lead (cms/routing.py).
         post_save.connect(bump_content_version, sender=Site, dispatch_uid="courses-cache-site")
         post_delete.connect(
