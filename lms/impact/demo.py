@@ -12,14 +12,12 @@ generated statements with the same functions that `progress_rebuild` uses, never
 the statements back.
 """
 
-import json
 import random
 import uuid
 from collections import namedtuple
-from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group as PermissionGroup
@@ -44,6 +42,7 @@ from lms.accounts.models import (
     User,
 )
 from lms.accounts.services import card_issue
+from lms.bulk_rows import rows_write
 from lms.learning.models import (
     ActivityProgress,
     ModuleProgress,
@@ -645,9 +644,9 @@ def _groups_build(plans: list[GroupPlan], context: Context) -> None:
         )
         plays.append((plan, group_sessions, modules, trainers[0], following))
 
-    _rows_write(Group, GROUP_FIELDS, groups)
-    _rows_write(Group.trainers.through, ["group_id", "user_id"], group_trainers)
-    _rows_write(Group.learners.through, ["group_id", "user_id"], group_learners)
+    rows_write(Group, GROUP_FIELDS, groups)
+    rows_write(Group.trainers.through, ["group_id", "user_id"], group_trainers)
+    rows_write(Group.learners.through, ["group_id", "user_id"], group_learners)
     for group_id, trainers, members in refilled:
         group = Group.objects.get(pk=group_id)
         group.trainers.add(*[trainer.pk for trainer in trainers])
@@ -657,12 +656,12 @@ def _groups_build(plans: list[GroupPlan], context: Context) -> None:
                 [PathEnrollment(learner_id=p.pk, path_id=group.learning_path_id) for p in members],
                 ignore_conflicts=True,
             )
-    _rows_write(PathEnrollment, ["learner_id", "path_id", "enrolled_at"], enrollments)
-    _rows_write(TrainingSession, SESSION_FIELDS, sessions)
-    _rows_write(
+    rows_write(PathEnrollment, ["learner_id", "path_id", "enrolled_at"], enrollments)
+    rows_write(TrainingSession, SESSION_FIELDS, sessions)
+    rows_write(
         TrainingSession.trainers.through, ["trainingsession_id", "user_id"], session_trainers
     )
-    _rows_write(
+    rows_write(
         TrainingSession.modules.through, ["trainingsession_id", "modulepage_id"], session_modules
     )
 
@@ -682,11 +681,11 @@ def _groups_build(plans: list[GroupPlan], context: Context) -> None:
             activity_rows, summaries = learner.progress()
             activities += activity_rows
             module_rows += summaries
-    _rows_write(PathEnrollment, ["learner_id", "path_id", "enrolled_at"], later_enrollments)
-    _rows_write(Attendance, ["session_id", "learner_id"], attendances)
-    _rows_write(Statement, DemoStatement._fields, statements)
-    _rows_write(ActivityProgress, ACTIVITY_FIELDS, (a.row() for a in activities))
-    _rows_write(ModuleProgress, MODULE_FIELDS, (m.row() for m in module_rows))
+    rows_write(PathEnrollment, ["learner_id", "path_id", "enrolled_at"], later_enrollments)
+    rows_write(Attendance, ["session_id", "learner_id"], attendances)
+    rows_write(Statement, DemoStatement._fields, statements)
+    rows_write(ActivityProgress, ACTIVITY_FIELDS, (a.row() for a in activities))
+    rows_write(ModuleProgress, MODULE_FIELDS, (m.row() for m in module_rows))
 
 
 @dataclass(frozen=True)
@@ -1034,94 +1033,3 @@ def _secondary_indexes_deferred(models, enabled: bool):
                 cursor.execute(
                     f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
                 )
-
-
-def _rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
-    """Insert plain rows (Python values in `fields` order): COPY on PostgreSQL, else INSERT."""
-    opts = model._meta
-    model_fields = [opts.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in model_fields)
-    table = quote(opts.db_table)
-    if connection.vendor == "postgresql":
-        # COPY's text format, written in large pieces: several times faster than row by row.
-        converters = [_copy_converter(field) for field in model_fields]
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            lines = []
-            for row in rows:
-                lines.append(
-                    "\t".join(
-                        "\\N" if value is None else convert(value)
-                        for convert, value in zip(converters, row, strict=True)
-                    )
-                )
-                if len(lines) >= BATCH_SIZE:
-                    copy.write("\n".join(lines) + "\n")
-                    lines = []
-            if lines:
-                copy.write("\n".join(lines) + "\n")
-        return
-    converters = [_sqlite_converter(field) for field in model_fields]
-    # Table and column names come from the model, quoted; the values are parameters.
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    batch = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            batch.append(
-                tuple(
-                    value if convert is None or value is None else convert(value)
-                    for convert, value in zip(converters, row, strict=True)
-                )
-            )
-            if len(batch) >= BATCH_SIZE:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-
-
-def _copy_text(value: str) -> str:
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        value = (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return value
-
-
-def _copy_converter(field):
-    """A value as COPY's text format spells it (None is handled by the caller)."""
-    kind = field.get_internal_type()
-    if kind == "BooleanField":
-        return lambda value: "t" if value else "f"
-    if kind == "JSONField":
-        return lambda value: _copy_text(json.dumps(value))
-    if kind in ("DateTimeField", "DateField", "TimeField"):
-        return lambda value: value.isoformat()
-    if kind in ("CharField", "TextField"):
-        return _copy_text
-    return str
-
-
-def _utc_text(value: datetime) -> str:
-    # How Django's SQLite backend stores an aware datetime: naive UTC, as text.
-    return str(value.astimezone(UTC).replace(tzinfo=None))
-
-
-def _sqlite_converter(field):
-    kind = field.get_internal_type()
-    if kind == "UUIDField":
-        return lambda value: value.hex
-    if kind == "DateTimeField":
-        return _utc_text
-    if kind == "JSONField":
-        return json.dumps
-    if kind in ("DateField", "TimeField"):
-        return lambda value: value.isoformat()
-    return None

@@ -18,12 +18,15 @@ writes (lms/impact/tasks.py), so that the dashboard finds little or nothing left
 
 from collections import defaultdict
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from django.db import transaction
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.bulk_rows import instances_write
 from lms.learning.models import ModuleProgress, Statement, Verb
 from lms.logbook.models import Attendance
 
@@ -65,6 +68,11 @@ SUM_FIELDS = [
     "attendances",
     "learner_hours",
 ]
+
+
+# A rollup row in the making, named by its model's field attnames (`instances_write` reads
+# them): building and signalling a model instance for each of millions of rows costs more.
+Row = SimpleNamespace
 
 
 def day_bit(day: date) -> int:
@@ -163,7 +171,7 @@ def learners_rebuild(pseudonyms, *, replace: bool = True) -> None:
             for model, new in zip(ROLLUP_MODELS, rows, strict=True):
                 if replace:
                     model.objects.filter(pseudonym__in=chunk).delete()
-                model.objects.bulk_create(new, batch_size=2000)
+                instances_write(model, new)
 
 
 def path_modules() -> dict[int, set[str]]:
@@ -176,7 +184,7 @@ def path_modules() -> dict[int, set[str]]:
     return modules
 
 
-def _path_rows(chunk, paths) -> list[PathCompletion]:
+def _path_rows(chunk, paths) -> list[Row]:
     """Each path whose every module the learner has completed, with the day of the last."""
     completed: dict[object, dict[str, date]] = defaultdict(dict)
     for pseudonym, module_iri, day in (
@@ -190,7 +198,7 @@ def _path_rows(chunk, paths) -> list[PathCompletion]:
         for path_id, iris in paths.items():
             if iris and iris <= done.keys():
                 last = max(done[iri] for iri in iris)
-                rows.append(PathCompletion(pseudonym=pseudonym, path_id=path_id, completed_on=last))
+                rows.append(Row(pseudonym=pseudonym, path_id=path_id, completed_on=last))
     return rows
 
 
@@ -205,14 +213,14 @@ def module_areas() -> dict[str, set[str]]:
 
 
 def _rows_for(chunk, areas) -> list[list]:
-    months: dict[tuple, LearnerMonth] = {}
-    area_months: dict[tuple, LearnerAreaMonth] = {}
+    months: dict[tuple, Row] = {}
+    area_months: dict[tuple, Row] = {}
 
-    def month_row(association_id, pseudonym, day: date) -> LearnerMonth:
+    def month_row(association_id, pseudonym, day: date) -> Row:
         key = (association_id, pseudonym, day.year, day.month)
         row = months.get(key)
         if row is None:
-            row = months[key] = LearnerMonth(
+            row = months[key] = Row(
                 association_id=association_id,
                 pseudonym=pseudonym,
                 month=day.replace(day=1),
@@ -220,48 +228,51 @@ def _rows_for(chunk, areas) -> list[list]:
             )
         return row
 
-    # The local day is computed by the database: parsing millions of timestamps in Python
+    # The database sums each learner's statements of a day (several statements a day for
+    # one row here), and computes the local day: parsing millions of timestamps in Python
     # would cost more than everything else here.
-    statements = (
+    scored = Q(score_scaled__isnull=False)
+    h5p = scored & Q(
+        verb__in=[Verb.ANSWERED, Verb.COMPLETED], object_kind="h5p", is_self_reported=True
+    )
+    quiz = scored & Q(verb=Verb.ANSWERED, is_self_reported=False)
+    days = (
         Statement.objects.filter(learner_pseudonym__in=chunk, association_id__isnull=False)
-        .order_by()  # no order: a cursor would otherwise walk the whole timestamp index
         .annotate(day=TruncDate("timestamp"))
-        .values_list(
-            "learner_pseudonym",
-            "association_id",
-            "day",
-            "verb",
-            "object_kind",
-            "is_self_reported",
-            "score_scaled",
-            "duration_seconds",
+        .values_list("learner_pseudonym", "association_id", "day")
+        .annotate(
+            h5p_answers=Count("pk", filter=h5p),
+            h5p_score_sum=Sum("score_scaled", filter=h5p),
+            quiz_answers=Count("pk", filter=quiz),
+            quiz_score_sum=Sum("score_scaled", filter=quiz),
+            online_seconds=Sum("duration_seconds"),
         )
+        .order_by()  # no order: a cursor would otherwise walk the whole timestamp index
     )
     for (
         pseudonym,
         association_id,
         day,
-        verb,
-        kind,
-        self_reported,
-        score,
-        seconds,
-    ) in statements.iterator(chunk_size=5000):
+        h5p_answers,
+        h5p_score_sum,
+        quiz_answers,
+        quiz_score_sum,
+        online_seconds,
+    ) in days.iterator(chunk_size=5000):
         bit = day_bit(day)
         row = month_row(association_id, pseudonym, day)
         row.active_days |= bit
-        if score is not None and verb in (Verb.ANSWERED, Verb.COMPLETED):
-            if kind == "h5p" and self_reported:
-                row.h5p_days |= bit
-                row.h5p_answers += 1
-                row.h5p_score_sum += score
-            if verb == Verb.ANSWERED and not self_reported:
-                row.quiz_days |= bit
-                row.quiz_answers += 1
-                row.quiz_score_sum += score
-        if seconds:
+        if h5p_answers:
+            row.h5p_days |= bit
+            row.h5p_answers += h5p_answers
+            row.h5p_score_sum += h5p_score_sum
+        if quiz_answers:
+            row.quiz_days |= bit
+            row.quiz_answers += quiz_answers
+            row.quiz_score_sum += quiz_score_sum
+        if online_seconds:  # durations are never negative: a day with any is a day online
             row.online_days |= bit
-            row.online_seconds += seconds
+            row.online_seconds += online_seconds
 
     # Validations and self-assessments carry their meaning in `response`: read apart, so
     # the JSON of the many other statements is never decoded.
@@ -311,7 +322,7 @@ def _rows_for(chunk, areas) -> list[list]:
             key = (association_id, pseudonym, day.year, day.month, area)
             area_row = area_months.get(key)
             if area_row is None:
-                area_row = area_months[key] = LearnerAreaMonth(
+                area_row = area_months[key] = Row(
                     association_id=association_id,
                     pseudonym=pseudonym,
                     month=day.replace(day=1),
@@ -336,7 +347,7 @@ def _rows_for(chunk, areas) -> list[list]:
     return [list(months.values()), list(area_months.values()), _pairs(assessed)]
 
 
-def _pairs(assessed: list[tuple]) -> list[OutcomePair]:
+def _pairs(assessed: list[tuple]) -> list[Row]:
     """The outcome pairs of `indicators.outcome_pairs`, as rows (answers in time order)."""
     first_start: dict[tuple, tuple] = {}
     last_end: dict[tuple, tuple] = {}
@@ -348,7 +359,7 @@ def _pairs(assessed: list[tuple]) -> list[OutcomePair]:
         elif phase == "end" and key in first_start and timestamp > first_start[key][1]:
             last_end[key] = (level, day, association_id)
     return [
-        OutcomePair(
+        Row(
             pseudonym=pseudonym,
             module_iri=module_iri,
             association_id=association_id,

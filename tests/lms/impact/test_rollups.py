@@ -124,6 +124,46 @@ def test_a_new_statement_is_rolled_up_before_the_next_figures(demo):
     assert after["key_figures"]["quiz_answers"] == before["key_figures"]["quiz_answers"] + 1
 
 
+def test_several_statements_of_one_day_are_summed_as_each_alone(demo):
+    """The database sums a learner's statements of a day: a day with only zero durations is
+    not a day online, and H5P and quiz answers of the same day add up separately."""
+    _programme, ids = demo
+    before, _ = both(ids, *PERIODS[0])
+    learner = User.objects.create(username="busy-day")
+    Membership.objects.create(
+        user=learner, association_id=ids[0], role=Role.LEARNER, joined_on=TODAY
+    )
+
+    def record(day, hour, **fields):
+        Statement.objects.create(
+            learner=learner,
+            learner_pseudonym=learner.pseudonym,
+            object_iri=f"https://example.org/step/{day}/{hour}",
+            association_id=ids[0],
+            timestamp=timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour))),
+            **fields,
+        )
+
+    busy, quiet = TODAY - datetime.timedelta(days=3), TODAY - datetime.timedelta(days=2)
+    record(busy, 9, verb=Verb.ANSWERED, object_kind="quiz", score_scaled=0.5, duration_seconds=60)
+    record(busy, 10, verb=Verb.ANSWERED, object_kind="quiz", score_scaled=1.0, duration_seconds=0)
+    h5p = {"object_kind": "h5p", "is_self_reported": True, "duration_seconds": 120}
+    record(busy, 11, verb=Verb.ANSWERED, score_scaled=0.25, **h5p)
+    record(busy, 12, verb=Verb.COMPLETED, score_scaled=0.75, **h5p)
+    record(quiet, 9, verb=Verb.COMPLETED, object_kind="page", duration_seconds=0)
+    after = assert_same(ids, *PERIODS[0])
+    key, old = after["key_figures"], before["key_figures"]
+    assert key["quiz_answers"] == old["quiz_answers"] + 2
+    assert key["online_hours"] == pytest.approx(old["online_hours"] + 0.1, abs=0.051)
+    assert key["online_learners"] == old["online_learners"] + 1
+    month = LearnerMonth.objects.get(pseudonym=learner.pseudonym)
+    assert (month.quiz_answers, month.quiz_score_sum) == (2, 1.5)
+    assert (month.h5p_answers, month.h5p_score_sum) == (2, 1.0)
+    assert month.online_seconds == 300
+    assert month.online_days == 1 << (busy.day - 1)  # the quiet day had zero seconds only
+    assert month.active_days == (1 << (busy.day - 1)) | (1 << (quiet.day - 1))
+
+
 def test_removed_attendances_and_moved_sessions_are_rolled_up(
     demo, django_capture_on_commit_callbacks
 ):
