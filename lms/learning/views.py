@@ -1,5 +1,6 @@
 """Learner screens: Mon parcours, the module player, the statement endpoint, attestations."""
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -8,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -77,11 +79,13 @@ def my_path(request):
                 ),
                 "done": statuses.count("completed"),
                 "total": len(rows),
+                "complete": statuses.count("completed") == len(rows),
             }
         )
     context = {
         "current": in_progress[0] if in_progress else None,
         "in_progress": in_progress,
+        "many_in_progress": len(in_progress) > 1,
         "done": done,
         "in_progress_cards": _cards_html(
             card_items, ((row.module_id, "started") for row in in_progress)
@@ -89,7 +93,7 @@ def my_path(request):
         "done_cards": _cards_html(card_items, ((row.module_id, "completed") for row in done)),
         "paths": paths,
     }
-    own = render_to_string("learning/my_path_own.html", {**context, "user": request.user})
+    own = _my_path_own(request.user, context)
     # The page around the learner's own part is the same for everyone.
     return render_framed(
         request,
@@ -100,6 +104,73 @@ def my_path(request):
         slot="own_html",
         own=own,
     )
+
+
+# Stand-ins for the learner's values in the cached shape of their part of Mon parcours:
+# private-use characters, which neither the template nor escaping ever writes.
+def _own_mark(name: str) -> str:
+    return f"\ue003{name}\ue003"
+
+
+OWN_MARK = re.compile("\ue003([a-z0-9_]+)\ue003")
+
+
+def _my_path_own(user, context: dict) -> str:
+    """The learner's own part of Mon parcours (learning/my_path_own.html).
+
+    Its shape (the module to continue, the paths and which are complete, whether there are
+    several modules under way and any done) is rendered once per content version and
+    language, with stand-ins for the learner's name, numbers and cards; they are put in at
+    each visit, in one pass, so nothing put in is searched for stand-ins again.
+    """
+    current, paths = context["current"], context["paths"]
+    shape = (
+        current.module_id if current else "-",
+        ",".join(f"{item['path'].pk}{'+' * item['complete']}" for item in paths),
+        int(context["many_in_progress"]),
+        int(bool(context["done"])),
+    )
+    key = content_key("my-path-own", *shape)
+    frame = shared_get_many([key]).get(key)
+    if frame is None:
+        frame = render_to_string(
+            "learning/my_path_own.html",
+            {
+                **context,
+                "user": {"public_name": _own_mark("name")},
+                "current": current
+                and {
+                    "card": current.card,
+                    "steps_completed": _own_mark("current_done"),
+                    "steps_total": _own_mark("current_total"),
+                },
+                "paths": [
+                    {
+                        **item,
+                        "cards": mark_safe(_own_mark(f"path{i}_cards")),  # noqa: S308 (constant)
+                        "done": _own_mark(f"path{i}_done"),
+                        "total": _own_mark(f"path{i}_total"),
+                    }
+                    for i, item in enumerate(paths)
+                ],
+                "in_progress_cards": mark_safe(_own_mark("in_progress_cards")),  # noqa: S308
+                "done_cards": mark_safe(_own_mark("done_cards")),  # noqa: S308 (a constant)
+            },
+        )
+        shared_set_many({key: frame})
+    values = {
+        "name": escape(user.public_name),
+        "in_progress_cards": context["in_progress_cards"],
+        "done_cards": context["done_cards"],
+    }
+    if current:
+        values["current_done"] = str(current.steps_completed)
+        values["current_total"] = str(current.steps_total)
+    for i, item in enumerate(paths):
+        values[f"path{i}_cards"] = item["cards"]
+        values[f"path{i}_done"] = str(item["done"])
+        values[f"path{i}_total"] = str(item["total"])
+    return OWN_MARK.sub(lambda match: values[match.group(1)], frame)
 
 
 def _card_items() -> dict[tuple[int, str], str]:

@@ -16,13 +16,15 @@ from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from courses import caching
+from courses.cards import catalogue_cards
 from lms.learning import views
-from lms.learning.models import ModuleProgress
+from lms.learning.models import ModuleProgress, PathEnrollment
 from tests.factories import AssociationFactory, learner_in
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +125,61 @@ def test_a_frame_holds_nothing_of_the_learner_who_rendered_it(association, modul
     assert "Bruno Yildiz" in theirs
     assert module.title not in theirs  # Amina's module, which Bruno never opened
     assert module.title in html.unescape(first.get(url).content.decode())
+
+
+def own_part_rendered_whole(user, context):
+    """The learner's part of Mon parcours as before stand-ins: the template, for them."""
+    return render_to_string("learning/my_path_own.html", {**context, "user": user})
+
+
+def test_the_own_part_of_mon_parcours_is_the_template_rendered_for_the_learner(association, module):
+    amina = learner_in(association, display_name="<Amina> & Zoé")
+    browser = signed_in(amina)
+    url = reverse("learning:my_path")
+    cards = catalogue_cards()
+    path_id, path = next((pk, path) for pk, path in cards.paths.items() if len(path.modules) > 1)
+    now = timezone.now()
+
+    def progress(module_id, done, total, completed=False):
+        ModuleProgress.objects.update_or_create(
+            learner=amina,
+            module_id=module_id,
+            defaults={
+                "module_iri": f"https://example.org/module/{module_id}",
+                "steps_total": total,
+                "steps_completed": done,
+                "started_at": now,
+                "updated_at": now,
+                "completed_at": now if completed else None,
+            },
+        )
+
+    shapes = [
+        lambda: None,  # nothing started
+        lambda: progress(module.pk, 3, 8),  # one module under way
+        lambda: progress(path.modules[0], 1, 5),  # two under way
+        lambda: PathEnrollment.objects.create(learner=amina, path_id=path_id),  # a path
+        lambda: progress(module.pk, 8, 8, completed=True),  # one done
+        lambda: [progress(pk, 4, 4, completed=True) for pk in path.modules],  # a path complete
+    ]
+    seen = set()
+    for change in shapes:
+        change()
+        with mock.patch.object(views, "_my_path_own", own_part_rendered_whole):
+            expected = comparable(browser.get(url).content.decode())
+        browser.get(url)  # renders and caches the shape
+        framed = browser.get(url).content.decode()
+        assert comparable(framed) == expected
+        assert "\ue003" not in framed
+        assert "&lt;Amina&gt; &amp; Zoé" in framed
+        seen.add(expected)
+    assert len(seen) == len(shapes)
+    shapes_kept = [
+        value for key, (_until, value) in caching._objects.items() if "my-path-own" in key
+    ]
+    assert len(shapes_kept) == len(shapes)
+    assert not any("Amina" in shape for shape in shapes_kept)
+    assert "attestation" in framed
 
 
 def test_the_address_is_each_visits_own_and_escaped(association, module):
