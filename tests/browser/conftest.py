@@ -56,7 +56,7 @@ def demo_server(django_db_setup, django_db_blocker):
     Browser tests run last (see tests/conftest.py) and share this committed data, like
     people sharing `make demo`; each test uses its own people or makes its own data.
     """
-    from django.db import connection
+    from django.db import connection, connections
     from django.test.utils import setup_databases, teardown_databases
     from pytest_django.live_server_helper import LiveServer
 
@@ -71,6 +71,9 @@ def demo_server(django_db_setup, django_db_blocker):
         server = LiveServer("localhost")
         yield server
         server.stop()
+        # The test bodies read and write the demo data through this thread's connection:
+        # closed here, so that dropping the test database finds nobody still connected.
+        connections.close_all()
         if created is not None:
             teardown_databases(created, verbosity=0)
 
