@@ -111,7 +111,9 @@ def _sqlite_converter(field):
 
 
 def instances_write(model, instances: Iterable) -> None:
-    """Insert unsaved instances of `model` (its database default for the primary key)."""
+    """Insert objects that hold `model`'s field values as attributes, named by attname:
+    unsaved instances, or lighter objects such as the rollups' namespaces. The primary key
+    is left to the database."""
     fields = [
         field.attname
         for field in model._meta.concrete_fields
