@@ -70,6 +70,7 @@ def my_path(request):
             "new" if row is None else "completed" if row.completed_at else "started"
             for _module, row in rows
         ]
+        done_count = statuses.count("completed")
         paths.append(
             {
                 "path": path,
@@ -77,9 +78,9 @@ def my_path(request):
                 "cards": _cards_html(
                     card_items, ((m.pk, s) for (m, _row), s in zip(rows, statuses, strict=True))
                 ),
-                "done": statuses.count("completed"),
+                "done": done_count,
                 "total": len(rows),
-                "complete": statuses.count("completed") == len(rows),
+                "complete": done_count == len(rows),
             }
         )
     context = {
@@ -130,10 +131,9 @@ def _my_path_own(user, context: dict) -> str:
         int(context["many_in_progress"]),
         int(bool(context["done"])),
     )
-    key = content_key("my-path-own", *shape)
-    frame = shared_get_many([key]).get(key)
-    if frame is None:
-        frame = render_to_string(
+
+    def shape_render() -> str:
+        return render_to_string(
             "learning/my_path_own.html",
             {
                 **context,
@@ -157,7 +157,8 @@ def _my_path_own(user, context: dict) -> str:
                 "done_cards": mark_safe(_own_mark("done_cards")),  # noqa: S308 (a constant)
             },
         )
-        shared_set_many({key: frame})
+
+    frame = shared_content(content_key("my-path-own", *shape), shape_render)
     values = {
         "name": escape(user.public_name),
         "in_progress_cards": context["in_progress_cards"],
