@@ -9,10 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
+
+from tests.lms.databases import missing_service
 
 ROOT = Path(settings.BASE_DIR)
 SOURCES = ["lms", "courses", "cms", "templates"]
@@ -32,8 +33,9 @@ def msgattrib(*options: str, po: Path) -> list[str]:
     return entries(result.stdout)
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
 def test_every_interface_string_has_a_french_translation(tmp_path, monkeypatch):
+    if shutil.which("xgettext") is None:
+        missing_service("GNU gettext (xgettext, msgattrib)", FileNotFoundError("xgettext"))
     for name in SOURCES:
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     catalogue = tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po"
