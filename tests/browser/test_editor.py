@@ -194,7 +194,9 @@ def test_an_editor_writes_previews_and_publishes_a_module_with_every_step_kind(n
     # The preview panel shows the module as learners will see it, step by step.
     page.get_by_role("button", name="Afficher/masquer la prévisualisation").click()
     preview = page.frame_locator("#w-preview-iframe")
-    expect(preview.get_by_role("heading", name=title)).to_be_visible()
+    # Wagtail posts the whole form, validates it and renders the page before the panel shows
+    # anything: seconds on a loaded CI machine, so the first look waits longer than usual.
+    expect(preview.get_by_role("heading", name=title)).to_be_visible(timeout=30_000)
     expect(preview.get_by_text("7 étapes")).to_be_visible()
     shown = [
         "Le bouton trombone",
