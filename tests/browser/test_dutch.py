@@ -12,7 +12,7 @@ from lms.accounts.services import card_issue
 from lms.learning.models import ModuleProgress
 from tests.factories import learner_in
 
-from .conftest import axe_violations, screenshot
+from .conftest import axe_violations, screenshot, sign_in
 from .test_h5p import answer_picture_choice
 
 pytestmark = pytest.mark.browser
@@ -111,3 +111,21 @@ def test_a_dutch_speaking_learner_follows_a_french_module_in_a_dutch_interface(n
     assert "Je hebt" in page.content()
     assert_dutch_and_accessible(page, "module-done")
     assert ModuleProgress.objects.get(learner=learner).completed_at is not None
+
+
+def test_a_trainer_registers_a_learner_whose_screens_will_be_in_dutch(new_page):
+    from lms.accounts.models import User
+
+    page = new_page("phone-tall")
+    sign_in(page, "formateur")
+    page.goto("/formateur/apprenants/nouveau/")
+    page.get_by_label("Prénom ou surnom").fill("Lotte")
+    choices = page.get_by_role("group", name="Langue des écrans")
+    # Each language is named in its own language, and says so to a screen reader.
+    expect(choices.locator("span[lang=nl-be]")).to_have_text("Nederlands")
+    choices.get_by_label("Nederlands").check()
+    screenshot(page, "nl-trainer-learner-new")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Créer l'apprenant·e").click()
+    expect(page.get_by_text("Lotte est inscrit·e")).to_be_visible()
+    assert User.objects.get(display_name="Lotte").preferred_language == "nl-be"

@@ -57,3 +57,20 @@ def test_a_french_module_in_a_french_interface_needs_no_lang_of_its_own(module):
     assert '<html lang="fr-be"' in page
     title = re.search(r'<h1 id="step-title-1"[^>]*>', page).group(0)
     assert "lang=" not in title
+
+
+def test_mon_parcours_in_dutch_says_each_french_module_card_is_french(catalogue, module):
+    import uuid
+
+    learner = learner_in(AssociationFactory(), preferred_language="nl-be")
+    browser = Client()
+    browser.force_login(learner)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl-be"
+    other = catalogue.exclude(pk=module.pk).first()
+    for started in (other, module):  # two modules started: Mon parcours lists their cards
+        step = reverse("learning:step", args=[started.pk, 1])
+        browser.post(step, {"statement_id": str(uuid.uuid4())})
+    page = browser.get(reverse("learning:my_path")).content.decode()
+    card = re.search(rf'<a href="{reverse("learning:module", args=[module.pk])}"[^>]*>', page)
+    assert card is not None, page[-3000:]
+    assert 'lang="fr-be"' in card.group(0)
