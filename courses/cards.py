@@ -22,6 +22,9 @@ class ModuleCard:
     title: str
     picture: str  # the <img> tag, or ""
     url: str  # where the learner opens it (resumes where they stopped)
+    # The language it is written in (its locale), for its `lang` (courses/languages.py); a
+    # default, so that cards cached before this field existed still read.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,9 @@ def _build() -> Cards:
             module.title,
             card_picture(module.picture),
             reverse("learning:module", args=[module.pk]),
+            module.locale.language_code,
         )
-        for module in ModulePage.objects.select_related("picture")
+        for module in ModulePage.objects.select_related("picture", "locale")
         .prefetch_related("picture__renditions")
         .defer("steps")
     }

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
-from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+from lms.accounts.views import language_set
 
 
 def health(request):
@@ -20,7 +21,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("langue/", set_language, name="set_language"),
+    path("langue/", language_set, name="set_language"),
     path("", include("lms.accounts.urls")),
     path("", include("lms.learning.urls")),
     path("formateur/", include("lms.logbook.urls")),

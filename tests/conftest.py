@@ -19,6 +19,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
             call_command("load_catalogue", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's first language, French.
+
+    Django's LocaleMiddleware activates each request's language in the thread and leaves it
+    there: after a test that asked for a page in Dutch, the next test's messages would be in
+    Dutch too.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def catalogue(db):
     """The competence frameworks and the starter catalogue from fixtures/."""

@@ -1,10 +1,11 @@
-"""Template tags for catalogue cards."""
+"""Template tags for catalogue cards and for the language of editors' text."""
 
 from django import template
 from django.core.cache import cache
 from django.utils.safestring import mark_safe
 
 from courses.caching import CONTENT_CACHE_SECONDS, content_key
+from courses.languages import in_language, lang_attribute
 
 register = template.Library()
 
@@ -30,3 +31,15 @@ def card_picture(picture):
         html = _CARD_PICTURE.render(template.Context({"picture": picture}))
         cache.set(key, html, CONTENT_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 (written by Wagtail's image tag above)
+
+
+@register.simple_tag
+def content_lang(language: str):
+    """` lang="…"` for an element showing editors' text in another language than the page's."""
+    return lang_attribute(language)
+
+
+@register.filter
+def in_lang(text: str, language: str):
+    """`{{ text|in_lang:language }}`: the text, in a <span lang> if its language differs."""
+    return in_language(text, language)

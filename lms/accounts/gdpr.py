@@ -53,7 +53,7 @@ CONSENT_WORDINGS = {
 REGISTRATION_WORDING = "registration-form"
 
 # Fields of the learner's identity and profile a coordinator or trainer may rectify.
-USER_FIELDS = ("display_name",)
+USER_FIELDS = ("display_name", "preferred_language")
 PROFILE_FIELDS = (
     "family_name",
     "year_of_birth",
@@ -290,6 +290,9 @@ def learner_rectify(
         learner.display_name = wanted["display_name"]
         learner.first_name = wanted["display_name"][:150]
         learner.save(update_fields=["display_name", "first_name"])
+    if "preferred_language" in changed:
+        learner.preferred_language = wanted["preferred_language"]
+        learner.save(update_fields=["preferred_language"])
     profile_changes = {name: wanted[name] for name in changed if name in PROFILE_FIELDS}
     if profile_changes:
         if profile is None:

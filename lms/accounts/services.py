@@ -1,4 +1,4 @@
-"""Writes to accounts: sign-in cards (issue, check a secret, lock, unlock, reissue)."""
+"""Writes to accounts: sign-in cards (issue, check, lock, unlock, reissue), a person's language."""
 
 import secrets
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
+from .languages import language_supported
 from .models import Association, SignInCard, SignInEvent, User
 
 MAX_FAILURES = 5
@@ -149,3 +150,18 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+def person_language_set(*, person: User, language: str) -> bool:
+    """Keep the interface language a person chose (or their trainer chose for them).
+
+    Returns whether it changed; a language the site does not offer is refused.
+    """
+    code = language_supported(language)
+    if not code:
+        raise ValueError(f"Not a language of the interface: {language!r}")
+    if person.preferred_language == code:
+        return False
+    User.objects.filter(pk=person.pk).update(preferred_language=code)
+    person.preferred_language = code
+    return True

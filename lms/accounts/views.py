@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from .access import home_url_name
 from .backends import USER_BACKEND
 from .devices import device_association_id
 from .forms import SignInForm
 from .jobs import job_get_for_owner
+from .languages import language_supported, person_language_apply
 from .models import Job, Role, SignInCard
 from .ratelimit import (
     Rate,
@@ -28,7 +30,13 @@ from .ratelimit import (
     sign_in_limit,
 )
 from .selectors import associations_near
-from .services import PICTURES, CardLocked, card_check_secret, short_code_normalise
+from .services import (
+    PICTURES,
+    CardLocked,
+    card_check_secret,
+    person_language_set,
+    short_code_normalise,
+)
 
 CARD_SESSION_KEY = "card_id"
 PICTURES_SESSION_KEY = "card_pictures"
@@ -41,12 +49,26 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        # The person's own language from the first page after signing in, on any device.
+        return person_language_apply(super().form_valid(form), form.get_user())
+
 
 @login_required
 def home(request):
     # Roles may have changed since the last sign-in: ask the database again.
     request.session.pop("pasapas_roles", None)
     return redirect(home_url_name(request.user, request.session))
+
+
+@require_POST
+def language_set(request):
+    """Django's set_language; a signed-in person also keeps the choice for their next visits."""
+    response = set_language(request)
+    language = language_supported(request.POST.get("language", ""))
+    if language and request.user.is_authenticated:
+        person_language_set(person=request.user, language=language)
+    return response
 
 
 def find_help(request):
@@ -76,9 +98,10 @@ def _card_chosen(request, card: SignInCard):
         logout(request)
     request.session[CARD_SESSION_KEY] = card.pk
     request.session.pop(PICTURES_SESSION_KEY, None)
+    # The card says who is signing in: the secret code is already asked in their language.
     if card.pin_hash:
-        return redirect("accounts:card_secret")
-    return redirect("accounts:card_pictures")
+        return person_language_apply(redirect("accounts:card_secret"), card.learner)
+    return person_language_apply(redirect("accounts:card_pictures"), card.learner)
 
 
 def _current_card(request) -> SignInCard | None:
@@ -93,7 +116,7 @@ def _card_signed_in(request, card: SignInCard):
     request.session.pop(PICTURES_SESSION_KEY, None)
     login(request, card.learner, backend=USER_BACKEND)
     request.session["association_id"] = card.association_id
-    return redirect("learning:my_path")
+    return person_language_apply(redirect("learning:my_path"), card.learner)
 
 
 def _locked(request, card, until):

@@ -2,16 +2,30 @@
 
 from io import BytesIO
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
+from lms.accounts.languages import language_supported
+
 
 def attestation_pdf(*, learner, path, modules, association) -> bytes:
-    """One page: who, which path, each module with its date and competences, where."""
+    """One page: who, which path, each module with its date and competences, where.
+
+    Written in the learner's own language when they have one (the one kept on them, the
+    same whoever prints it and on whichever device), else in the page's.
+    """
+    language = language_supported(learner.preferred_language) or translation.get_language()
+    with translation.override(language):
+        return _attestation_pdf(
+            learner=learner, path=path, modules=modules, association=association
+        )
+
+
+def _attestation_pdf(*, learner, path, modules, association) -> bytes:
     buffer = BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(_("Attestation: %(path)s") % {"path": path.title})

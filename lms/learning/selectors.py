@@ -120,6 +120,9 @@ class LiveModule:
     step_iris: tuple[str, ...]
     # Mon parcours, each step's address, then the question after the last step.
     urls: tuple[str, ...]
+    # The language the module is written in (its Wagtail locale), for its `lang`; a default,
+    # so that a summary cached before this field existed still reads.
+    language: str = ""
 
     def step_iri(self, step_id: str) -> str:
         return self.step_iris[[block_id for _type, block_id in self.steps].index(step_id)]
@@ -142,6 +145,7 @@ def _live_module(module_id: int) -> LiveModule:
             *(reverse("learning:step", args=[module.pk, n]) for n in range(1, len(steps) + 1)),
             reverse("learning:outcome_end", args=[module.pk]),
         ),
+        language=module.locale.language_code,
     )
 
 

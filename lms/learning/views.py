@@ -24,6 +24,7 @@ from courses.caching import (
     shared_set_many,
 )
 from courses.cards import catalogue_cards
+from courses.languages import lang_attribute
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
@@ -446,6 +447,9 @@ def _step_contents(request, module, steps, *, validated, personal: int | None, e
                 "value": block.value,
                 "number": step.number,
                 "item": {"validated": validated[i]},
+                # The editors' language, said on their text when the interface's differs.
+                "content_language": page.locale.language_code,
+                "content_lang": lang_attribute(page.locale.language_code),
                 # Not the learner's request: only what content.html reads of it.
                 "request": request if is_personal else None,
                 **(extra if is_personal else {"current": extra["current"]}),

@@ -5,7 +5,10 @@ import unicodedata
 from datetime import time
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Gender, Situation
@@ -16,8 +19,24 @@ from .services import HelpLevel
 CURRENT_YEAR = timezone.now().year
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Each language named in its own language, marked with its `lang` for screen readers."""
+    named = [
+        (code, format_html('<span lang="{}">{}</span>', code, info["name_local"].capitalize()))
+        for code, info in ((code, get_language_info(code)) for code, _name in settings.LANGUAGES)
+    ]
+    return [("", _("As on the device")), *named]
+
+
 class LearnerForm(forms.Form):
     display_name = forms.CharField(label=_("First name or nickname"), max_length=80)
+    preferred_language = forms.ChoiceField(
+        label=_("Language of the screens"),
+        help_text=_("The learner's screens open in this language at every sign-in."),
+        choices=language_choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     group = forms.ChoiceField(label=_("Group"), required=False)
     family_name = forms.CharField(label=_("Family name"), max_length=80, required=False)
     year_of_birth = forms.IntegerField(
@@ -54,6 +73,7 @@ class LearnerEditForm(forms.Form):
 
     FIELDS = (
         "display_name",
+        "preferred_language",
         "family_name",
         "year_of_birth",
         "gender",

@@ -11,6 +11,7 @@ from django.utils.crypto import get_random_string
 
 from courses.models import ModulePage
 from lms.accounts.gdpr import consent_give
+from lms.accounts.languages import language_supported
 from lms.accounts.models import (
     Association,
     ConsentPurpose,
@@ -39,6 +40,7 @@ class HelpLevel:
 def _profile_snapshot(user: User, profile: LearnerProfile) -> dict:
     return {
         "display_name": user.display_name,
+        "preferred_language": user.preferred_language,
         "family_name": profile.family_name,
         "year_of_birth": profile.year_of_birth,
         "gender": profile.gender,
@@ -58,14 +60,23 @@ def learner_create(
     display_name: str,
     created_by: User,
     consent: bool = False,
+    preferred_language: str = "",
     **profile_fields,
 ) -> User:
-    """A learner from a first name or nickname; every other fact is optional."""
+    """A learner from a first name or nickname; every other fact is optional.
+
+    `preferred_language`: the language of their screens at every sign-in ("" for the
+    device's own).
+    """
+    language = language_supported(preferred_language)
+    if preferred_language and not language:
+        raise ValueError(f"Not a language of the interface: {preferred_language!r}")
     learner = User(
         username=f"a-{get_random_string(10).lower()}",
         display_name=display_name.strip(),
         first_name=display_name.strip()[:150],
         password=make_password(None),
+        preferred_language=language,
     )
     learner.save()
     Membership.objects.create(

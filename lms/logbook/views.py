@@ -27,6 +27,7 @@ from lms.accounts.backends import USER_BACKEND
 from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.devices import device_trust
 from lms.accounts.gdpr import consents_for
+from lms.accounts.languages import person_language_apply
 from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
 from lms.accounts.services import (
     CardLocked,
@@ -126,6 +127,7 @@ def learner_new(request):
             display_name=data["display_name"],
             created_by=request.user,
             consent=data["consent"],
+            preferred_language=data["preferred_language"],
             family_name=data["family_name"],
             year_of_birth=data["year_of_birth"],
             gender=data["gender"],
@@ -232,7 +234,7 @@ def learner_open_session(request, learner_id: int):
     trainer_name = request.user.public_name
     login(request, learner, backend=USER_BACKEND)
     request.session["assisted_by"] = trainer_name
-    return redirect("learning:my_path")
+    return person_language_apply(redirect("learning:my_path"), learner)
 
 
 @staff_required

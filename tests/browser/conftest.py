@@ -18,7 +18,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 RESULTS = Path(settings.BASE_DIR) / "test-results"
-SIZES = {"phone": (360, 740), "tablet": (800, 1280), "laptop": (1366, 768)}
+SIZES = {
+    "phone": (360, 740),
+    "phone-tall": (390, 844),
+    "tablet": (800, 1280),
+    "laptop": (1366, 768),
+}
 
 
 @pytest.fixture(scope="session")
