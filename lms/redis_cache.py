@@ -152,7 +152,8 @@ class RedisCache(DjangoRedisCache):
                 outage.pending.pop(item, None)
             seconds = time.time() - outage.down_since
             outage.down_since, outage.overflowed, outage.skipped = None, False, 0
-            outage.counters = None  # counts go on in Redis
+            if outage.counters is not None:
+                outage.counters.clear()  # counts go on in Redis (this memory is per name)
         logger.warning(
             "Redis at %s answers again after %.0f s; %s keys written meanwhile deleted.",
             outage.location,
