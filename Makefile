@@ -53,7 +53,7 @@ bench: install chromium ## Measure at 1,000, 10,000 and 100,000 learners (SIZES=
 	$(BIN)/python -m tests.benchmarks.run $(if $(SIZES),--sizes $(SIZES),)
 
 load: install ## 200 simulated learners for 10 minutes on gunicorn + PostgreSQL; writes docs/load-test.md
-	$(BIN)/python -m tests.load.run $(if $(USERS),--users $(USERS),) $(if $(MINUTES),--minutes $(MINUTES),)
+	$(BIN)/python -m tests.load.run $(if $(USERS),--users $(USERS),) $(if $(MINUTES),--minutes $(MINUTES),) $(if $(FAULT),--fault $(FAULT),) $(if $(DATABASE),--database $(DATABASE),)
 
 lint: install ## Check code style and migrations
 	$(BIN)/ruff check .

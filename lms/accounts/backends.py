@@ -30,6 +30,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.crypto import salted_hmac
 
+from .usernames import username_normalise
+
 # The dotted path Django records in the session, and `login()` is given by views that sign
 # someone in without a password (sign-in cards).
 USER_BACKEND = "lms.accounts.backends.UserBackend"
@@ -62,6 +64,13 @@ def _key_signature() -> str:
 class UserBackend(ModelBackend):
     """`ModelBackend`, with `get_user` served from the shared cache (see the module)."""
 
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """ModelBackend's, with the username read as the sign-in form and the limits read
+        it (usernames.py): "Formateur" signs in as "formateur", whichever case was stored."""
+        if username is not None:
+            username = stored_username(username)
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
     def get_user(self, user_id):
         seconds = settings.AUTH_USER_CACHE_SECONDS
         if not seconds:
@@ -81,6 +90,18 @@ class UserBackend(ModelBackend):
         user = user_model.from_db(user_model._default_manager.db, fields, values)
         user._cached_session_auth_hash = session_auth_hash
         return user if self.user_can_authenticate(user) else None
+
+
+def stored_username(typed: str) -> str:
+    """The stored username that `typed` names once normalised: matched without regard to
+    case, unless two stored usernames differ only by case (then only the exact one)."""
+    normalised = username_normalise(typed)
+    matches = list(
+        get_user_model()
+        ._default_manager.filter(username__iexact=normalised)
+        .values_list("username", flat=True)[:2]
+    )
+    return matches[0] if len(matches) == 1 else normalised
 
 
 def forget_users(user_ids) -> None:

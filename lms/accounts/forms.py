@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .usernames import username_normalise
+
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(
@@ -21,3 +23,7 @@ class SignInForm(AuthenticationForm):
         ),
         "inactive": _("This account is switched off. Ask your trainer."),
     }
+
+    def clean_username(self):
+        # The same reading as the sign-in limits' (and the backend's lookup).
+        return username_normalise(self.cleaned_data["username"])

@@ -188,6 +188,9 @@ class SignInCard(models.Model):
     picture_hash = models.CharField(max_length=128, blank=True)
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Locks in a row, without a right secret between them: each lasts longer, and past
+    # the last duration only a trainer can unlock the card (services.card_check_secret).
+    locks_in_a_row = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

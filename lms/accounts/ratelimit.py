@@ -1,5 +1,6 @@
 """Fixed-window rate limits on sign-in attempts, counted in the shared cache (Redis in production)."""
 
+import contextlib
 import functools
 import hashlib
 import ipaddress
@@ -13,6 +14,9 @@ from django.core.cache import caches
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import ngettext
+
+from .devices import known_device_for
+from .usernames import username_normalise
 
 KEY_PREFIX = "ratelimit"
 
@@ -48,7 +52,7 @@ def ratelimit_hit(
     """Count one hit for (scope, key) and say whether it is within the rate.
 
     cache.add and cache.incr are atomic on Redis and on the local-memory cache, so
-    processes sharing one Redis share one counter. Hits beyond the rate still count.
+    processes sharing one Redis share one counter.
     """
     cache = cache or _cache()
     now = time.time() if now is None else now
@@ -66,6 +70,14 @@ def ratelimit_hit(
             count = 1
     retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
     return RateCheck(allowed=count <= rate.count, count=count, retry_after_seconds=retry_after)
+
+
+def ratelimit_undo(*, scope: str, key: str, rate: Rate, cache=None, now: float) -> None:
+    """Take back one hit counted by `ratelimit_hit(..., now=now)`: that attempt did not fail."""
+    cache = cache or _cache()
+    # ValueError: the window ended meanwhile, or the counter was evicted.
+    with contextlib.suppress(ValueError):
+        cache.decr(_window_key(scope, key, rate, int(now // rate.seconds)))
 
 
 def ratelimit_reset(*, scope: str, key: str, rate: Rate, cache=None, now: float | None = None):
@@ -125,44 +137,73 @@ def _too_many(request, check: RateCheck) -> HttpResponse:
     return response
 
 
+FAILED_ATTRIBUTE = "pasapas_attempt_failed"
+
+
+def attempt_failed(request) -> None:
+    """Called by a limited view when the attempt failed (a wrong password, code or card):
+    only failures count towards the limits."""
+    setattr(request, FAILED_ATTRIBUTE, True)
+
+
 def ratelimit(
     *,
     scope: str,
     per_ip: Rate | None = None,
     per_target: Rate | None = None,
     target: Callable | None = None,
+    known_device: Callable | None = None,
     methods: tuple[str, ...] = ("POST",),
 ):
-    """Refuse a view with 429 once a client address or a target goes over its rate.
+    """Refuse a view with 429 once a client address or a target has failed too often.
+
+    Only failed attempts count, those the view reports with `attempt_failed(request)`: a
+    successful sign-in, or a class signing in one after the other from an association's
+    shared address, uses none of the limit. Each attempt is still counted when it arrives
+    and taken back when it did not fail, so guesses sent in parallel cannot slip past the
+    limit before the first failures are recorded.
 
     `target(request)` names what is being tried (a username, a card id); None or "" skips
-    the per-target limit. Every hit counts, so an attacker cannot reset it by succeeding.
+    the per-target limit. `known_device(request, target)` may name this browser instead (a
+    device that signed in as that person before, see devices.py): its failures then count
+    for that browser alone, so an attacker failing from elsewhere cannot lock the person
+    out of their own browser.
     """
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method in methods:
-                checks = []
-                if per_ip is not None:
-                    checks.append(
-                        ratelimit_hit(scope=f"{scope}:ip", key=client_ip(request), rate=per_ip)
-                    )
-                name = target(request) if (target and per_target) else None
-                if name not in (None, ""):
-                    checks.append(
-                        ratelimit_hit(
-                            scope=f"{scope}:target",
-                            key=str(name).strip().casefold(),
-                            rate=per_target,
-                        )
-                    )
-                refused = [check for check in checks if not check.allowed]
-                if refused:
-                    return _too_many(
-                        request, max(refused, key=lambda check: check.retry_after_seconds)
-                    )
-            return view(request, *args, **kwargs)
+            if request.method not in methods:
+                return view(request, *args, **kwargs)
+            now = time.time()
+            counted = []  # (scope, key, rate, check)
+            if per_ip is not None:
+                counted.append((f"{scope}:ip", client_ip(request), per_ip))
+            name = target(request) if (target and per_target) else None
+            if name not in (None, ""):
+                name = username_normalise(str(name))
+                device = known_device(request, name) if known_device else None
+                if device:
+                    counted.append((f"{scope}:device", device, per_target))
+                else:
+                    counted.append((f"{scope}:target", name, per_target))
+            checks = [
+                (scope_, key, rate, ratelimit_hit(scope=scope_, key=key, rate=rate, now=now))
+                for scope_, key, rate in counted
+            ]
+            refused = [check for *_hit, check in checks if not check.allowed]
+            if refused:
+                response = _too_many(
+                    request, max(refused, key=lambda check: check.retry_after_seconds)
+                )
+            else:
+                response = view(request, *args, **kwargs)
+                if getattr(request, FAILED_ATTRIBUTE, False):
+                    return response
+            # A refusal or an attempt that did not fail: take its hits back.
+            for scope_, key, rate, _check in checks:
+                ratelimit_undo(scope=scope_, key=key, rate=rate, now=now)
+            return response
 
         return wrapped
 
@@ -190,6 +231,7 @@ sign_in_limit = ratelimit(
     per_ip=Rate(count=20, seconds=WINDOW_SECONDS),
     per_target=Rate(count=10, seconds=WINDOW_SECONDS),
     target=_posted_username,
+    known_device=known_device_for,
 )
 card_secret_limit = ratelimit(
     scope="card-secret",

@@ -12,16 +12,29 @@ from .languages import language_supported
 from .models import Association, SignInCard, SignInEvent, User
 
 MAX_FAILURES = 5
-LOCK_DURATION = timedelta(minutes=15)
+# Each lock in a row lasts longer; after the last one, the next lock waits for a trainer.
+# Someone holding a card can then try 20 codes in all (5 per lock), not 480 a day.
+LOCK_DURATIONS = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=24))
 # No 0/O, 1/I/L: codes are read aloud and typed by people who read with difficulty.
 SHORT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PICTURES = ["sun", "house", "tree", "cat", "car", "flower", "star", "fish", "apple"]
 
 
 class CardLocked(Exception):
+    """`until` the lock ends, or None: the card waits for a trainer to unlock it."""
+
     def __init__(self, until):
         super().__init__(str(until))
         self.until = until
+
+
+def card_needs_trainer(card: SignInCard) -> bool:
+    return card.locks_in_a_row > len(LOCK_DURATIONS)
+
+
+def card_is_locked(card: SignInCard, *, now=None) -> bool:
+    now = now or timezone.now()
+    return card_needs_trainer(card) or bool(card.locked_until and card.locked_until > now)
 
 
 def short_code_new() -> str:
@@ -90,9 +103,12 @@ class SecretCheck:
 def card_check_secret(
     *, card_id: int, pin: str = "", pictures: list[str] | None = None
 ) -> SecretCheck:
-    """Check a secret against the card; 5 failures lock the card for 15 minutes."""
+    """Check a secret against the card; 5 failures lock the card: for 15 minutes, then
+    1 hour, then 24 hours when locks follow each other, and then until a trainer unlocks it."""
     card = SignInCard.objects.select_for_update().get(pk=card_id, is_active=True)
     now = timezone.now()
+    if card_needs_trainer(card):
+        raise CardLocked(None)
     if card.locked_until and card.locked_until > now:
         raise CardLocked(card.locked_until)
     if pictures is not None:
@@ -107,16 +123,21 @@ def card_check_secret(
     if ok:
         card.failed_attempts = 0
         card.locked_until = None
-        card.save(update_fields=["failed_attempts", "locked_until"])
+        card.locks_in_a_row = 0
+        card.save(update_fields=["failed_attempts", "locked_until", "locks_in_a_row"])
         SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.SUCCESS)
         return SecretCheck(True, MAX_FAILURES)
     card.failed_attempts += 1
     SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.FAILURE)
     if card.failed_attempts >= MAX_FAILURES:
-        card.locked_until = now + LOCK_DURATION
+        card.locks_in_a_row += 1
         card.failed_attempts = 0
+        if card_needs_trainer(card):
+            card.locked_until = None
+        else:
+            card.locked_until = now + LOCK_DURATIONS[card.locks_in_a_row - 1]
         SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.LOCKED)
-        card.save(update_fields=["failed_attempts", "locked_until"])
+        card.save(update_fields=["failed_attempts", "locked_until", "locks_in_a_row"])
         # The lock is committed with the failure; the caller shows the locked screen.
         return SecretCheck(False, 0)
     card.save(update_fields=["failed_attempts"])
@@ -125,7 +146,9 @@ def card_check_secret(
 
 @transaction.atomic
 def card_unlock(*, card: SignInCard, by: User) -> None:
-    SignInCard.objects.filter(pk=card.pk).update(failed_attempts=0, locked_until=None)
+    SignInCard.objects.filter(pk=card.pk).update(
+        failed_attempts=0, locked_until=None, locks_in_a_row=0
+    )
     SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.UNLOCKED, by=by)
 
 

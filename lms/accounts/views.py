@@ -1,5 +1,7 @@
 """Sign-in (password or card), sign-out and the redirect to each person's own home page."""
 
+import time
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -15,18 +17,20 @@ from django.views.i18n import set_language
 
 from .access import home_url_name
 from .backends import USER_BACKEND
-from .devices import device_association_id
+from .devices import device_association_id, known_device_remember
 from .forms import SignInForm
 from .jobs import job_get_for_owner
 from .languages import language_supported, person_language_apply
 from .models import Job, Role, SignInCard
 from .ratelimit import (
     Rate,
+    attempt_failed,
     card_code_limit,
     card_pictures_limit,
     card_secret_limit,
     client_ip,
     ratelimit_hit,
+    ratelimit_undo,
     sign_in_limit,
 )
 from .selectors import associations_near
@@ -37,6 +41,7 @@ from .services import (
     person_language_set,
     short_code_normalise,
 )
+from .usernames import username_normalise
 
 CARD_SESSION_KEY = "card_id"
 PICTURES_SESSION_KEY = "card_pictures"
@@ -51,7 +56,16 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form):
         # The person's own language from the first page after signing in, on any device.
-        return person_language_apply(super().form_valid(form), form.get_user())
+        response = person_language_apply(super().form_valid(form), form.get_user())
+        # This browser may sign in as this person even while their username is locked.
+        known_device_remember(
+            self.request, response, username=username_normalise(form.get_user().username)
+        )
+        return response
+
+    def form_invalid(self, form):
+        attempt_failed(self.request)  # only failures count towards the limits
+        return super().form_invalid(form)
 
 
 @login_required
@@ -120,7 +134,8 @@ def _card_signed_in(request, card: SignInCard):
 
 
 def _locked(request, card, until):
-    minutes = max(1, round((until - timezone.now()).total_seconds() / 60))
+    """The card is resting for some minutes, or (until None) waits for a trainer."""
+    minutes = max(1, round((until - timezone.now()).total_seconds() / 60)) if until else None
     return render(
         request, "accounts/card_locked.html", {"card": card, "minutes": minutes}, status=423
     )
@@ -131,9 +146,11 @@ def _secret_checked(request, card: SignInCard, **secret):
     try:
         check = card_check_secret(card_id=card.pk, **secret)
     except CardLocked as locked:
+        attempt_failed(request)
         return _locked(request, card, locked.until)
     if check.ok:
         return _card_signed_in(request, card)
+    attempt_failed(request)  # only wrong secrets count towards the limits
     if check.attempts_left == 0:
         card.refresh_from_db()
         return _locked(request, card, card.locked_until)
@@ -203,9 +220,16 @@ def card_code(request):
         return render(request, "accounts/card_code.html", {"trusted": False}, status=403)
     error = None
     if request.method == "POST":
-        # Same shared, atomic counter as the other limits, but answered in the page.
-        tries = ratelimit_hit(scope="card-code-typed", key=client_ip(request), rate=SHORT_CODE_RATE)
+        # Same shared, atomic counter as the other limits, but answered in the page; only
+        # codes that do not work count (a class types theirs one after the other).
+        now = time.time()
+        tries = ratelimit_hit(
+            scope="card-code-typed", key=client_ip(request), rate=SHORT_CODE_RATE, now=now
+        )
         if not tries.allowed:
+            ratelimit_undo(
+                scope="card-code-typed", key=client_ip(request), rate=SHORT_CODE_RATE, now=now
+            )
             error = _("Too many tries. Wait 15 minutes or ask your trainer.")
         else:
             code = short_code_normalise(request.POST.get("code", ""))
@@ -220,7 +244,11 @@ def card_code(request):
                 else None
             )
             if card is not None:
+                ratelimit_undo(
+                    scope="card-code-typed", key=client_ip(request), rate=SHORT_CODE_RATE, now=now
+                )
                 return _card_chosen(request, card)
+            attempt_failed(request)
             error = _("This code does not work. Look at your card again or ask your trainer.")
     return render(request, "accounts/card_code.html", {"trusted": True, "error": error})
 

@@ -449,7 +449,11 @@ GENERATION_KEY = "impact:generation:{}"
 
 
 def _generation(scope) -> int:
-    return cache.get_or_set(GENERATION_KEY.format(scope), 0, timeout=None)
+    # Started from the clock, not 0: when the key is lost (evicted, or deleted after a
+    # Redis outage, lms/redis_cache.py), figures cached under an old number stay unread.
+    return cache.get_or_set(
+        GENERATION_KEY.format(scope), lambda: int(time_module.time() * 1000), timeout=None
+    )
 
 
 def figures_invalidate(*, association_id: int | None = None) -> None:

@@ -32,7 +32,9 @@ from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
 from lms.accounts.services import (
     CardLocked,
     card_check_secret,
+    card_is_locked,
     card_issue,
+    card_needs_trainer,
     card_unlock,
     short_code_normalise,
 )
@@ -159,7 +161,8 @@ def learner_detail(request, learner_id: int):
         {
             "learner": learner,
             "card": card,
-            "card_locked": bool(card and card.locked_until and card.locked_until > timezone.now()),
+            "card_locked": bool(card and card_is_locked(card)),
+            "card_needs_trainer": bool(card and card_needs_trainer(card)),
             "events": SignInEvent.objects.filter(card__learner=learner)[:10],
             "progress": module_progress_for_learner(learner),
             "scores": scores_for_learner(learner),
@@ -450,8 +453,14 @@ def learner_join_view(request):
         pin = "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]
         try:
             check = card_check_secret(card_id=card.pk, pin=pin)
-        except CardLocked:
-            error = _("This card is locked for a few minutes after too many tries.")
+        except CardLocked as locked:
+            if locked.until is None:
+                error = _(
+                    "This card is locked after too many tries. A trainer of the learner's "
+                    "association can unlock it."
+                )
+            else:
+                error = _("This card is locked for a few minutes after too many tries.")
         else:
             if check.ok:
                 learner = learner_join(card=card, association=association, by=request.user)

@@ -147,6 +147,12 @@ if REDIS_URL:
             "BACKEND": "lms.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pasapas"),
+            # Redis is a cache: when it does not answer, the site serves without it
+            # (lms/redis_cache.py), after these seconds at most, not a request's lifetime.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1")),
+            },
         }
     }
 else:

@@ -1,16 +1,19 @@
 """A learner on a phone: card sign-in, a whole module, a lost connection, another device."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
 
 from lms.accounts.models import Association, SignInCard
-from lms.accounts.services import card_issue
+from lms.accounts.services import card_check_secret, card_issue
 from lms.impact.demo import DEMO_CARD_PIN, DEMO_CARD_TOKEN
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
 from tests.factories import learner_in
 
-from .conftest import axe_violations, screenshot
+from .conftest import axe_violations, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 MODULE_SLUG = "reconnaitre-une-arnaque-par-e-mail"
@@ -186,3 +189,32 @@ def test_progress_made_offline_arrives_when_the_connection_returns(new_page):
     other.get_by_role("link", name="Continuer").click()
     expect_text(current_step(other), "Étape 3 sur")
     screenshot(other, "learner-continue-other-device")
+
+
+def test_a_card_locked_again_and_again_waits_for_the_trainer_who_sees_why(new_page):
+    """Four locks in a row (the first three timed, run out here): the learner is told to
+    ask their trainer; the trainer reads why on the learner's page and unlocks the card."""
+    card = new_learner("Germaine")
+    for _lock in range(4):
+        for _attempt in range(5):
+            card_check_secret(card_id=card.pk, pin="0000")
+        SignInCard.objects.filter(pk=card.pk).exclude(locked_until=None).update(
+            locked_until=timezone.now() - timedelta(seconds=1)
+        )
+    page = new_page("phone")
+    page.goto(f"/c/{card.token}/")
+    page.get_by_label("Tapez votre code secret (4 chiffres)").fill("2468")
+    page.get_by_role("button", name="Entrer").click()
+    expect(page.get_by_role("heading", name="Votre carte est bloquée")).to_be_visible()
+    expect(page.get_by_text("Demandez à votre formateur de débloquer votre carte.")).to_be_visible()
+    assert_accessible(page, "learner-card-needs-trainer")
+
+    trainer = new_page("laptop")
+    sign_in(trainer, "formateur")
+    trainer.goto(f"/formateur/apprenants/{card.learner.pk}/")
+    expect(trainer.get_by_text("Bloquée après 4 séries de 5 codes faux d'affilée")).to_be_visible()
+    assert_accessible(trainer, "trainer-card-needs-trainer")
+    trainer.get_by_role("button", name="Débloquer la carte").click()
+    expect(trainer.get_by_text("La carte marche à nouveau.")).to_be_visible()
+
+    sign_in_with_card(page, card.token, "2468")

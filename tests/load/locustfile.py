@@ -36,7 +36,15 @@ class Learner(HttpUser):
     @task
     def follow_a_module(self):
         module = random.choice(PLAN["modules"])
-        first = self.client.get(f"/apprendre/{module}/etape/1/", name="step page")
+        with self.client.get(
+            f"/apprendre/{module}/etape/1/", name="step page", catch_response=True
+        ) as first:
+            # Sent to the sign-in page: the learner's session was lost (a Redis outage must
+            # not do that), whatever the status of the page it ends on.
+            if "/connexion/" in first.url:
+                first.failure("signed out")
+            elif first.ok:
+                first.success()
         steps = len(STEP_COUNT.findall(first.text)) or 1
         for number in range(1, steps + 1):
             if number > 1:

@@ -1,11 +1,22 @@
 """Sign-in cards: the QR link and a secret, picture codes, locks, trusted devices."""
 
+from datetime import timedelta
+
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from lms.accounts.devices import COOKIE, device_trust
 from lms.accounts.models import SignInCard, SignInEvent
-from lms.accounts.services import card_issue, card_unlock, short_code_normalise
+from lms.accounts.services import (
+    CardLocked,
+    card_check_secret,
+    card_issue,
+    card_needs_trainer,
+    card_unlock,
+    short_code_normalise,
+)
 from tests.factories import AssociationFactory, learner_in, trainer_in
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +115,64 @@ def test_a_trusted_device_of_another_association_does_not_accept_the_code(client
 def test_short_codes_are_forgiving_to_type():
     assert short_code_normalise("abcd ef23") == "ABCD-EF23"
     assert short_code_normalise("ABCD-EF2") == ""
+
+
+# --- Locks that grow, then wait for a trainer ----------------------------------------------
+
+
+def wrong_secrets(card, count=5):
+    for _ in range(count):
+        card_check_secret(card_id=card.pk, pin="0000")
+    card.refresh_from_db()
+
+
+def lock_runs_out(card):
+    SignInCard.objects.filter(pk=card.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
+
+
+def test_locks_grow_then_the_card_waits_for_a_trainer_who_sees_why(client, card):
+    """Before: every lock lasted 15 minutes, 480 codes a day for whoever holds the card."""
+    minutes = []
+    for _lock in range(3):
+        wrong_secrets(card)
+        minutes.append(round((card.locked_until - timezone.now()).total_seconds() / 60))
+        with pytest.raises(CardLocked):  # even the right secret waits
+            card_check_secret(card_id=card.pk, pin="2468")
+        lock_runs_out(card)
+    assert minutes == [15, 60, 24 * 60]
+
+    wrong_secrets(card)  # a fourth lock in a row: no end time, a trainer must unlock
+    assert card_needs_trainer(card) and card.locked_until is None
+    lock_runs_out(card)
+    with pytest.raises(CardLocked) as locked:
+        card_check_secret(card_id=card.pk, pin="2468")
+    assert locked.value.until is None
+
+    # The learner is told, in French, to ask their trainer.
+    client.get(reverse("accounts:card_start", args=[card.token]))
+    response = client.post(reverse("accounts:card_secret"), {"pin": "2468"})
+    assert response.status_code == 423
+    page = response.content.decode()
+    assert "Votre carte est bloquée" in page
+    assert "Demandez à votre formateur de débloquer votre carte." in page
+
+    # The trainer sees why on the learner's page, and unlocks it.
+    trainer = Client()
+    trainer.force_login(trainer_in(card.association))
+    learner_page = reverse("logbook:learner", args=[card.learner.pk])
+    page = trainer.get(learner_page).content.decode()
+    assert "Bloquée après 4 séries de 5 codes faux d'affilée" in page
+    unlock = reverse("logbook:learner_card_unlock", args=[card.learner.pk])
+    assert unlock in page
+    assert trainer.post(unlock).status_code == 302
+    card.refresh_from_db()
+    assert card.locks_in_a_row == 0
+    assert card_check_secret(card_id=card.pk, pin="2468").ok
+
+
+def test_a_right_secret_between_locks_starts_again_at_fifteen_minutes(card):
+    wrong_secrets(card)
+    lock_runs_out(card)
+    assert card_check_secret(card_id=card.pk, pin="2468").ok
+    wrong_secrets(card)
+    assert 14 <= (card.locked_until - timezone.now()).total_seconds() / 60 <= 15

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from lms.accounts.ratelimit import (
     Rate,
+    attempt_failed,
     client_ip,
     ratelimit,
     ratelimit_hit,
@@ -102,11 +103,16 @@ def frozen_clock(monkeypatch):
     target=lambda request: request.POST.get("username"),
 )
 def sign_in(request):
+    if request.POST.get("password") == "right":
+        return HttpResponse("welcome")
+    attempt_failed(request)  # as a wrong password does
     return HttpResponse("form")
 
 
-def post(username: str = "", ip: str = "192.0.2.1", **extra):
-    request = RequestFactory().post("/", {"username": username}, REMOTE_ADDR=ip, **extra)
+def post(username: str = "", ip: str = "192.0.2.1", password: str = "wrong", **extra):
+    request = RequestFactory().post(
+        "/", {"username": username, "password": password}, REMOTE_ADDR=ip, **extra
+    )
     return sign_in(request)
 
 
@@ -123,6 +129,15 @@ def test_a_view_refuses_one_address_trying_many_targets():
     statuses = [post(f"person{i}", ip="192.0.2.9").status_code for i in range(5)]
     assert statuses == [200, 200, 200, 200, 429]
     assert post("person9", ip="192.0.2.10").status_code == 200
+
+
+def test_only_failures_count_towards_either_limit():
+    """A class signing in one after the other from the association's one address."""
+    statuses = [post(f"person{i}", ip="192.0.2.9", password="right").status_code for i in range(9)]
+    assert statuses == [200] * 9
+    for _again in range(3):
+        assert post("amina", password="right").status_code == 200
+    assert [post("amina").status_code for _try in range(3)] == [200, 200, 429]
 
 
 def test_the_refusal_is_a_translated_message():
@@ -204,3 +219,82 @@ def test_the_sign_in_page_refuses_a_21st_password_from_one_address(client):
         for i in range(21)
     ]
     assert statuses == [200] * 20 + [429]
+
+
+def sign_in_as(client, username, password, address="192.0.2.1"):
+    return client.post(
+        "/connexion-limitee/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_a_trainer_signing_in_often_is_never_locked_out(client):
+    """Before: the 11th sign-in of the day, right password or not, answered 429."""
+    UserFactory(username="formateur", password="demo")
+    for _day in range(12):
+        response = sign_in_as(client, "formateur", "demo")
+        assert response.status_code == 302
+        client.post("/deconnexion/")
+    assert sign_in_as(client, "formateur", "wrong").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_an_association_address_signs_in_a_whole_class(client):
+    """Before: the 21st sign-in from one address answered 429, successes counted."""
+    for number in range(25):
+        UserFactory(username=f"apprenant{number}", password="demo")
+    statuses = []
+    for number in range(25):
+        statuses.append(sign_in_as(client, f"apprenant{number}", "demo").status_code)
+        client.post("/deconnexion/")
+    assert statuses == [302] * 25
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_failures_from_elsewhere_do_not_lock_a_person_out_of_their_own_browser(client):
+    from django.test import Client
+
+    UserFactory(username="formateur", password="demo")
+    assert sign_in_as(client, "formateur", "demo").status_code == 302  # the trainer's browser
+    client.post("/deconnexion/")
+
+    attacker = Client()
+    statuses = [
+        sign_in_as(attacker, "formateur", "guess", f"198.51.100.{n}").status_code for n in range(11)
+    ]
+    assert statuses == [200] * 10 + [429]  # locked for everyone else...
+    assert sign_in_as(Client(), "formateur", "demo").status_code == 429
+
+    # ...but not on the browser that signed in as that person before,
+    assert sign_in_as(client, "formateur", "demo").status_code == 302
+    client.post("/deconnexion/")
+    # where its own failures still count, for that browser alone.
+    statuses = [sign_in_as(client, "formateur", "typo").status_code for _try in range(11)]
+    assert statuses == [200] * 10 + [429]
+    # A forged or foreign cookie is no way past the lock.
+    stranger = Client()
+    stranger.cookies["pasapas_known"] = "formateur"
+    assert sign_in_as(stranger, "formateur", "demo").status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_a_username_written_differently_is_the_same_person_for_sign_in_and_limits(client):
+    user = UserFactory(username="Formateur", password="demo")
+    for spelling in ("formateur", " FORMATEUR ", "\uff46\uff4f\uff52\uff4d\uff41teur"):
+        response = sign_in_as(client, spelling, "demo")
+        assert response.status_code == 302, spelling
+        assert client.session["_auth_user_id"] == str(user.pk)
+        client.post("/deconnexion/")
+
+    from django.test import Client
+
+    spellings = ["formateur", "Formateur", " formateur", "FORMATEUR ", "\uff26ormateur"] * 2
+    statuses = [
+        sign_in_as(Client(), name, "wrong", f"198.51.100.{n}").status_code
+        for n, name in enumerate([*spellings, "formateur"])
+    ]
+    assert statuses == [200] * 10 + [429]
