@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -96,3 +97,44 @@ def h5p_libraries_revision(*, package: H5PPackage) -> str:
     """
     versions = sorted(library.full_version for library in package.libraries.all())
     return hashlib.sha256("\n".join(versions).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LibraryUpgrade:
+    """A stored patch newer than what some packages play, and those packages."""
+
+    library: H5PLibrary
+    packages: list[H5PPackage]
+    # For each package, the version it plays now ("1.0.3"), in the same order.
+    current: list[str]
+
+
+def h5p_library_upgrades() -> list[LibraryUpgrade]:
+    """For each newest stored patch of a machineName-major.minor, the packages on older ones."""
+    newest: dict[tuple[str, int, int], H5PLibrary] = {}
+    for library in H5PLibrary.objects.order_by("machine_name", "major", "minor", "patch"):
+        newest[(library.machine_name, library.major, library.minor)] = library
+    upgrades = []
+    for library in newest.values():
+        upgrade = h5p_library_upgrade_of(library=library)
+        if upgrade.packages:
+            upgrades.append(upgrade)
+    return upgrades
+
+
+def h5p_library_upgrade_of(*, library: H5PLibrary) -> LibraryUpgrade:
+    """The packages that play an older patch of `library`'s major.minor (what moving affects)."""
+    older = H5PLibrary.objects.filter(
+        machine_name=library.machine_name,
+        major=library.major,
+        minor=library.minor,
+        patch__lt=library.patch,
+    )
+    packages, current = [], []
+    for package in (
+        H5PPackage.objects.filter(libraries__in=older).distinct().order_by("title", "pk")
+    ):
+        played = package.libraries.get(pk__in=older)
+        packages.append(package)
+        current.append(f"{played.major}.{played.minor}.{played.patch}")
+    return LibraryUpgrade(library=library, packages=packages, current=current)

@@ -229,3 +229,29 @@ def h5p_package_delete(*, package: H5PPackage) -> None:
         package.delete()
         # Inside the transaction, so a re-upload of the same file waits for this to finish.
         h5p_package_files_delete(package=package)
+
+
+def h5p_packages_upgrade(*, library: H5PLibrary) -> list[H5PPackage]:
+    """Move every package playing an older patch of `library`'s major.minor onto it.
+
+    An explicit editor's action (the admin lists the packages first): uploads never do it.
+    Returns the packages moved; their library URLs change with their versions.
+    """
+    with transaction.atomic():
+        older = list(
+            H5PLibrary.objects.select_for_update().filter(
+                machine_name=library.machine_name,
+                major=library.major,
+                minor=library.minor,
+                patch__lt=library.patch,
+            )
+        )
+        ids = set(H5PPackage.objects.filter(libraries__in=older).values_list("pk", flat=True))
+        moved = list(H5PPackage.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        for package in moved:
+            package.libraries.remove(*older)
+            package.libraries.add(library)
+            if package.main_library in older:
+                package.main_library = library
+                package.save(update_fields=["main_library"])
+    return moved
