@@ -123,3 +123,24 @@ def test_an_imported_name_is_cleaned_too(setting, tmp_path, monkeypatch):
     imported = User.objects.get(display_name__startswith="Jo")
     assert imported.display_name == "José"
     assert imported.learner_profile.family_name == "Màrtin"
+
+
+def test_names_stored_before_the_rule_are_cleaned_by_the_data_migration(setting):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("lms.accounts.migrations.0006_person_names_cleaned")
+    hidden = learner_in(
+        setting["association"], display_name="A\u200bmi\u202ena", first_name="A\u200bmi\u202ena"
+    )
+    LearnerProfile.objects.create(user=hidden, family_name="Ben\u2066ali  ")
+    plain = User.objects.get(pk=setting["amina"].pk)
+
+    migration.clean_names(apps, None)
+
+    hidden.refresh_from_db()
+    assert (hidden.display_name, hidden.first_name) == ("Amina", "Amina")
+    assert hidden.learner_profile.family_name == "Benali"
+    assert User.objects.get(pk=plain.pk).display_name == "Amina"
+    assert User.objects.filter(display_name="Amina").count() == 2  # now the homonyms they are
