@@ -2,16 +2,43 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
+from courses.h5p import admin_views
 from courses.h5p.models import H5PPackage
 from courses.h5p.selectors import h5p_package_pages
 from courses.h5p.services import h5p_package_files_delete
 from courses.h5p.viewsets import H5PPackageViewSet
 
 register_snippet(H5PPackageViewSet)
+
+
+@hooks.register("register_admin_urls")
+def h5p_library_upgrade_urls():
+    return [
+        path("h5p/updates/", admin_views.upgrades, name="h5p_library_upgrades"),
+        path(
+            "h5p/updates/<int:library_id>/",
+            admin_views.upgrade,
+            name="h5p_library_upgrade",
+        ),
+    ]
+
+
+class H5PUpgradesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(admin_views.PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def h5p_library_upgrades_menu_item():
+    return H5PUpgradesMenuItem(
+        _("H5P library updates"), reverse("h5p_library_upgrades"), icon_name="pick", order=251
+    )
 
 
 @hooks.register("before_delete_snippet")

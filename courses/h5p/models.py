@@ -15,6 +15,11 @@ class H5PLibrary(models.Model):
     minor = models.PositiveIntegerField(_("minor version"))
     patch = models.PositiveIntegerField(_("patch version"))
     path = models.CharField(_("storage folder"), max_length=255, unique=True, editable=False)
+    # What the stored files are (h5p_library_files_sha256): a later upload of the same version
+    # with other files is refused rather than swapped in under every package that uses it.
+    files_sha256 = models.CharField(
+        _("SHA-256 of the files"), max_length=64, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("stored at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -35,6 +40,11 @@ class H5PLibrary(models.Model):
     def folder(self) -> str:
         """The folder name H5P uses for this library: patch versions share it."""
         return f"{self.machine_name}-{self.major}.{self.minor}"
+
+    @property
+    def full_version(self) -> str:
+        """machineName-major.minor.patch: the name of its storage folder."""
+        return f"{self.folder}.{self.patch}"
 
 
 class H5PPackage(index.Indexed, models.Model):

@@ -1,6 +1,8 @@
 """Reads for H5P: the admin list, which pages use a package, which library versions play it."""
 
+import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -65,28 +67,74 @@ def h5p_package_pages(*, package: H5PPackage) -> list[Page]:
     return list(Page.objects.filter(pk__in=ids).order_by("title"))
 
 
-def h5p_library_latest(*, folder: str) -> H5PLibrary | None:
-    """The highest stored patch of `machineName-major.minor`: every package plays with it."""
+def h5p_libraries_resolve(*, package: H5PPackage) -> dict[str, H5PLibrary]:
+    """For each library folder the package uses, the exact version the player loads.
+
+    That is the version the package was validated with (or moved to by an editor, see
+    h5p_packages_upgrade): a newer patch uploaded with another package changes nothing here.
+    """
+    return {library.folder: library for library in package.libraries.all()}
+
+
+def h5p_library_of_package(*, package_id: int, folder: str) -> H5PLibrary | None:
+    """The exact library version a package plays for `machineName-major.minor`, or None."""
     match = LIBRARY_FOLDER_RE.match(folder)
     if not match:
         return None
-    return (
-        H5PLibrary.objects.filter(
-            machine_name=match["name"], major=int(match["major"]), minor=int(match["minor"])
-        )
-        .order_by("-patch")
-        .first()
+    return H5PLibrary.objects.filter(
+        packages__pk=package_id,
+        machine_name=match["name"],
+        major=int(match["major"]),
+        minor=int(match["minor"]),
+    ).first()
+
+
+def h5p_libraries_revision(*, package: H5PPackage) -> str:
+    """A token naming the exact versions a package plays, for its library URLs.
+
+    It changes only when the package is moved to other versions, so the files can be cached
+    for a year; a URL carrying another package's token (other versions) is not served.
+    """
+    versions = sorted(library.full_version for library in package.libraries.all())
+    return hashlib.sha256("\n".join(versions).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LibraryUpgrade:
+    """A stored patch newer than what some packages play, and those packages."""
+
+    library: H5PLibrary
+    packages: list[H5PPackage]
+    # For each package, the version it plays now ("1.0.3"), in the same order.
+    current: list[str]
+
+
+def h5p_library_upgrades() -> list[LibraryUpgrade]:
+    """For each newest stored patch of a machineName-major.minor, the packages on older ones."""
+    newest: dict[tuple[str, int, int], H5PLibrary] = {}
+    for library in H5PLibrary.objects.order_by("machine_name", "major", "minor", "patch"):
+        newest[(library.machine_name, library.major, library.minor)] = library
+    upgrades = []
+    for library in newest.values():
+        upgrade = h5p_library_upgrade_of(library=library)
+        if upgrade.packages:
+            upgrades.append(upgrade)
+    return upgrades
+
+
+def h5p_library_upgrade_of(*, library: H5PLibrary) -> LibraryUpgrade:
+    """The packages that play an older patch of `library`'s major.minor (what moving affects)."""
+    older = H5PLibrary.objects.filter(
+        machine_name=library.machine_name,
+        major=library.major,
+        minor=library.minor,
+        patch__lt=library.patch,
     )
-
-
-def h5p_libraries_resolve(*, package: H5PPackage) -> dict[str, H5PLibrary]:
-    """For each library folder the package uses, the stored library the player will load."""
-    wanted = set(package.libraries.values_list("machine_name", "major", "minor"))
-    resolved: dict[str, H5PLibrary] = {}
-    candidates = H5PLibrary.objects.filter(
-        machine_name__in={name for name, _major, _minor in wanted}
-    ).order_by("patch")
-    for library in candidates:
-        if (library.machine_name, library.major, library.minor) in wanted:
-            resolved[library.folder] = library  # ascending patches: the highest wins
-    return resolved
+    packages, current = [], []
+    for package in (
+        H5PPackage.objects.filter(libraries__in=older).distinct().order_by("title", "pk")
+    ):
+        played = package.libraries.get(pk__in=older)
+        packages.append(package)
+        current.append(f"{played.major}.{played.minor}.{played.patch}")
+    return LibraryUpgrade(library=library, packages=packages, current=current)

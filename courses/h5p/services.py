@@ -9,11 +9,18 @@ from typing import IO
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from .models import H5PLibrary, H5PPackage
 from .selectors import h5p_package_pages
-from .validation import ValidatedPackage, h5p_file_sha256, h5p_read_member, h5p_validate
+from .validation import (
+    H5PValidationError,
+    ValidatedPackage,
+    h5p_file_sha256,
+    h5p_read_member,
+    h5p_validate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +125,7 @@ def _store(
     with zipfile.ZipFile(file) as archive:
         rows: dict[str, H5PLibrary] = {}
         for folder, library in package.libraries.items():
-            path = f"{LIBRARY_ROOT}/{folder}.{library.patch}"
+            path = f"{LIBRARY_ROOT}/{library.full_version}"
             # The row is created before its files are written: a concurrent upload of the same
             # library waits on this row's lock, then finds it and writes nothing.
             row, created = H5PLibrary.objects.get_or_create(
@@ -126,8 +133,20 @@ def _store(
                 major=library.major,
                 minor=library.minor,
                 patch=library.patch,
-                defaults={"path": path},
+                defaults={"path": path, "files_sha256": library.files_sha256},
             )
+            if not created and row.files_sha256 != library.files_sha256:
+                # Stored files never change: other activities play them as they were checked.
+                raise H5PValidationError(
+                    _(
+                        "This package brings the library %(library)s with other files than the "
+                        "%(library)s already stored for other activities. Ask the author to "
+                        "give the changed library a new version number (patch), then upload "
+                        "the package again."
+                    ),
+                    code="library_changed",
+                    params={"library": str(row)},
+                )
             if created:
                 _write_folder(
                     archive,
@@ -210,3 +229,29 @@ def h5p_package_delete(*, package: H5PPackage) -> None:
         package.delete()
         # Inside the transaction, so a re-upload of the same file waits for this to finish.
         h5p_package_files_delete(package=package)
+
+
+def h5p_packages_upgrade(*, library: H5PLibrary) -> list[H5PPackage]:
+    """Move every package playing an older patch of `library`'s major.minor onto it.
+
+    An explicit editor's action (the admin lists the packages first): uploads never do it.
+    Returns the packages moved; their library URLs change with their versions.
+    """
+    with transaction.atomic():
+        older = list(
+            H5PLibrary.objects.select_for_update().filter(
+                machine_name=library.machine_name,
+                major=library.major,
+                minor=library.minor,
+                patch__lt=library.patch,
+            )
+        )
+        ids = set(H5PPackage.objects.filter(libraries__in=older).values_list("pk", flat=True))
+        moved = list(H5PPackage.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        for package in moved:
+            package.libraries.remove(*older)
+            package.libraries.add(library)
+            if package.main_library in older:
+                package.main_library = library
+                package.save(update_fields=["main_library"])
+    return moved

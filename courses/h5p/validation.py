@@ -41,6 +41,13 @@ LANGUAGE_RE = re.compile(r"^[-a-zA-Z]{1,10}$")
 VERSION_RE = re.compile(r"^\d{1,5}$")
 LIBRARY_FOLDER_RE = re.compile(r"^(?P<name>.+)-(?P<major>\d{1,5})\.(?P<minor>\d{1,5})$")
 EMBED_TYPES = {"div", "iframe"}
+TITLE_RE = re.compile(r"^.{1,255}$", re.DOTALL)
+# H5P core's pattern for the files of a library's language/ folder (H5PValidator).
+LANGUAGE_FILE_RE = re.compile(r"^(-?[a-z]+){1,7}\.json$", re.IGNORECASE)
+# The H5P core API the player provides, as H5PCore::$coreApi says it on a server. The
+# h5p-standalone 3.8.2 frame played every sample library (coreApi up to 1.24, see
+# /work/shared/h5p-samples/SOURCES.md); a library asking for more is refused, as H5P does.
+PLAYER_CORE_API = (1, 24)
 # Far above any real file name, well under what file systems accept.
 MAX_NAME_BYTES = 1000
 MAX_PART_BYTES = 200
@@ -105,6 +112,14 @@ class ValidatedLibrary:
     dependencies: tuple[LibraryRef, ...]
     # Archive names of the files to store, all under `folder/`.
     files: tuple[str, ...]
+    # h5p_library_files_sha256 of those files: the same version must always be the same files.
+    files_sha256: str
+    # The H5P core API the library needs (coreApi in library.json), (1, 0) when unsaid.
+    core_api: tuple[int, int] = (1, 0)
+
+    @property
+    def full_version(self) -> str:
+        return f"{self.folder}.{self.patch}"
 
 
 @dataclass(frozen=True)
@@ -348,9 +363,41 @@ def _check_library(
             code="library_mismatch",
             params={"folder": folder, "library": str(ref)},
         )
+    title = data.get("title")
+    if not isinstance(title, str) or not TITLE_RE.match(title):
+        raise invalid("title")
+    if data.get("runnable") not in (0, 1, True, False):
+        raise invalid("runnable")
+    if "fullscreen" in data and data["fullscreen"] not in (0, 1, True, False):
+        raise invalid("fullscreen")
+    embed_types = data.get("embedTypes", ["div"])
+    if not isinstance(embed_types, list) or not all(
+        isinstance(kind, str) and kind in EMBED_TYPES for kind in embed_types
+    ):
+        raise invalid("embedTypes")
+    core_api = _core_api(data.get("coreApi"))
+    if core_api is None:
+        raise invalid("coreApi")
+    if core_api > PLAYER_CORE_API:
+        raise H5PValidationError(
+            _(
+                "The library %(library)s needs a newer H5P player (core API %(needed)s; this "
+                "site plays up to %(supported)s). Export the activity from an older H5P, or ask "
+                "the site's team to update the player."
+            ),
+            code="core_api_too_new",
+            params={
+                "library": str(ref),
+                "needed": ".".join(map(str, core_api)),
+                "supported": ".".join(map(str, PLAYER_CORE_API)),
+            },
+        )
     dependencies = _dependencies(data.get("preloadedDependencies"))
     if dependencies is None:
         raise invalid("preloadedDependencies")
+    for key in ("dynamicDependencies", "editorDependencies"):
+        if _dependencies(data.get(key)) is None:
+            raise invalid(key)
     for key in ("preloadedJs", "preloadedCss"):
         entries = data.get(key, [])
         if not isinstance(entries, list) or not all(
@@ -368,9 +415,76 @@ def _check_library(
                     params={"folder": folder, "name": entry["path"]},
                 )
     files = tuple(name for name in infos if name.startswith(f"{folder}/"))
+    _check_library_json_files(archive, folder, files, infos)
     return ValidatedLibrary(
-        ref.machine_name, ref.major, ref.minor, patch, folder, dependencies, files
+        ref.machine_name,
+        ref.major,
+        ref.minor,
+        patch,
+        folder,
+        dependencies,
+        files,
+        files_sha256=h5p_library_files_sha256(
+            (name.removeprefix(f"{folder}/"), h5p_read_member(archive, infos[name]))
+            for name in files
+        ),
+        core_api=core_api,
     )
+
+
+def _core_api(value: Any) -> tuple[int, int] | None:
+    """coreApi of library.json as (major, minor); absent means 1.0, as in H5P core."""
+    if value is None:
+        return (1, 0)
+    if not isinstance(value, dict):
+        return None
+    major, minor = _version(value.get("majorVersion")), _version(value.get("minorVersion"))
+    return None if None in (major, minor) else (major, minor)
+
+
+def _check_library_json_files(
+    archive: zipfile.ZipFile,
+    folder: str,
+    files: tuple[str, ...],
+    infos: dict[str, zipfile.ZipInfo],
+) -> None:
+    """language/*.json and semantics.json are read by H5P: they must be JSON, as H5P checks."""
+    for name in files:
+        relative = name.removeprefix(f"{folder}/")
+        parts = relative.split("/")
+        is_language = len(parts) == 2 and parts[0] == "language"
+        if is_language and not LANGUAGE_FILE_RE.match(parts[1]):
+            raise H5PValidationError(
+                _(
+                    "The library “%(folder)s” has a language file named “%(name)s”: language "
+                    "files are named like “fr.json” or “nl-be.json”."
+                ),
+                code="invalid_language_file",
+                params={"folder": folder, "name": relative},
+            )
+        if is_language or relative == "semantics.json":
+            refused = H5PValidationError(
+                _("The file “%(name)s” of the library “%(folder)s” is not valid JSON."),
+                code="invalid_language_file" if is_language else "invalid_semantics",
+                params={"folder": folder, "name": relative},
+            )
+            data = _read_json(archive, infos[name], error=refused)
+            if not isinstance(data, dict if is_language else list):
+                raise refused
+
+
+def h5p_library_files_sha256(files: Iterator[tuple[str, Iterator[bytes]]]) -> str:
+    """One digest for a library's files: their names (relative to its folder) and contents.
+
+    The same names and bytes give the same digest whatever their order in the archive.
+    """
+    entries = []
+    for name, chunks in files:
+        digest = hashlib.sha256()
+        for chunk in chunks:
+            digest.update(chunk)
+        entries.append(f"{name}\0{digest.hexdigest()}\n")
+    return hashlib.sha256("".join(sorted(entries)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _check_entries(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from courses.models import activity_iri
 
 from .models import H5PPackage
-from .selectors import h5p_libraries_resolve, h5p_library_latest
+from .selectors import h5p_libraries_revision, h5p_library_of_package
 from .validation import CONTENT_EXTENSIONS, LIBRARY_EXTENSIONS
 
 FRAME_SCRIPT = Path(__file__).with_name("frame.js")
@@ -102,13 +102,6 @@ def _frame_script() -> tuple[bytes, str]:
     return source, hashlib.sha256(source).hexdigest()[:12]
 
 
-def _libraries_revision(package: H5PPackage) -> str:
-    # Library URLs name major.minor only; this token changes when a newer patch is stored,
-    # so files can be cached for a year and still follow the upgrade.
-    resolved = sorted(library.path for library in h5p_libraries_resolve(package=package).values())
-    return hashlib.sha256("\n".join(resolved).encode()).hexdigest()[:12]
-
-
 @require_safe
 @xframe_options_sameorigin
 def frame(request, package_id: int) -> HttpResponse:
@@ -117,7 +110,7 @@ def frame(request, package_id: int) -> HttpResponse:
     files = reverse("h5p:package_file", args=[package.pk, "h5p.json"]).removesuffix("/h5p.json")
     libraries = reverse(
         "h5p:library_file",
-        args=[package.pk, _libraries_revision(package), "folder", "library.json"],
+        args=[package.pk, h5p_libraries_revision(package=package), "folder", "library.json"],
     ).removesuffix("/folder/library.json")
     player = {
         "id": str(package.pk),
@@ -218,10 +211,15 @@ def package_file(request, package_id: int, path: str) -> FileResponse:
 
 @require_safe
 def library_file(request, package_id: int, revision: str, folder: str, path: str) -> FileResponse:
-    """A file of `machineName-major.minor`, from its highest stored patch."""
-    if not H5PPackage.objects.filter(pk=package_id).exists():
+    """A file of `machineName-major.minor` in the exact version (patch) the package plays.
+
+    h5p-standalone names library folders without their patch; `revision` names the package's
+    exact versions and must be the current one, so a cached URL never mixes versions.
+    """
+    package = get_object_or_404(H5PPackage, pk=package_id)
+    if revision != h5p_libraries_revision(package=package):
         raise Http404
-    library = h5p_library_latest(folder=folder)
+    library = h5p_library_of_package(package_id=package.pk, folder=folder)
     if library is None:
         raise Http404
     return _serve(f"{library.path}/{_safe_path(path, LIBRARY_EXTENSIONS)}")

@@ -35,6 +35,7 @@ from .models import (
     SignInEvent,
     User,
 )
+from .names import person_name_clean
 from .services import audit_record
 
 # The words read to the learner when a consent is recorded; a new wording gets a new version,
@@ -280,9 +281,11 @@ def learner_rectify(
     profile = LearnerProfile.objects.filter(user=learner).first()
     before = _identity_snapshot(learner, profile)
     wanted = {**before, **changes}
-    if not wanted.get("display_name", "").strip():
+    wanted["display_name"] = person_name_clean(wanted.get("display_name") or "")
+    if not wanted["display_name"]:
         raise ValueError("A learner needs a first name or nickname.")
-    wanted["display_name"] = wanted["display_name"].strip()
+    if wanted.get("family_name"):
+        wanted["family_name"] = person_name_clean(wanted["family_name"])
     changed = [name for name in wanted if wanted[name] != before[name]]
     if not changed:
         return []

@@ -196,7 +196,8 @@ def statements_batch(request):
         body = json.loads(request.body)
     except RequestDataTooBig:
         return _refusal(_("Too much was sent at once. Reload the page, then try again."), 413)
-    except ValueError:  # not JSON, or not UTF-8
+    except (ValueError, RecursionError):
+        # Not JSON, not UTF-8, or nested deeper than the parser's recursion limit.
         body = None
     if not isinstance(body, list):
         return _refusal(_("What was sent could not be read. Reload the page, then try again."), 400)

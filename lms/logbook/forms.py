@@ -12,6 +12,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Gender, Situation
+from lms.accounts.names import PersonNameField
 from lms.accounts.services import PICTURES
 
 from .services import HelpLevel
@@ -29,7 +30,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 class LearnerForm(forms.Form):
-    display_name = forms.CharField(label=_("First name or nickname"), max_length=80)
+    display_name = PersonNameField(label=_("First name or nickname"), max_length=80)
     preferred_language = forms.ChoiceField(
         label=_("Language of the screens"),
         help_text=_("The learner's screens open in this language at every sign-in."),
@@ -38,7 +39,7 @@ class LearnerForm(forms.Form):
         widget=forms.RadioSelect,
     )
     group = forms.ChoiceField(label=_("Group"), required=False)
-    family_name = forms.CharField(label=_("Family name"), max_length=80, required=False)
+    family_name = PersonNameField(label=_("Family name"), max_length=80, required=False)
     year_of_birth = forms.IntegerField(
         label=_("Year of birth"), required=False, min_value=1900, max_value=CURRENT_YEAR
     )
@@ -196,7 +197,7 @@ HELP_CHOICES = [
 
 
 class TrainerForm(forms.Form):
-    display_name = forms.CharField(label=_("First name"), max_length=80)
+    display_name = PersonNameField(label=_("First name"), max_length=80)
     username = forms.SlugField(label=_("Username"), max_length=150)
     password = forms.CharField(
         label=_("First password (they change it later)"),

@@ -20,6 +20,7 @@ from lms.accounts.models import (
     Role,
     User,
 )
+from lms.accounts.names import person_name_clean
 from lms.accounts.services import audit_record
 from lms.learning.models import PathEnrollment, Verb
 from lms.learning.services import Result, statement_record
@@ -71,10 +72,14 @@ def learner_create(
     language = language_supported(preferred_language)
     if preferred_language and not language:
         raise ValueError(f"Not a language of the interface: {preferred_language!r}")
+    # Names in one written form, whoever calls (forms clean them too, for their messages).
+    display_name = person_name_clean(display_name)
+    if profile_fields.get("family_name"):
+        profile_fields["family_name"] = person_name_clean(profile_fields["family_name"])
     learner = User(
         username=f"a-{get_random_string(10).lower()}",
-        display_name=display_name.strip(),
-        first_name=display_name.strip()[:150],
+        display_name=display_name,
+        first_name=display_name[:150],
         password=make_password(None),
         preferred_language=language,
     )
@@ -343,6 +348,7 @@ def trainer_add(
 ) -> User:
     """A coordinator gives a colleague a trainer account in the association."""
     trainer = User.objects.filter(username=username).first()
+    display_name = person_name_clean(display_name)
     if trainer is None:
         trainer = User(username=username, display_name=display_name, first_name=display_name[:150])
         trainer.set_password(password)

@@ -40,6 +40,7 @@ from lms.accounts.models import (
     Situation,
     User,
 )
+from lms.accounts.names import person_name_clean
 
 from .models import Attendance, Group, TrainingSession
 
@@ -187,14 +188,26 @@ def parse_uuid(text: str) -> uuid.UUID | None:
 
 
 class TextWidget(widgets.Widget):
-    def __init__(self, *, label: Promise, max_length: int, empty_message: Promise | None = None):
+    def __init__(
+        self,
+        *,
+        label: Promise,
+        max_length: int,
+        empty_message: Promise | None = None,
+        person_name: bool = False,
+    ):
         super().__init__()
         self.label = label
         self.max_length = max_length
         self.empty_message = empty_message
+        self.person_name = person_name
 
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
+        if self.person_name:
+            # One written form for a name, as the trainer's forms keep it (NFC, no hidden
+            # characters): "A\u200bmina" is the same Amina, for the homonym checks too.
+            text = person_name_clean(text)
         if not text and self.empty_message:
             raise ValueError(str(self.empty_message))
         if len(text) > self.max_length:
@@ -631,11 +644,11 @@ class LearnerResource(ScopedResource):
     first_name = fields.Field(
         attribute="display_name",
         # Required in row_check: a learner recorded without one may stay so.
-        widget=TextWidget(label=labels_by_key["first_name"], max_length=80),
+        widget=TextWidget(label=labels_by_key["first_name"], max_length=80, person_name=True),
     )
     family_name = fields.Field(
         attribute="learner_profile__family_name",
-        widget=TextWidget(label=labels_by_key["family_name"], max_length=80),
+        widget=TextWidget(label=labels_by_key["family_name"], max_length=80, person_name=True),
     )
     year_of_birth = fields.Field(attribute="learner_profile__year_of_birth", widget=YearWidget())
     gender = fields.Field(attribute="learner_profile__gender", widget=GenderWidget())

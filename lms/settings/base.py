@@ -234,6 +234,8 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "mp3", "ogg", "m4a", "mp4", "webm", "vtt"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 # Every document upload in the admin is also checked by its content (cms/forms.py).
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.forms.CheckedDocumentForm"
+# And every image upload is read by Pillow before it is accepted (cms/forms.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.CheckedImageForm"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES

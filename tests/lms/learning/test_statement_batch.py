@@ -247,6 +247,19 @@ def test_a_body_that_is_not_a_list_is_refused_kindly(learner_client, body):
     assert response.json()["message"]
 
 
+@pytest.mark.parametrize("opening, closing", [("[", "]"), ('{"a":', "}")])
+def test_deeply_nested_json_is_refused_kindly_not_a_server_error(learner_client, opening, closing):
+    # Deeper than the JSON parser's recursion limit: it raises RecursionError, not ValueError.
+    depth = 100_000
+    body = (opening * depth + closing * depth).encode()
+    response = learner_client.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "Ce qui a été envoyé n’a pas pu être lu. Rechargez la page, puis réessayez."
+    )
+    assert not Statement.objects.exists()
+
+
 def test_an_empty_list_stores_nothing(learner_client):
     response = post(learner_client, [])
     assert response.status_code == 200

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from lms.accounts.models import LearnerProfile, Membership, User
+from lms.accounts.names import person_name_clean
 from lms.logbook import transfer_services
 from lms.logbook.models import Attendance, Group, TrainingSession
 from lms.logbook.transfer import CONTROL_CHARACTERS, FORMULA_STARTS, KINDS, cell_out, cell_text
@@ -269,8 +270,10 @@ def test_the_formula_guard_comes_off_exactly_as_it_went_on(text):
 
 
 @settings(FUZZ, max_examples=25)
-@given(names=st.lists(name.filter(bool), min_size=1, max_size=3))
-@example(names=["=Amina+1", "'=déjà gardé", "\t=tab"])
+# Names as the application stores them (person_name_clean: NFC, no hidden characters, single
+# spaces); a name stored otherwise before that rule comes back cleaned, an update.
+@given(names=st.lists(name.map(person_name_clean).filter(bool), min_size=1, max_size=3))
+@example(names=["=Amina+1", "'=déjà gardé", "=tab"])
 def test_learners_exported_then_imported_come_back_unchanged(place, names):
     association, _trainer = place
     for text in names:
