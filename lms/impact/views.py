@@ -11,9 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,7 +20,7 @@ from lms.accounts.access import role_required, user_roles
 from lms.accounts.jobs import job_start
 from lms.accounts.models import Association, JobState
 
-from . import exports, selectors, services
+from . import exports, formats, selectors, services
 from .definitions import DEFINITIONS_VERSION, FIGURE_GROUPS, KEY_FIGURES
 from .models import FrozenReport, Programme
 
@@ -121,14 +119,6 @@ def bars(table: exports.Table, value_index: int = 1, skip_total: bool = True) ->
     ]
 
 
-def month_label(key: str) -> str:
-    """ "Mai 2026" for "2026-05": the exports keep the sortable form, people read this one."""
-    try:
-        return capfirst(date_format(date.fromisoformat(f"{key}-01"), "F Y"))
-    except ValueError:
-        return key
-
-
 def trend_rows(trend: exports.Table, today: date | None) -> list[dict]:
     """The months of the trend, named, with those still to come marked (live figures only):
     a month that has not begun shows no figures rather than zeros a reader could take for a
@@ -136,7 +126,7 @@ def trend_rows(trend: exports.Table, today: date | None) -> list[dict]:
     current = today.strftime("%Y-%m") if today else None
     return [
         {
-            "label": month_label(row[0]),
+            "label": formats.month_text(row[0]),
             "values": row[1:],
             "future": current is not None and row[0] > current,
         }
@@ -163,6 +153,7 @@ def report_context(
                 "definition": item.definition,
                 "group": item.group,
                 "value": value,
+                "hidden": isinstance(value, exports.Hidden),
                 # "not available" (older report) or "no data" (an average of nothing).
                 "text": value if isinstance(value, str) else "",
                 "live": now,
@@ -181,6 +172,7 @@ def report_context(
     ]
     trend = by_key["trend"]
     months = trend_rows(trend, today)
+    kinds = {kind for table in all_tables for kind in table.notes()}
     return {
         "key_figures": key_figures,
         "figure_groups": figure_groups,
@@ -191,6 +183,9 @@ def report_context(
         "trend_bars": [
             {**bar, "label": row["label"], "future": row["future"]}
             for bar, row in zip(bars(trend, value_index=1, skip_total=False), months, strict=True)
+        ],
+        "notes": [
+            {"key": kind.value, "text": kind.note} for kind in exports.Hidden if kind.note in kinds
         ],
         "scope_label": scope_label,
         "minimum": settings.IMPACT_MIN_COUNT,

@@ -1,5 +1,6 @@
 """The impact dashboard, its exports and frozen reports: who sees what, and what is hidden."""
 
+import codecs
 import csv
 import datetime
 import io
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 from courses.models import LearningPathPage
 from lms.accounts.models import Role
 from lms.impact.definitions import BREAKDOWNS, DEFINITIONS_VERSION, KEY_FIGURES
+from lms.impact.exports import Hidden
 from lms.impact.models import FrozenReport
 from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
 from tests.factories import (
@@ -109,6 +111,12 @@ def key(response, name):
     return next(f["value"] for f in response.context["key_figures"] if f["key"] == name)
 
 
+def excel_rows(content: bytes) -> list[list[str]]:
+    """A CSV as Excel in Belgium reads it: a byte order mark, then semicolons."""
+    assert content.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
 def test_anonymous_people_are_sent_to_sign_in(client, world):
     response = client.get(URL)
     assert response.status_code == 302
@@ -173,11 +181,15 @@ def test_small_counts_are_shown_as_fewer_than_five(client, world):
     response = client.get(URL)
     gender = next(b["table"] for b in response.context["breakdowns"] if b["table"].key == "gender")
     values = dict(gender.rows)
-    # 2 "other" is hidden, and so is the next smallest (7 men), so 2 = 21 - 12 - 7 cannot be worked out.
-    assert values["Autre"] is None
-    assert values["Homme"] is None
+    # 2 "other" is hidden, and so is the next smallest (7 men), so 2 = 21 - 12 - 7 cannot be
+    # worked out; the 7 are not "fewer than 5": they are "masked", with a note saying why.
+    assert values["Autre"] is Hidden.SMALL
+    assert values["Homme"] is Hidden.MASKED
     assert values["Femme"] == 12
-    assert "&lt; 5" in response.content.decode()
+    html = response.content.decode()
+    assert "<td>moins de 5</td>" in html
+    assert '<td><a href="#note-masked">masqué*</a></td>' in html
+    assert 'id="note-masked">* masqué : ce chiffre est caché' in html
 
 
 def test_the_number_of_queries_does_not_grow_with_learners(
@@ -206,11 +218,16 @@ def test_csv_export_hides_the_same_counts(client, world):
     response = client.get(reverse("impact:export", args=["csv"]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    lines = list(csv.reader(io.StringIO(response.content.decode())))
-    assert ["Autre", "< 5"] in lines
-    assert ["Homme", "< 5"] in lines
+    lines = excel_rows(response.content)
+    assert ["Autre", "moins de 5"] in lines
+    assert ["Homme", "masqué*"] in lines
     assert ["Femme", "12"] in lines
     assert ["Homme", "7"] not in lines
+    gender = lines.index(["Genre"])
+    note = next(i for i, line in enumerate(lines) if line and line[0].startswith("* masqué :"))
+    # Under the gender table: its total, the "fewer than 5" note, then the "masked" one.
+    assert note > gender and lines[note - 2][0] == "Total"
+    assert lines[note - 1] == ["moins de 5 : entre 1 et 4 personnes."]
 
 
 def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
@@ -225,8 +242,10 @@ def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
     values = [
         [cell.value for cell in row] for sheet in workbook.worksheets for row in sheet.iter_rows()
     ]
-    assert ["Autre", "< 5"] in values
+    assert ["Autre", "moins de 5"] in values
+    assert ["Homme", "masqué*"] in values
     assert ["Homme", 7] not in values
+    assert any(str(row[0]).startswith("* masqué :") for row in values)
     definitions = workbook[definitions_title]
     assert definitions.max_row > 10
     described = {row[0].value: row[1].value for row in definitions.iter_rows()}
@@ -355,11 +374,13 @@ def test_figures_about_fewer_than_five_learners_are_hidden_on_the_dashboard(clie
     client.force_login(world["funder"])
     response = client.get(URL)
     for name in ("online_hours", "h5p_answers", "h5p_average_score", "quiz_average_score"):
-        assert key(response, name) is None, name
-    assert key(response, "outcome_alone_share") is None
-    csv_text = client.get(reverse("impact:export", args=["csv"])).content.decode()
+        # Hidden with the 3 learners they are computed over: masked, not "fewer than 5".
+        assert key(response, name) is Hidden.MASKED, name
+    assert key(response, "outcome_alone_share") is Hidden.MASKED
+    rows = excel_rows(client.get(reverse("impact:export", args=["csv"])).content)
     label = gettext(KEY_FIGURES["h5p_average_score"].label)
-    assert [label, "< 5", "%"] in list(csv.reader(io.StringIO(csv_text)))
+    # An average over 3 learners is not itself "fewer than 5": it is masked.
+    assert [label, "masqué*", "%"] in rows
 
 
 def test_a_report_frozen_with_older_definitions_still_shows_and_exports(client, world):
@@ -395,7 +416,7 @@ def test_a_report_frozen_with_older_definitions_still_shows_and_exports(client, 
         exported = client.get(reverse("impact:frozen_report_export", args=[report.pk, kind]))
         assert exported.status_code == 200, kind
     exported = client.get(reverse("impact:frozen_report_export", args=[report.pk, "csv"]))
-    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    rows = excel_rows(exported.content)
     label = gettext(KEY_FIGURES["paths_completed"].label)
     assert [label, "non disponible", gettext(KEY_FIGURES["paths_completed"].unit)] in rows
 
