@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from lms.accounts.access import role_required, user_roles
 from lms.accounts.jobs import job_start
@@ -214,6 +213,12 @@ def dashboard(request):
     context = report_context(figures, scope_label(scope), today=timezone.localdate())
     context.update(
         scope=scope,
+        closed_report=selectors.frozen_report_for_period(
+            scope.programme,
+            scope.association.pk if scope.association else None,
+            scope.start,
+            scope.end,
+        ),
         frozen_reports=list(
             selectors.frozen_reports_for(
                 scope.programme, scope.association.pk if scope.association else None
@@ -278,23 +283,74 @@ def export(request, kind: str):
     return redirect("accounts:job", job.pk)
 
 
-@require_POST
+class FreezeForm(forms.Form):
+    """The confirmation step of closing a period; one that has not ended needs a box ticked
+    whose label names it."""
+
+    open_period = forms.BooleanField(required=False)
+
+    def __init__(self, *args, scope: Scope, is_open: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_open = is_open
+        if is_open:
+            self.fields["open_period"].required = True
+            self.fields["open_period"].label = _(
+                "The period from %(start)s to %(end)s is not over yet. Close it anyway: its "
+                "figures will stay as they are today."
+            ) % {"start": formats.date_text(scope.start), "end": formats.date_text(scope.end)}
+            self.fields["open_period"].error_messages["required"] = _(
+                "Tick the box to close a period that is not over, or choose a period that "
+                "has ended."
+            )
+        else:
+            del self.fields["open_period"]
+
+
 @role_required(*ROLES)
 def freeze(request):
-    """Close a period: store its figures as they are shown now."""
-    scope = scope_for(request, request.POST)
+    """Close a period, after a confirmation step: store its figures as they are shown now.
+
+    A period already closed for the same scope opens its report instead.
+    """
+    scope = scope_for(request, request.POST if request.method == "POST" else request.GET)
     if scope is None:
         raise PermissionDenied
-    report = services.report_freeze(
-        programme=scope.programme,
-        association=scope.association,
-        association_ids=scope.association_ids,
-        start=scope.start,
-        end=scope.end,
-        created_by=request.user,
+    association_id = scope.association.pk if scope.association else None
+    existing = selectors.frozen_report_for_period(
+        scope.programme, association_id, scope.start, scope.end
     )
-    messages.success(request, _("The period is closed: its figures are stored as shown."))
-    return redirect("impact:frozen_report", pk=report.pk)
+    if existing is not None:
+        messages.info(request, _("This period is already closed: here is its report."))
+        return redirect("impact:frozen_report", pk=existing.pk)
+    is_open = scope.end >= timezone.localdate()
+    form = FreezeForm(
+        request.POST if request.method == "POST" else None, scope=scope, is_open=is_open
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            report, created = services.report_freeze(
+                programme=scope.programme,
+                association=scope.association,
+                association_ids=scope.association_ids,
+                start=scope.start,
+                end=scope.end,
+                created_by=request.user,
+                open_period_confirmed=form.cleaned_data.get("open_period", False),
+            )
+        except services.PeriodNotEnded:  # the period's last day came while they confirmed
+            form.add_error(None, _("This period is not over yet. Tick the box to close it."))
+        else:
+            if created:
+                messages.success(
+                    request, _("The period is closed: its figures are stored as shown.")
+                )
+            return redirect("impact:frozen_report", pk=report.pk)
+    return render(
+        request,
+        "impact/freeze_confirm.html",
+        {"scope": scope, "scope_label": scope_label(scope), "form": form, "is_open": is_open},
+        status=400 if form.errors else 200,
+    )
 
 
 def frozen_report_get(request, pk: int) -> FrozenReport:

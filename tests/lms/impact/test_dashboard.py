@@ -6,6 +6,7 @@ import datetime
 import io
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -32,6 +33,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 3, 2)
 URL = reverse("impact:dashboard")
+# The test programme runs through 2026: closing it before its end needs the confirmation.
+OPEN_PERIOD = {"open_period": "on"}
 
 
 def add_learners(association, count, *, gender="woman", start=0):
@@ -259,7 +262,9 @@ def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
 
 def test_a_frozen_report_keeps_its_figures_after_a_learner_is_erased(client, world):
     client.force_login(world["funder"])
-    response = client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    response = client.post(
+        reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD}
+    )
     report = FrozenReport.objects.get()
     assert response.status_code == 302
     assert report.figures["key_figures"]["learners"] == 21
@@ -284,10 +289,10 @@ def test_a_frozen_report_keeps_its_figures_after_a_learner_is_erased(client, wor
 
 def test_a_coordinator_freezes_their_association_and_cannot_open_other_reports(client, world):
     client.force_login(world["funder"])
-    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD})
     funder_report = FrozenReport.objects.get()
     client.force_login(world["coordinator"])
-    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD})
     mine = FrozenReport.objects.exclude(pk=funder_report.pk).get()
     assert mine.association == world["tilleuls"]
     assert mine.figures["key_figures"]["learners"] == 12
@@ -295,9 +300,68 @@ def test_a_coordinator_freezes_their_association_and_cannot_open_other_reports(c
     assert client.get(reverse("impact:frozen_report", args=[funder_report.pk])).status_code == 403
 
 
-def test_freezing_needs_a_post(client, world):
+def test_closing_a_period_asks_first_and_an_open_period_needs_its_box_ticked(client, world):
     client.force_login(world["funder"])
-    assert client.get(reverse("impact:freeze")).status_code == 405
+    programme = world["programme"].pk
+    page = client.get(reverse("impact:freeze"), {"programme": programme})
+    assert page.status_code == 200
+    assert FrozenReport.objects.count() == 0  # asking is not closing
+    html = page.content.decode()
+    assert "du 1er janvier 2026 au 31 décembre 2026" in html
+    assert "n’est pas encore terminée" in html
+    refused = client.post(reverse("impact:freeze"), {"programme": programme})
+    assert refused.status_code == 400
+    assert "Cochez la case" in refused.content.decode()
+    assert FrozenReport.objects.count() == 0
+    closed = client.post(reverse("impact:freeze"), {"programme": programme, **OPEN_PERIOD})
+    report = FrozenReport.objects.get()
+    assert closed.url == reverse("impact:frozen_report", args=[report.pk])
+
+
+def test_a_period_that_has_ended_closes_without_the_box(client, world):
+    client.force_login(world["funder"])
+    period = {"programme": world["programme"].pk, "start": "2026-01-01", "end": "2026-03-31"}
+    page = client.get(reverse("impact:freeze"), period)
+    assert "pas encore terminée" not in page.content.decode()
+    response = client.post(reverse("impact:freeze"), period)
+    report = FrozenReport.objects.get()
+    assert (report.period_start_on, report.period_end_on) == (
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 3, 31),
+    )
+    assert response.url == reverse("impact:frozen_report", args=[report.pk])
+
+
+def test_a_period_is_closed_once_and_the_button_then_opens_its_report(client, world):
+    client.force_login(world["funder"])
+    period = {"programme": world["programme"].pk, "start": "2026-01-01", "end": "2026-03-31"}
+    client.post(reverse("impact:freeze"), period)
+    first = FrozenReport.objects.get()
+    again = client.post(reverse("impact:freeze"), period)
+    assert again.url == reverse("impact:frozen_report", args=[first.pk])
+    asked = client.get(reverse("impact:freeze"), period)
+    assert asked.url == reverse("impact:frozen_report", args=[first.pk])
+    assert FrozenReport.objects.count() == 1
+    dashboard = client.get(URL, period).content.decode()
+    assert reverse("impact:frozen_report", args=[first.pk]) in dashboard
+    assert "Ouvrir le rapport de cette période clôturée" in dashboard
+    # Another scope of the same period is another report.
+    client.post(reverse("impact:freeze"), {**period, "association": world["fil"].pk})
+    assert FrozenReport.objects.count() == 2
+
+
+def test_the_database_refuses_a_second_report_for_the_same_scope_and_period(world):
+    fields = {
+        "programme": world["programme"],
+        "period_start_on": datetime.date(2026, 1, 1),
+        "period_end_on": datetime.date(2026, 3, 31),
+        "definitions_version": DEFINITIONS_VERSION,
+        "figures": {},
+    }
+    for association in (None, world["fil"]):
+        FrozenReport.objects.create(association=association, **fields)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FrozenReport.objects.create(association=association, **fields)
 
 
 def test_someone_with_no_programme_sees_a_message(client, world):
@@ -385,7 +449,7 @@ def test_figures_about_fewer_than_five_learners_are_hidden_on_the_dashboard(clie
 
 def test_a_report_frozen_with_older_definitions_still_shows_and_exports(client, world):
     client.force_login(world["funder"])
-    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD})
     report = FrozenReport.objects.get()
     assert report.definitions_version == DEFINITIONS_VERSION
     # What a version 1.0 report stored: nine key figures and seven breakdowns.
