@@ -1,4 +1,5 @@
-"""Labelled tables built from suppressed figures, and their CSV and XLSX files.
+"""Labelled tables built from suppressed figures, and their CSV and XLSX files (the PDF is
+lms/impact/report_pdf.py).
 
 The dashboard, the CSV, the XLSX and the PDF all go through `tables`, so a hidden count is
 hidden everywhere the same way, with the same label; nothing here ever sees an unsuppressed
@@ -12,16 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-from reportlab.platypus import Table as PdfTable
 
 from lms.logbook.transfer import excel_csv
 
@@ -311,66 +305,4 @@ def as_xlsx(figures: dict, area_labels: dict[str, str] | None = None, heading: s
     return out.getvalue()
 
 
-def as_pdf(figures: dict, area_labels: dict[str, str] | None = None, heading: str = "") -> bytes:
-    """A printable A4 report: every table with its sentence, then the definitions."""
-    styles = getSampleStyleSheet()
-    out = io.BytesIO()
-    document = SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, title=str(_("Impact report"))
-    )
-
-    def grid(rows):
-        table = PdfTable(
-            [[Paragraph(escape(str(value)), styles["BodyText"]) for value in row] for row in rows],
-            repeatRows=1,
-        )
-        table.setStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f6f9")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-        return table
-
-    story = [Paragraph(escape(str(_("Impact report"))), styles["Title"])]
-    if heading:
-        story.append(Paragraph(escape(heading), styles["Heading3"]))
-    for table in tables(figures, area_labels):
-        story += [
-            Paragraph(escape(table.title), styles["Heading2"]),
-            Paragraph(escape(table.sentence), styles["BodyText"]),
-            Spacer(1, 2 * mm),
-            grid([table.columns, *([cell(value) for value in row] for row in table.rows)]),
-            *(Paragraph(escape(note), styles["BodyText"]) for note in table.notes()),
-        ]
-    story += [
-        Paragraph(escape(str(_("Definitions"))), styles["Heading2"]),
-        grid([[str(_("Indicator")), str(_("Definition")), str(_("Unit"))], *definition_rows()]),
-    ]
-    document.build(story)
-    return out.getvalue()
-
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# "csv" opens in Excel as Belgians have it; "plain.csv" is for tools (commas, no BOM).
-FILE_KINDS = ("csv", "plain.csv", "xlsx", "pdf")
-
-
-def as_file(
-    figures: dict, area_labels: dict[str, str], label: str, kind: str, stem: str
-) -> tuple[bytes, str, str]:
-    """(content, content type, file name) of the figures as a CSV, XLSX or PDF file."""
-    if kind == "csv":
-        return as_csv(figures, area_labels), "text/csv; charset=utf-8", f"{stem}-excel.csv"
-    if kind == "plain.csv":
-        return (
-            as_plain_csv(figures, area_labels),
-            "text/csv; charset=utf-8",
-            f"{stem}-utf8-comma.csv",
-        )
-    if kind == "xlsx":
-        return as_xlsx(figures, area_labels, label), XLSX, f"{stem}.xlsx"
-    if kind == "pdf":
-        return as_pdf(figures, area_labels, label), "application/pdf", f"{stem}.pdf"
-    raise ValueError(kind)

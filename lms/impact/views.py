@@ -19,7 +19,7 @@ from lms.accounts.access import role_required, user_roles
 from lms.accounts.jobs import job_start
 from lms.accounts.models import Association, JobState
 
-from . import exports, formats, selectors, services
+from . import exports, files, formats, selectors, services
 from .definitions import DEFINITIONS_VERSION, FIGURE_GROUPS, KEY_FIGURES
 from .models import FrozenReport, Programme
 
@@ -240,11 +240,11 @@ def attachment(content, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-def export_file(figures: dict, label: str, kind: str, stem: str) -> HttpResponse:
-    if kind not in exports.FILE_KINDS:
+def export_file(figures: dict, info: files.ReportInfo, kind: str, stem: str) -> HttpResponse:
+    if kind not in files.FILE_KINDS:
         raise Http404
-    content, content_type, filename = exports.as_file(
-        figures, selectors.area_labels(), label, kind, stem
+    content, content_type, filename = files.as_file(
+        figures, selectors.area_labels(), info, kind, stem
     )
     return attachment(content, content_type, filename)
 
@@ -257,7 +257,7 @@ def export(request, kind: str):
     embedded default (the file comes straight back), on the worker in production (the
     person is sent to the job's page, which shows its progress and then the file).
     """
-    if kind not in exports.FILE_KINDS:
+    if kind not in files.FILE_KINDS:
         raise Http404
     scope = scope_for(request, request.GET)
     if scope is None:
@@ -393,4 +393,18 @@ def frozen_report(request, pk: int):
 def frozen_report_export(request, pk: int, kind: str):
     report = frozen_report_get(request, pk)
     stem = f"impact-{report.programme_id}-{report.period_start_on}-{report.period_end_on}-frozen-{report.pk}"
-    return export_file(report.figures, str(report), kind, stem)
+    associations = (
+        [report.association]
+        if report.association
+        else sorted(report.programme.associations.all(), key=lambda item: item.name)
+    )
+    info = files.ReportInfo(
+        programme=report.programme.name,
+        associations=[association.name for association in associations],
+        start=report.period_start_on,
+        end=report.period_end_on,
+        definitions_version=report.definitions_version,
+        generated_at=timezone.localtime(),
+        closed_at=timezone.localtime(report.created_at) if report.created_at else None,
+    )
+    return export_file(report.figures, info, kind, stem)

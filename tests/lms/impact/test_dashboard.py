@@ -4,11 +4,13 @@ import codecs
 import csv
 import datetime
 import io
+import shutil
+import subprocess
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
@@ -17,7 +19,9 @@ from lms.accounts.models import Role
 from lms.impact.definitions import BREAKDOWNS, DEFINITIONS_VERSION, KEY_FIGURES
 from lms.impact.exports import Hidden
 from lms.impact.models import FrozenReport
+from lms.impact.templatetags.impact_tags import figure, figure_cell
 from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
+from lms.logbook.transfer import excel_csv
 from tests.factories import (
     AssociationFactory,
     FunderFactory,
@@ -571,3 +575,88 @@ def test_months_to_come_show_no_figures_and_months_are_named(client, world, monk
     response = client.get(reverse("impact:export", args=["csv"]))
     assert "2026-12" in response.content.decode()
     assert "venir" not in response.content.decode()
+
+
+def test_dashboard_figures_read_in_french_and_genders_come_in_a_fixed_order(client, world):
+    add_learners(world["fil"], 1, gender="unsaid", start=200)
+    client.force_login(world["funder"])
+    response = client.get(URL, {"programme": world["programme"].pk, "start": "2026-03-01"})
+    gender = next(b["table"] for b in response.context["breakdowns"] if b["table"].key == "gender")
+    assert [row[0] for row in gender.rows] == [
+        "Femme",
+        "Homme",
+        "Autre",
+        "Préfère ne pas le dire",
+        "Inconnu",
+        "Total",
+    ]
+    # The first of the month as an ordinal.
+    assert "du 1er mars 2026 au 31 décembre 2026" in response.content.decode()
+
+
+def test_figures_read_as_each_language_writes_them():
+    with translation.override("fr"):
+        # A narrow no-break space between thousands, a decimal comma.
+        assert figure(4872.5) == "4\u202f872,5"
+        assert figure(12.0) == "12"
+        assert figure(Hidden.SMALL) == "moins de 5"
+        assert figure_cell(Hidden.MASKED) == '<a href="#note-masked">masqué*</a>'
+        assert figure("non disponible") == "non disponible"
+    with translation.override("nl"):
+        assert figure(4872.5) == "4.872,5"
+    with translation.override("en"):
+        assert figure(4872.5) == "4,872.5"
+
+
+def pdf_pages(content: bytes, folder) -> list[str]:
+    """The text of each page of a PDF, as poppler's pdftotext reads it."""
+    path = folder / "report.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return text.split("\f")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_pdf_is_a_report_with_a_title_page_charts_and_notes(
+    client, world, monkeypatch, tmp_path
+):
+    # Seen on 15 October 2026: November and December are to come.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: datetime.date(2026, 10, 15))
+    client.force_login(world["funder"])
+    response = client.get(reverse("impact:export", args=["pdf"]))
+    assert response["Content-Disposition"].endswith('.pdf"')
+    pages = pdf_pages(response.content, tmp_path)
+    title = " ".join(pages[0].split())
+    assert "Rapport d'impact" in title
+    assert f"Programme : {world['programme'].name}" in title
+    assert f"{world['fil'].name}" in title and f"{world['tilleuls'].name}" in title
+    assert "Période : du 1er janvier 2026 au 31 décembre 2026" in title
+    assert "Généré le " in title and "Version des définitions : 1.2." in title
+    body = " ".join(" ".join(pages[1:]).split())
+    assert "Janvier 2026" in body and "Décembre 2026" in body
+    assert "à venir" in body
+    assert "moins de 5" in body and "masqué*" in body
+    assert "* masqué : ce chiffre est caché" in body
+    assert "Homme 7" not in body
+    # A page for the title, then the figures, then the definitions.
+    assert len(pages) >= 4
+
+
+def test_exports_open_in_excel_and_in_tools(client, world):
+    client.force_login(world["funder"])
+    excel = client.get(reverse("impact:export", args=["csv"]))
+    assert excel["Content-Disposition"].endswith('-excel.csv"')
+    rows = excel_rows(excel.content)
+    assert ["Femme", "12"] in rows
+    plain = client.get(reverse("impact:export", args=["plain.csv"]))
+    assert plain["Content-Disposition"].endswith('-utf8-comma.csv"')
+    assert not plain.content.startswith(codecs.BOM_UTF8)
+    lines = list(csv.reader(io.StringIO(plain.content.decode("utf-8"))))
+    assert ["Femme", "12"] in lines and ["Autre", "moins de 5"] in lines
+
+
+def test_the_excel_csv_writes_decimals_with_a_comma():
+    content = excel_csv([["Heures", 4872.5, 12, "moins de 5"]])
+    assert content == codecs.BOM_UTF8 + b"Heures;4872,5;12;moins de 5\r\n"
