@@ -30,7 +30,10 @@ def number_text(value) -> str:
 
 
 def date_text(day: date) -> str:
-    """ "1er juin 2026": French writes the first day of a month as an ordinal."""
+    """ "1er juin 2026": French writes the first day of a month as an ordinal; English
+    spells the month out ("June 1, 2026"), where Django's format abbreviates it."""
+    if (get_language() or "").startswith("en"):
+        return formats.date_format(day, "F j, Y")
     text = formats.date_format(day, "DATE_FORMAT")
     if is_french() and day.day == 1:
         text = "1er" + text[1:]

@@ -660,3 +660,21 @@ def test_exports_open_in_excel_and_in_tools(client, world):
 def test_the_excel_csv_writes_decimals_with_a_comma():
     content = excel_csv([["Heures", 4872.5, 12, "moins de 5"]])
     assert content == codecs.BOM_UTF8 + b"Heures;4872,5;12;moins de 5\r\n"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+@pytest.mark.parametrize(
+    ("language", "start", "end"),
+    [
+        ("nl", "1 januari 2026", "31 december 2026"),
+        ("en", "January 1, 2026", "December 31, 2026"),
+    ],
+)
+def test_the_pdf_follows_the_interface_language(client, world, tmp_path, language, start, end):
+    client.force_login(world["funder"])
+    response = client.get(
+        reverse("impact:export", args=["pdf"]), headers={"accept-language": language}
+    )
+    title = " ".join(pdf_pages(response.content, tmp_path)[0].split())
+    assert start in title and end in title
+    assert "1er" not in title
