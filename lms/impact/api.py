@@ -145,6 +145,13 @@ class Figures(Schema):
         + "."
     )
     trend: list[TrendRow] = Field(description="One row per month of the period.")
+    below_minimum: list[str] = Field(
+        default_factory=list,
+        description="Where a hidden (null) figure counts 1 to minimum_count - 1 people, as "
+        "`key_figures/KEY`, `targets/KEY`, `breakdowns/KEY/CODE` (`@total` for the total) or "
+        "`trend/YYYY-MM/COLUMN`. Every other null is masked: hidden so that such a count "
+        "cannot be worked out, whatever its own size.",
+    )
 
 
 class FiguresOut(Schema):

@@ -372,5 +372,5 @@ TARGET_COLUMNS = {
 }
 
 SUPPRESSION_RULE = _(
-    "A count of 1 to %(limit)s people is hidden and shown as “< %(minimum)s”. When a hidden count could be worked out from a total, other small counts (or the total) are hidden too."
+    "A count of 1 to %(limit)s people is hidden and shown as “fewer than %(minimum)s”. When a hidden count could be worked out from a total or from another figure, those figures (or the total) are hidden too and shown as “masked”, whatever their size."
 )

@@ -1,25 +1,23 @@
-"""Labelled tables built from suppressed figures, and their CSV and XLSX files.
+"""Labelled tables built from suppressed figures, and their CSV and XLSX files (the PDF is
+lms/impact/report_pdf.py).
 
-The dashboard, the CSV and the XLSX all go through `tables`, so a hidden count is hidden
-everywhere the same way; nothing here ever sees an unsuppressed figure.
+The dashboard, the CSV, the XLSX and the PDF all go through `tables`, so a hidden count is
+hidden everywhere the same way, with the same label; nothing here ever sees an unsuppressed
+figure.
 """
 
 import csv
+import enum
 import io
 import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-from reportlab.platypus import Table as PdfTable
+
+from lms.logbook.transfer import excel_csv
 
 from .definitions import (
     BREAKDOWN_COLUMNS,
@@ -30,6 +28,56 @@ from .definitions import (
     TARGET_COLUMNS,
     TREND_COLUMNS,
 )
+from .privacy import ADDITIVE_BREAKDOWNS, TOTAL, place
+
+
+class Hidden(enum.Enum):
+    """Why a figure is not shown; a table holds one of these where the figures hold None."""
+
+    # A count of 1 to IMPACT_MIN_COUNT - 1 people.
+    SMALL = "small"
+    # Hidden so that a small count cannot be worked out from it: it may be of any size.
+    MASKED = "masked"
+
+    @property
+    def label(self) -> str:
+        if self is Hidden.SMALL:
+            return str(_("fewer than %(minimum)s")) % {"minimum": settings.IMPACT_MIN_COUNT}
+        return str(_("masked")) + NOTE_MARK
+
+    @property
+    def note(self) -> str:
+        if self is Hidden.SMALL:
+            return str(_("fewer than %(minimum)s: between 1 and %(limit)s people.")) % {
+                "minimum": settings.IMPACT_MIN_COUNT,
+                "limit": settings.IMPACT_MIN_COUNT - 1,
+            }
+        return (
+            NOTE_MARK
+            + " "
+            + str(
+                _(
+                    "masked: this figure is hidden so that a count of fewer than %(minimum)s people "
+                    "cannot be worked out from it (by subtraction from a total, or because it is "
+                    "computed over those people). It may be small or large."
+                )
+            )
+            % {"minimum": settings.IMPACT_MIN_COUNT}
+        )
+
+
+NOTE_MARK = "*"
+
+
+def hidden_at(figures: dict, where: str) -> Hidden:
+    """How the figure at `where` (privacy.place) is labelled. A report frozen before the
+    labels existed does not say which hidden figures were small: all of them are "masked",
+    the one label that is true of each."""
+    return Hidden.SMALL if where in (figures.get("below_minimum") or ()) else Hidden.MASKED
+
+
+def shown(figures: dict, value, *where):
+    return hidden_at(figures, place(*where)) if value is None else value
 
 
 @dataclass
@@ -42,9 +90,10 @@ class Table:
     # False for a table a frozen report was closed without (an older definitions version).
     available: bool = True
 
-
-def hidden_label() -> str:
-    return f"< {settings.IMPACT_MIN_COUNT}"
+    def notes(self) -> list[str]:
+        """The footnotes the table's hidden figures need, "fewer than" first."""
+        kinds = {value for row in self.rows for value in row if isinstance(value, Hidden)}
+        return [kind.note for kind in Hidden if kind in kinds]
 
 
 def not_available() -> str:
@@ -58,23 +107,23 @@ def no_data() -> str:
 
 
 def figure_value(figures: dict, key: str):
-    """A key figure as shown: a number, None when hidden, or a text saying why there is none."""
+    """A key figure as shown: a number, Hidden, or a text saying why there is none."""
     values = figures.get("key_figures") or {}
     if key not in values:
         return not_available()
     value = values[key]
     if value is None and any(values.get(base) == 0 for base in KEY_FIGURES[key].hidden_with):
         return no_data()
-    return value
+    return shown(figures, value, "key_figures", key)
 
 
 def cell(value):
-    """What a file shows for a figure: the number, or "< 5" when it is suppressed.
+    """What a file shows for a figure: the number, or the label of a hidden one.
 
     Text typed by people (a first language) must not run as a spreadsheet formula.
     """
-    if value is None:
-        return hidden_label()
+    if isinstance(value, Hidden):
+        return value.label
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -102,7 +151,7 @@ def tables(figures: dict, area_labels: dict[str, str] | None = None) -> list[Tab
             [
                 [
                     str(KEY_FIGURES[key].label),
-                    item["value"],
+                    shown(figures, item["value"], "targets", key),
                     "" if item["target"] is None else item["target"],
                     # No percentage of a hidden figure: it would give the figure back.
                     ""
@@ -133,11 +182,16 @@ def tables(figures: dict, area_labels: dict[str, str] | None = None) -> list[Tab
             continue
         labels = area_labels if key == "competence_area" else {}
         rows = [
-            [cell(labels.get(code) or definition.label(code)), value]
+            [
+                cell(labels.get(code) or definition.label(code)),
+                shown(figures, value, "breakdowns", key, code),
+            ]
             for code, value in breakdown["rows"]
         ]
-        if breakdown["total"] is not None or key in ("age", "gender", "region", "language"):
-            rows.append([str(_("Total")), breakdown["total"]])
+        if breakdown["total"] is not None or key in ADDITIVE_BREAKDOWNS:
+            rows.append(
+                [str(_("Total")), shown(figures, breakdown["total"], "breakdowns", key, TOTAL)]
+            )
         result.append(Table(key, str(definition.title), str(definition.sentence), columns, rows))
     result.append(
         Table(
@@ -146,7 +200,12 @@ def tables(figures: dict, area_labels: dict[str, str] | None = None) -> list[Tab
             str(_("The main figures month by month.")),
             [str(label) for label in TREND_COLUMNS.values()],
             [
-                [row.get(column, not_available()) for column in TREND_COLUMNS]
+                [
+                    shown(
+                        figures, row.get(column, not_available()), "trend", row.get("month"), column
+                    )
+                    for column in TREND_COLUMNS
+                ]
                 for row in figures.get("trend") or []
             ],
         )
@@ -155,7 +214,7 @@ def tables(figures: dict, area_labels: dict[str, str] | None = None) -> list[Tab
 
 
 def percent(value, target) -> float | None:
-    if value is None or not target:
+    if value is None or isinstance(value, Hidden) or not target:
         return None
     return round(100 * value / target, 1)
 
@@ -180,17 +239,28 @@ def definition_rows() -> list[list[str]]:
     return rows
 
 
-def as_csv(figures: dict, area_labels: dict[str, str] | None = None) -> str:
-    """One CSV file: each table under its title, separated by a blank line."""
-    out = io.StringIO()
-    writer = csv.writer(out)
+def csv_rows(figures: dict, area_labels: dict[str, str] | None = None):
+    """Each table under its title, its footnotes under it, then a blank line."""
     for table in tables(figures, area_labels):
-        writer.writerow([table.title])
-        writer.writerow(table.columns)
+        yield [table.title]
+        yield table.columns
         for row in table.rows:
-            writer.writerow([cell(value) for value in row])
-        writer.writerow([])
-    return out.getvalue()
+            yield [cell(value) for value in row]
+        for note in table.notes():
+            yield [note]
+        yield []
+
+
+def as_csv(figures: dict, area_labels: dict[str, str] | None = None) -> bytes:
+    """The CSV file a person opens in Excel (semicolons, byte order mark, decimal comma)."""
+    return excel_csv(csv_rows(figures, area_labels))
+
+
+def as_plain_csv(figures: dict, area_labels: dict[str, str] | None = None) -> bytes:
+    """The CSV file for tools: commas, plain UTF-8, decimal point."""
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_rows(figures, area_labels))
+    return out.getvalue().encode("utf-8")
 
 
 def sheet_title(title: str, used: set[str]) -> str:
@@ -219,6 +289,8 @@ def as_xlsx(figures: dict, area_labels: dict[str, str] | None = None, heading: s
             header.font = Font(bold=True)
         for row in table.rows:
             sheet.append([cell(value) for value in row])
+        for note in table.notes():
+            sheet.append([note])
         sheet.column_dimensions["A"].width = 40
     sheet = workbook.create_sheet(sheet_title(str(_("Definitions")), used))
     sheet.append([str(_("Indicator")), str(_("Definition")), str(_("Unit"))])
@@ -233,62 +305,4 @@ def as_xlsx(figures: dict, area_labels: dict[str, str] | None = None, heading: s
     return out.getvalue()
 
 
-def as_pdf(figures: dict, area_labels: dict[str, str] | None = None, heading: str = "") -> bytes:
-    """A printable A4 report: every table with its sentence, then the definitions."""
-    styles = getSampleStyleSheet()
-    out = io.BytesIO()
-    document = SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, title=str(_("Impact report"))
-    )
-
-    def grid(rows):
-        table = PdfTable(
-            [[Paragraph(escape(str(value)), styles["BodyText"]) for value in row] for row in rows],
-            repeatRows=1,
-        )
-        table.setStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f6f9")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-        return table
-
-    story = [Paragraph(escape(str(_("Impact report"))), styles["Title"])]
-    if heading:
-        story.append(Paragraph(escape(heading), styles["Heading3"]))
-    for table in tables(figures, area_labels):
-        story += [
-            Paragraph(escape(table.title), styles["Heading2"]),
-            Paragraph(escape(table.sentence), styles["BodyText"]),
-            Spacer(1, 2 * mm),
-            grid([table.columns, *([cell(value) for value in row] for row in table.rows)]),
-        ]
-    story += [
-        Paragraph(escape(str(_("Definitions"))), styles["Heading2"]),
-        grid([[str(_("Indicator")), str(_("Definition")), str(_("Unit"))], *definition_rows()]),
-    ]
-    document.build(story)
-    return out.getvalue()
-
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FILE_KINDS = ("csv", "xlsx", "pdf")
-
-
-def as_file(
-    figures: dict, area_labels: dict[str, str], label: str, kind: str, stem: str
-) -> tuple[bytes, str, str]:
-    """(content, content type, file name) of the figures as a CSV, XLSX or PDF file."""
-    if kind == "csv":
-        return (
-            as_csv(figures, area_labels).encode("utf-8"),
-            "text/csv; charset=utf-8",
-            f"{stem}.csv",
-        )
-    if kind == "xlsx":
-        return as_xlsx(figures, area_labels, label), XLSX, f"{stem}.xlsx"
-    if kind == "pdf":
-        return as_pdf(figures, area_labels, label), "application/pdf", f"{stem}.pdf"
-    raise ValueError(kind)

@@ -18,6 +18,15 @@ OUTCOME_SHIFTS = [f"{before}>{after}" for before in OUTCOME_LEVELS for after in 
 RETURN_DAYS = 3
 RECENT_DAYS = 30
 TOP_LANGUAGES = 5
+# The order a reader expects, whatever the counts: as the sign-up form lists them.
+GENDERS = ["woman", "man", "other", "unsaid", "unknown"]
+
+
+def in_gender_order(counts: pd.Series) -> pd.Series:
+    """Every gender in its fixed order (zeros included); an unexpected code comes last."""
+    extra = sorted(set(counts.index) - set(GENDERS))
+    return counts.reindex([*GENDERS, *extra], fill_value=0).astype(int)
+
 
 COLUMNS = {
     "sessions": ["id", "association_id", "held_on", "starts_at", "ends_at"],
@@ -223,7 +232,7 @@ def who_is_reached(
     exploded = situations.map(lambda value: value or ["none"]).explode()
     return {
         "age": ages.value_counts().reindex(AGE_BANDS, fill_value=0).astype(int),
-        "gender": genders.value_counts().sort_index().astype(int),
+        "gender": in_gender_order(genders.value_counts()),
         "situation": exploded.value_counts()
         .reindex([*situation_codes, "none"], fill_value=0)
         .astype(int),
@@ -595,7 +604,7 @@ def who_is_reached_from_counts(
     situations["none"] = situations.get("none", 0) + unknown
     return {
         "age": ages.reindex(AGE_BANDS, fill_value=0).astype(int),
-        "gender": genders[genders > 0].sort_index().astype(int),
+        "gender": in_gender_order(genders[genders > 0]),
         "situation": pd.Series(situations, dtype=int)
         .reindex([*situation_codes, "none"], fill_value=0)
         .astype(int),

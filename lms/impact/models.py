@@ -65,6 +65,19 @@ class FrozenReport(models.Model):
                 condition=Q(period_end_on__gte=F("period_start_on")),
                 name="frozen_report_ends_after_start",
             ),
+            # One report per scope and period: a second one could say other figures for
+            # the same thing. Two constraints, as a programme-wide report has no
+            # association and NULLs never collide in a unique index.
+            models.UniqueConstraint(
+                fields=["programme", "association", "period_start_on", "period_end_on"],
+                condition=Q(association__isnull=False),
+                name="frozen_report_one_per_association_and_period",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "period_start_on", "period_end_on"],
+                condition=Q(association__isnull=True),
+                name="frozen_report_one_per_programme_and_period",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -425,6 +425,18 @@ def frozen_reports_for(programme: Programme, association_id: int | None):
     ).select_related("created_by")
 
 
+def frozen_report_for_period(
+    programme: Programme, association_id: int | None, start: date, end: date
+) -> FrozenReport | None:
+    """The report already closed for this scope and period, if there is one."""
+    return FrozenReport.objects.filter(
+        programme=programme,
+        association_id=association_id,
+        period_start_on=start,
+        period_end_on=end,
+    ).first()
+
+
 def impact_scopes_for(user: User) -> list[tuple[Programme, list[Association]]]:
     """Each programme the user may look at, with the associations they may see in it.
 

@@ -2,12 +2,14 @@
 
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.accounts.jobs import JobOutput, JobRefused, job_handler
 from lms.db_router import replica_reads
 
-from . import exports, selectors
+from . import files, selectors
+from .definitions import DEFINITIONS_VERSION
 from .models import Programme
 
 
@@ -29,8 +31,18 @@ def impact_export(job, progress) -> JobOutput:
         )
     progress(1, 2)
     stem = f"impact-{programme.pk}-{params['start']}-{params['end']}"
-    content, content_type, filename = exports.as_file(
-        figures, selectors.area_labels(), params["label"], params["kind"], stem
+    names = selectors.associations_by_id(params["association_ids"])
+    info = files.ReportInfo(
+        programme=programme.name,
+        associations=sorted(association.name for association in names.values()),
+        start=date.fromisoformat(params["start"]),
+        end=date.fromisoformat(params["end"]),
+        definitions_version=DEFINITIONS_VERSION,
+        generated_at=timezone.localtime(),
+        today=timezone.localdate(),
+    )
+    content, content_type, filename = files.as_file(
+        figures, selectors.area_labels(), info, params["kind"], stem
     )
     progress(2, 2)
     return JobOutput(content=content, filename=filename, content_type=content_type)

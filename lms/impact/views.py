@@ -11,18 +11,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from lms.accounts.access import role_required, user_roles
 from lms.accounts.jobs import job_start
 from lms.accounts.models import Association, JobState
 
-from . import exports, selectors, services
+from . import exports, files, formats, selectors, services
 from .definitions import DEFINITIONS_VERSION, FIGURE_GROUPS, KEY_FIGURES
 from .models import FrozenReport, Programme
 
@@ -121,14 +118,6 @@ def bars(table: exports.Table, value_index: int = 1, skip_total: bool = True) ->
     ]
 
 
-def month_label(key: str) -> str:
-    """ "Mai 2026" for "2026-05": the exports keep the sortable form, people read this one."""
-    try:
-        return capfirst(date_format(date.fromisoformat(f"{key}-01"), "F Y"))
-    except ValueError:
-        return key
-
-
 def trend_rows(trend: exports.Table, today: date | None) -> list[dict]:
     """The months of the trend, named, with those still to come marked (live figures only):
     a month that has not begun shows no figures rather than zeros a reader could take for a
@@ -136,7 +125,7 @@ def trend_rows(trend: exports.Table, today: date | None) -> list[dict]:
     current = today.strftime("%Y-%m") if today else None
     return [
         {
-            "label": month_label(row[0]),
+            "label": formats.month_text(row[0]),
             "values": row[1:],
             "future": current is not None and row[0] > current,
         }
@@ -163,6 +152,7 @@ def report_context(
                 "definition": item.definition,
                 "group": item.group,
                 "value": value,
+                "hidden": isinstance(value, exports.Hidden),
                 # "not available" (older report) or "no data" (an average of nothing).
                 "text": value if isinstance(value, str) else "",
                 "live": now,
@@ -181,6 +171,7 @@ def report_context(
     ]
     trend = by_key["trend"]
     months = trend_rows(trend, today)
+    kinds = {kind for table in all_tables for kind in table.notes()}
     return {
         "key_figures": key_figures,
         "figure_groups": figure_groups,
@@ -191,6 +182,9 @@ def report_context(
         "trend_bars": [
             {**bar, "label": row["label"], "future": row["future"]}
             for bar, row in zip(bars(trend, value_index=1, skip_total=False), months, strict=True)
+        ],
+        "notes": [
+            {"key": kind.value, "text": kind.note} for kind in exports.Hidden if kind.note in kinds
         ],
         "scope_label": scope_label,
         "minimum": settings.IMPACT_MIN_COUNT,
@@ -219,6 +213,12 @@ def dashboard(request):
     context = report_context(figures, scope_label(scope), today=timezone.localdate())
     context.update(
         scope=scope,
+        closed_report=selectors.frozen_report_for_period(
+            scope.programme,
+            scope.association.pk if scope.association else None,
+            scope.start,
+            scope.end,
+        ),
         frozen_reports=list(
             selectors.frozen_reports_for(
                 scope.programme, scope.association.pk if scope.association else None
@@ -240,11 +240,11 @@ def attachment(content, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-def export_file(figures: dict, label: str, kind: str, stem: str) -> HttpResponse:
-    if kind not in exports.FILE_KINDS:
+def export_file(figures: dict, info: files.ReportInfo, kind: str, stem: str) -> HttpResponse:
+    if kind not in files.FILE_KINDS:
         raise Http404
-    content, content_type, filename = exports.as_file(
-        figures, selectors.area_labels(), label, kind, stem
+    content, content_type, filename = files.as_file(
+        figures, selectors.area_labels(), info, kind, stem
     )
     return attachment(content, content_type, filename)
 
@@ -257,7 +257,7 @@ def export(request, kind: str):
     embedded default (the file comes straight back), on the worker in production (the
     person is sent to the job's page, which shows its progress and then the file).
     """
-    if kind not in exports.FILE_KINDS:
+    if kind not in files.FILE_KINDS:
         raise Http404
     scope = scope_for(request, request.GET)
     if scope is None:
@@ -283,23 +283,74 @@ def export(request, kind: str):
     return redirect("accounts:job", job.pk)
 
 
-@require_POST
+class FreezeForm(forms.Form):
+    """The confirmation step of closing a period; one that has not ended needs a box ticked
+    whose label names it."""
+
+    open_period = forms.BooleanField(required=False)
+
+    def __init__(self, *args, scope: Scope, is_open: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_open = is_open
+        if is_open:
+            self.fields["open_period"].required = True
+            self.fields["open_period"].label = _(
+                "The period from %(start)s to %(end)s is not over yet. Close it anyway: its "
+                "figures will stay as they are today."
+            ) % {"start": formats.date_text(scope.start), "end": formats.date_text(scope.end)}
+            self.fields["open_period"].error_messages["required"] = _(
+                "Tick the box to close a period that is not over, or choose a period that "
+                "has ended."
+            )
+        else:
+            del self.fields["open_period"]
+
+
 @role_required(*ROLES)
 def freeze(request):
-    """Close a period: store its figures as they are shown now."""
-    scope = scope_for(request, request.POST)
+    """Close a period, after a confirmation step: store its figures as they are shown now.
+
+    A period already closed for the same scope opens its report instead.
+    """
+    scope = scope_for(request, request.POST if request.method == "POST" else request.GET)
     if scope is None:
         raise PermissionDenied
-    report = services.report_freeze(
-        programme=scope.programme,
-        association=scope.association,
-        association_ids=scope.association_ids,
-        start=scope.start,
-        end=scope.end,
-        created_by=request.user,
+    association_id = scope.association.pk if scope.association else None
+    existing = selectors.frozen_report_for_period(
+        scope.programme, association_id, scope.start, scope.end
     )
-    messages.success(request, _("The period is closed: its figures are stored as shown."))
-    return redirect("impact:frozen_report", pk=report.pk)
+    if existing is not None:
+        messages.info(request, _("This period is already closed: here is its report."))
+        return redirect("impact:frozen_report", pk=existing.pk)
+    is_open = scope.end >= timezone.localdate()
+    form = FreezeForm(
+        request.POST if request.method == "POST" else None, scope=scope, is_open=is_open
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            report, created = services.report_freeze(
+                programme=scope.programme,
+                association=scope.association,
+                association_ids=scope.association_ids,
+                start=scope.start,
+                end=scope.end,
+                created_by=request.user,
+                open_period_confirmed=form.cleaned_data.get("open_period", False),
+            )
+        except services.PeriodNotEnded:  # the period's last day came while they confirmed
+            form.add_error(None, _("This period is not over yet. Tick the box to close it."))
+        else:
+            if created:
+                messages.success(
+                    request, _("The period is closed: its figures are stored as shown.")
+                )
+            return redirect("impact:frozen_report", pk=report.pk)
+    return render(
+        request,
+        "impact/freeze_confirm.html",
+        {"scope": scope, "scope_label": scope_label(scope), "form": form, "is_open": is_open},
+        status=400 if form.errors else 200,
+    )
 
 
 def frozen_report_get(request, pk: int) -> FrozenReport:
@@ -342,4 +393,18 @@ def frozen_report(request, pk: int):
 def frozen_report_export(request, pk: int, kind: str):
     report = frozen_report_get(request, pk)
     stem = f"impact-{report.programme_id}-{report.period_start_on}-{report.period_end_on}-frozen-{report.pk}"
-    return export_file(report.figures, str(report), kind, stem)
+    associations = (
+        [report.association]
+        if report.association
+        else sorted(report.programme.associations.all(), key=lambda item: item.name)
+    )
+    info = files.ReportInfo(
+        programme=report.programme.name,
+        associations=[association.name for association in associations],
+        start=report.period_start_on,
+        end=report.period_end_on,
+        definitions_version=report.definitions_version,
+        generated_at=timezone.localtime(),
+        closed_at=timezone.localtime(report.created_at) if report.created_at else None,
+    )
+    return export_file(report.figures, info, kind, stem)

@@ -30,7 +30,14 @@ from import_export.results import RowResult
 
 from lms.accounts.models import Association, User
 
-from .transfer import CONTROL_CHARACTERS, KINDS, ROW_COLUMN, ScopedResource, cell_text
+from .transfer import (
+    CONTROL_CHARACTERS,
+    KINDS,
+    ROW_COLUMN,
+    ScopedResource,
+    cell_text,
+    excel_csv,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -524,9 +531,7 @@ def transfer_export(*, kind: str, association: Association, fmt: str) -> tuple[b
     headers, rows = resource.export_table()
     label = str(KINDS[kind][1])
     if fmt == "csv":
-        dataset = tablib.Dataset(*rows, headers=headers)
-        # A byte order mark and semicolons: what Excel expects in Belgium.
-        content = dataset.export("csv", delimiter=";").encode("utf-8-sig")
+        content = excel_csv([headers, *rows])
     elif fmt == "xlsx":
         dataset = tablib.Dataset(*rows, headers=headers, title=label[:31])
         content = dataset.export("xlsx")

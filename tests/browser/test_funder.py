@@ -80,3 +80,38 @@ def test_a_funder_reads_the_new_figures_on_a_laptop(new_page):
     expect(shift.get_by_role("row", name="Pas encore → Seul·e")).to_be_visible()
     screenshot(page, "funder-dashboard-laptop")
     assert axe_violations(page) == []
+
+
+def test_a_funder_reads_hidden_figures_and_closes_a_period_once(new_page):
+    page = new_page("laptop")
+    sign_in(page, "bailleur")
+    expect(page.get_by_role("heading", name="Impact de vos programmes")).to_be_visible()
+    # Every hidden figure says which kind it is; a masked one leads to the note saying why.
+    notes = page.get_by_role("heading", name="Chiffres masqués")
+    if page.get_by_role("link", name="masqué*").count():
+        expect(notes).to_be_visible()
+        expect(page.locator("#note-masked")).to_contain_text("Il peut être petit ou grand.")
+    assert page.get_by_text("< 5").count() == 0
+    screenshot(page, "funder-dashboard-hidden-labels")
+
+    page.get_by_role("link", name="Clôturer cette période").click()
+    expect(page.get_by_role("heading", name="Clôturer cette période")).to_be_visible()
+    screenshot(page, "funder-close-period-confirm")
+    assert axe_violations(page) == []
+    confirm = page.get_by_role("button", name="Oui, clôturer cette période")
+    box = page.get_by_label("n’est pas encore terminée", exact=False)
+    if box.count():  # the demo programme's period is still running: the box is required
+        expect(box).to_have_attribute("required", "")
+        box.check()
+    confirm.click()
+    expect(page.get_by_role("heading", name="Période clôturée")).to_be_visible()
+    report_url = page.url
+
+    page.get_by_role("link", name="Retour au tableau de bord").first.click()
+    opened = page.get_by_role("link", name="Ouvrir le rapport de cette période clôturée")
+    expect(opened).to_be_visible()
+    assert page.get_by_role("link", name="Clôturer cette période").count() == 0
+    opened.click()
+    expect(page.get_by_role("heading", name="Période clôturée")).to_be_visible()
+    assert page.url == report_url
+    assert axe_violations(page) == []

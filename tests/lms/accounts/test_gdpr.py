@@ -260,13 +260,14 @@ def test_someone_who_also_works_here_is_not_erased_as_a_learner(world):
 
 def test_frozen_report_unchanged_after_erasing_a_learner_live_figures_change(world):
     programme = world["programme"]
-    report = report_freeze(
+    report, _created = report_freeze(
         programme=programme,
         association=None,
         association_ids=[world["association"].pk],
         start=programme.starts_on,
         end=programme.ends_on,
         created_by=world["coordinator"],
+        open_period_confirmed=True,
     )
     frozen = json.loads(json.dumps(report.figures))
     before = live(world)

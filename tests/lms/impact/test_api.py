@@ -353,12 +353,16 @@ def test_the_figures_endpoint_runs_a_bounded_number_of_queries(
     assert response.json()["figures"]["key_figures"]["learners"] == 41
 
 
+# The test programme runs through 2026: closing it before its end needs the confirmation.
+OPEN_PERIOD = {"open_period": "on"}
+
+
 # --- Frozen reports -------------------------------------------------------------------------
 
 
 def test_frozen_reports_are_listed_and_read_as_stored(client, world):
     client.force_login(world["funder"])
-    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD})
     report = FrozenReport.objects.get()
     report.figures["key_figures"]["learners"] = 999  # stored figures are never recomputed
     report.save()

@@ -1,20 +1,27 @@
 """The impact dashboard, its exports and frozen reports: who sees what, and what is hidden."""
 
+import codecs
 import csv
 import datetime
 import io
+import shutil
+import subprocess
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from courses.models import LearningPathPage
 from lms.accounts.models import Role
 from lms.impact.definitions import BREAKDOWNS, DEFINITIONS_VERSION, KEY_FIGURES
+from lms.impact.exports import Hidden
 from lms.impact.models import FrozenReport
+from lms.impact.templatetags.impact_tags import figure, figure_cell
 from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
+from lms.logbook.transfer import excel_csv
 from tests.factories import (
     AssociationFactory,
     FunderFactory,
@@ -30,6 +37,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 3, 2)
 URL = reverse("impact:dashboard")
+# The test programme runs through 2026: closing it before its end needs the confirmation.
+OPEN_PERIOD = {"open_period": "on"}
 
 
 def add_learners(association, count, *, gender="woman", start=0):
@@ -109,6 +118,12 @@ def key(response, name):
     return next(f["value"] for f in response.context["key_figures"] if f["key"] == name)
 
 
+def excel_rows(content: bytes) -> list[list[str]]:
+    """A CSV as Excel in Belgium reads it: a byte order mark, then semicolons."""
+    assert content.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
 def test_anonymous_people_are_sent_to_sign_in(client, world):
     response = client.get(URL)
     assert response.status_code == 302
@@ -173,11 +188,15 @@ def test_small_counts_are_shown_as_fewer_than_five(client, world):
     response = client.get(URL)
     gender = next(b["table"] for b in response.context["breakdowns"] if b["table"].key == "gender")
     values = dict(gender.rows)
-    # 2 "other" is hidden, and so is the next smallest (7 men), so 2 = 21 - 12 - 7 cannot be worked out.
-    assert values["Autre"] is None
-    assert values["Homme"] is None
+    # 2 "other" is hidden, and so is the next smallest (7 men), so 2 = 21 - 12 - 7 cannot be
+    # worked out; the 7 are not "fewer than 5": they are "masked", with a note saying why.
+    assert values["Autre"] is Hidden.SMALL
+    assert values["Homme"] is Hidden.MASKED
     assert values["Femme"] == 12
-    assert "&lt; 5" in response.content.decode()
+    html = response.content.decode()
+    assert "<td>moins de 5</td>" in html
+    assert '<td><a href="#note-masked">masqué*</a></td>' in html
+    assert 'id="note-masked">* masqué : ce chiffre est caché' in html
 
 
 def test_the_number_of_queries_does_not_grow_with_learners(
@@ -206,11 +225,16 @@ def test_csv_export_hides_the_same_counts(client, world):
     response = client.get(reverse("impact:export", args=["csv"]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    lines = list(csv.reader(io.StringIO(response.content.decode())))
-    assert ["Autre", "< 5"] in lines
-    assert ["Homme", "< 5"] in lines
+    lines = excel_rows(response.content)
+    assert ["Autre", "moins de 5"] in lines
+    assert ["Homme", "masqué*"] in lines
     assert ["Femme", "12"] in lines
     assert ["Homme", "7"] not in lines
+    gender = lines.index(["Genre"])
+    note = next(i for i, line in enumerate(lines) if line and line[0].startswith("* masqué :"))
+    # Under the gender table: its total, the "fewer than 5" note, then the "masked" one.
+    assert note > gender and lines[note - 2][0] == "Total"
+    assert lines[note - 1] == ["moins de 5 : entre 1 et 4 personnes."]
 
 
 def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
@@ -225,8 +249,10 @@ def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
     values = [
         [cell.value for cell in row] for sheet in workbook.worksheets for row in sheet.iter_rows()
     ]
-    assert ["Autre", "< 5"] in values
+    assert ["Autre", "moins de 5"] in values
+    assert ["Homme", "masqué*"] in values
     assert ["Homme", 7] not in values
+    assert any(str(row[0]).startswith("* masqué :") for row in values)
     definitions = workbook[definitions_title]
     assert definitions.max_row > 10
     described = {row[0].value: row[1].value for row in definitions.iter_rows()}
@@ -240,7 +266,9 @@ def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
 
 def test_a_frozen_report_keeps_its_figures_after_a_learner_is_erased(client, world):
     client.force_login(world["funder"])
-    response = client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    response = client.post(
+        reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD}
+    )
     report = FrozenReport.objects.get()
     assert response.status_code == 302
     assert report.figures["key_figures"]["learners"] == 21
@@ -265,10 +293,10 @@ def test_a_frozen_report_keeps_its_figures_after_a_learner_is_erased(client, wor
 
 def test_a_coordinator_freezes_their_association_and_cannot_open_other_reports(client, world):
     client.force_login(world["funder"])
-    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD})
     funder_report = FrozenReport.objects.get()
     client.force_login(world["coordinator"])
-    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD})
     mine = FrozenReport.objects.exclude(pk=funder_report.pk).get()
     assert mine.association == world["tilleuls"]
     assert mine.figures["key_figures"]["learners"] == 12
@@ -276,9 +304,68 @@ def test_a_coordinator_freezes_their_association_and_cannot_open_other_reports(c
     assert client.get(reverse("impact:frozen_report", args=[funder_report.pk])).status_code == 403
 
 
-def test_freezing_needs_a_post(client, world):
+def test_closing_a_period_asks_first_and_an_open_period_needs_its_box_ticked(client, world):
     client.force_login(world["funder"])
-    assert client.get(reverse("impact:freeze")).status_code == 405
+    programme = world["programme"].pk
+    page = client.get(reverse("impact:freeze"), {"programme": programme})
+    assert page.status_code == 200
+    assert FrozenReport.objects.count() == 0  # asking is not closing
+    html = page.content.decode()
+    assert "du 1er janvier 2026 au 31 décembre 2026" in html
+    assert "n’est pas encore terminée" in html
+    refused = client.post(reverse("impact:freeze"), {"programme": programme})
+    assert refused.status_code == 400
+    assert "Cochez la case" in refused.content.decode()
+    assert FrozenReport.objects.count() == 0
+    closed = client.post(reverse("impact:freeze"), {"programme": programme, **OPEN_PERIOD})
+    report = FrozenReport.objects.get()
+    assert closed.url == reverse("impact:frozen_report", args=[report.pk])
+
+
+def test_a_period_that_has_ended_closes_without_the_box(client, world):
+    client.force_login(world["funder"])
+    period = {"programme": world["programme"].pk, "start": "2026-01-01", "end": "2026-03-31"}
+    page = client.get(reverse("impact:freeze"), period)
+    assert "pas encore terminée" not in page.content.decode()
+    response = client.post(reverse("impact:freeze"), period)
+    report = FrozenReport.objects.get()
+    assert (report.period_start_on, report.period_end_on) == (
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 3, 31),
+    )
+    assert response.url == reverse("impact:frozen_report", args=[report.pk])
+
+
+def test_a_period_is_closed_once_and_the_button_then_opens_its_report(client, world):
+    client.force_login(world["funder"])
+    period = {"programme": world["programme"].pk, "start": "2026-01-01", "end": "2026-03-31"}
+    client.post(reverse("impact:freeze"), period)
+    first = FrozenReport.objects.get()
+    again = client.post(reverse("impact:freeze"), period)
+    assert again.url == reverse("impact:frozen_report", args=[first.pk])
+    asked = client.get(reverse("impact:freeze"), period)
+    assert asked.url == reverse("impact:frozen_report", args=[first.pk])
+    assert FrozenReport.objects.count() == 1
+    dashboard = client.get(URL, period).content.decode()
+    assert reverse("impact:frozen_report", args=[first.pk]) in dashboard
+    assert "Ouvrir le rapport de cette période clôturée" in dashboard
+    # Another scope of the same period is another report.
+    client.post(reverse("impact:freeze"), {**period, "association": world["fil"].pk})
+    assert FrozenReport.objects.count() == 2
+
+
+def test_the_database_refuses_a_second_report_for_the_same_scope_and_period(world):
+    fields = {
+        "programme": world["programme"],
+        "period_start_on": datetime.date(2026, 1, 1),
+        "period_end_on": datetime.date(2026, 3, 31),
+        "definitions_version": DEFINITIONS_VERSION,
+        "figures": {},
+    }
+    for association in (None, world["fil"]):
+        FrozenReport.objects.create(association=association, **fields)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FrozenReport.objects.create(association=association, **fields)
 
 
 def test_someone_with_no_programme_sees_a_message(client, world):
@@ -355,16 +442,18 @@ def test_figures_about_fewer_than_five_learners_are_hidden_on_the_dashboard(clie
     client.force_login(world["funder"])
     response = client.get(URL)
     for name in ("online_hours", "h5p_answers", "h5p_average_score", "quiz_average_score"):
-        assert key(response, name) is None, name
-    assert key(response, "outcome_alone_share") is None
-    csv_text = client.get(reverse("impact:export", args=["csv"])).content.decode()
+        # Hidden with the 3 learners they are computed over: masked, not "fewer than 5".
+        assert key(response, name) is Hidden.MASKED, name
+    assert key(response, "outcome_alone_share") is Hidden.MASKED
+    rows = excel_rows(client.get(reverse("impact:export", args=["csv"])).content)
     label = gettext(KEY_FIGURES["h5p_average_score"].label)
-    assert [label, "< 5", "%"] in list(csv.reader(io.StringIO(csv_text)))
+    # An average over 3 learners is not itself "fewer than 5": it is masked.
+    assert [label, "masqué*", "%"] in rows
 
 
 def test_a_report_frozen_with_older_definitions_still_shows_and_exports(client, world):
     client.force_login(world["funder"])
-    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk})
+    client.post(reverse("impact:freeze"), {"programme": world["programme"].pk, **OPEN_PERIOD})
     report = FrozenReport.objects.get()
     assert report.definitions_version == DEFINITIONS_VERSION
     # What a version 1.0 report stored: nine key figures and seven breakdowns.
@@ -395,7 +484,7 @@ def test_a_report_frozen_with_older_definitions_still_shows_and_exports(client, 
         exported = client.get(reverse("impact:frozen_report_export", args=[report.pk, kind]))
         assert exported.status_code == 200, kind
     exported = client.get(reverse("impact:frozen_report_export", args=[report.pk, "csv"]))
-    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    rows = excel_rows(exported.content)
     label = gettext(KEY_FIGURES["paths_completed"].label)
     assert [label, "non disponible", gettext(KEY_FIGURES["paths_completed"].unit)] in rows
 
@@ -486,3 +575,106 @@ def test_months_to_come_show_no_figures_and_months_are_named(client, world, monk
     response = client.get(reverse("impact:export", args=["csv"]))
     assert "2026-12" in response.content.decode()
     assert "venir" not in response.content.decode()
+
+
+def test_dashboard_figures_read_in_french_and_genders_come_in_a_fixed_order(client, world):
+    add_learners(world["fil"], 1, gender="unsaid", start=200)
+    client.force_login(world["funder"])
+    response = client.get(URL, {"programme": world["programme"].pk, "start": "2026-03-01"})
+    gender = next(b["table"] for b in response.context["breakdowns"] if b["table"].key == "gender")
+    assert [row[0] for row in gender.rows] == [
+        "Femme",
+        "Homme",
+        "Autre",
+        "Préfère ne pas le dire",
+        "Inconnu",
+        "Total",
+    ]
+    # The first of the month as an ordinal.
+    assert "du 1er mars 2026 au 31 décembre 2026" in response.content.decode()
+
+
+def test_figures_read_as_each_language_writes_them():
+    with translation.override("fr"):
+        # A narrow no-break space between thousands, a decimal comma.
+        assert figure(4872.5) == "4\u202f872,5"
+        assert figure(12.0) == "12"
+        assert figure(Hidden.SMALL) == "moins de 5"
+        assert figure_cell(Hidden.MASKED) == '<a href="#note-masked">masqué*</a>'
+        assert figure("non disponible") == "non disponible"
+    with translation.override("nl"):
+        assert figure(4872.5) == "4.872,5"
+    with translation.override("en"):
+        assert figure(4872.5) == "4,872.5"
+
+
+def pdf_pages(content: bytes, folder) -> list[str]:
+    """The text of each page of a PDF, as poppler's pdftotext reads it."""
+    path = folder / "report.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return text.split("\f")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_pdf_is_a_report_with_a_title_page_charts_and_notes(
+    client, world, monkeypatch, tmp_path
+):
+    # Seen on 15 October 2026: November and December are to come.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: datetime.date(2026, 10, 15))
+    client.force_login(world["funder"])
+    response = client.get(reverse("impact:export", args=["pdf"]))
+    assert response["Content-Disposition"].endswith('.pdf"')
+    pages = pdf_pages(response.content, tmp_path)
+    title = " ".join(pages[0].split())
+    assert "Rapport d'impact" in title
+    assert f"Programme : {world['programme'].name}" in title
+    assert f"{world['fil'].name}" in title and f"{world['tilleuls'].name}" in title
+    assert "Période : du 1er janvier 2026 au 31 décembre 2026" in title
+    assert "Généré le " in title and "Version des définitions : 1.2." in title
+    body = " ".join(" ".join(pages[1:]).split())
+    assert "Janvier 2026" in body and "Décembre 2026" in body
+    assert "à venir" in body
+    assert "moins de 5" in body and "masqué*" in body
+    assert "* masqué : ce chiffre est caché" in body
+    assert "Homme 7" not in body
+    # A page for the title, then the figures, then the definitions.
+    assert len(pages) >= 4
+
+
+def test_exports_open_in_excel_and_in_tools(client, world):
+    client.force_login(world["funder"])
+    excel = client.get(reverse("impact:export", args=["csv"]))
+    assert excel["Content-Disposition"].endswith('-excel.csv"')
+    rows = excel_rows(excel.content)
+    assert ["Femme", "12"] in rows
+    plain = client.get(reverse("impact:export", args=["plain.csv"]))
+    assert plain["Content-Disposition"].endswith('-utf8-comma.csv"')
+    assert not plain.content.startswith(codecs.BOM_UTF8)
+    lines = list(csv.reader(io.StringIO(plain.content.decode("utf-8"))))
+    assert ["Femme", "12"] in lines and ["Autre", "moins de 5"] in lines
+
+
+def test_the_excel_csv_writes_decimals_with_a_comma():
+    content = excel_csv([["Heures", 4872.5, 12, "moins de 5"]])
+    assert content == codecs.BOM_UTF8 + b"Heures;4872,5;12;moins de 5\r\n"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+@pytest.mark.parametrize(
+    ("language", "start", "end"),
+    [
+        ("nl", "1 januari 2026", "31 december 2026"),
+        ("en", "January 1, 2026", "December 31, 2026"),
+    ],
+)
+def test_the_pdf_follows_the_interface_language(client, world, tmp_path, language, start, end):
+    client.force_login(world["funder"])
+    response = client.get(
+        reverse("impact:export", args=["pdf"]), headers={"accept-language": language}
+    )
+    title = " ".join(pdf_pages(response.content, tmp_path)[0].split())
+    assert start in title and end in title
+    assert "1er" not in title

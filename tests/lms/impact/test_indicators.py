@@ -284,7 +284,21 @@ def test_age_bands_at_the_end_of_the_period(figures):
 
 
 def test_gender_region_language_and_situation(figures):
-    assert breakdown(figures, "gender") == {"man": 1, "unknown": 2, "woman": 1}
+    assert breakdown(figures, "gender") == {
+        "woman": 1,
+        "man": 1,
+        "other": 0,
+        "unsaid": 0,
+        "unknown": 2,
+    }
+    # In the order the sign-up form lists them, not by count or code.
+    assert [code for code, _count in figures["breakdowns"]["gender"]["rows"]] == [
+        "woman",
+        "man",
+        "other",
+        "unsaid",
+        "unknown",
+    ]
     assert breakdown(figures, "region") == {
         "brussels": 1,
         "wallonia": 1,

@@ -47,6 +47,75 @@ def test_nothing_is_hidden_when_every_count_is_large_enough():
     assert privacy.protect_cells([5, 0, 12], 17, MINIMUM) == ([5, 0, 12], 17)
 
 
+def possible_values(index, shown, small, rest, minimum):
+    """Every value a reader could give the hidden cell `index`, knowing the shown cells, that
+    the hidden ones add up to `rest`, that a "fewer than" cell is 1 to minimum - 1 and,
+    knowing the rule, that a masked cell beside one is at least the minimum."""
+    hidden = [i for i, value in enumerate(shown) if value is None]
+    others = [i for i in hidden if i != index]
+    masked_low = minimum if small else 0
+    low = sum(1 if i in small else masked_low for i in others)
+    high = sum(minimum - 1 if i in small else rest for i in others)
+    labelled = range(1, minimum) if index in small else range(masked_low, rest + 1)
+    return [value for value in labelled if low <= rest - value <= high]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    cells=st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=7),
+    minimum=st.integers(min_value=3, max_value=6),
+    additive=st.booleans(),
+    shown_elsewhere=st.booleans(),
+)
+def test_suppressed_cells_never_lie_and_never_give_a_hidden_count_back(
+    cells, minimum, additive, shown_elsewhere
+):
+    total = sum(cells) if additive else None
+    # As for "learners reached": a total shown elsewhere is shown because it is not small.
+    shown_elsewhere = shown_elsewhere and additive and total >= minimum
+    result = privacy.suppress_cells(cells, total, minimum, total_shown_elsewhere=shown_elsewhere)
+
+    for index, (value, shown) in enumerate(zip(cells, result.cells, strict=True)):
+        if shown is not None:
+            assert shown == value
+            assert value == 0 or value >= minimum
+        elif index in result.small:
+            assert 0 < value < minimum  # "fewer than 5" is true
+        # else "masked": it claims nothing about the value
+    if result.total is not None:
+        assert result.total == sum(cells)  # every shown total is the sum it claims
+    if result.total_small:
+        assert 0 < total < minimum
+
+    known_total = result.total if result.total is not None else (total if shown_elsewhere else None)
+    hidden = [i for i, shown in enumerate(result.cells) if shown is None]
+    if known_total is not None and hidden:
+        rest = known_total - sum(value for value in result.cells if value is not None)
+        assert len(hidden) >= 2 and rest >= minimum
+        for index in hidden:
+            values = possible_values(index, result.cells, result.small, rest, minimum)
+            assert cells[index] in values
+            assert len(values) >= 2, (index, values)
+
+
+def test_two_fours_adding_up_to_eight_are_not_both_called_fewer_than_five():
+    # 4 + 4 = 8 under "fewer than 5" each would give both back: 30 is masked too.
+    result = privacy.suppress_cells([4, 4, 30], 38, MINIMUM)
+    assert result.cells == [None, None, None]
+    assert result.small == {0, 1}
+    assert result.total == 38
+
+
+def test_when_the_total_is_shown_elsewhere_the_labels_give_no_bound_away():
+    # 1 "fewer than 5" and 5 masked (so 5 or more), adding up to 6, would give the 1 back.
+    result = privacy.suppress_cells([5, 1, 0], 6, MINIMUM, total_shown_elsewhere=True)
+    assert result.cells == [None, None, None]
+    assert result.small == set()
+    assert result.total == 6
+    alone = privacy.suppress_cells([5, 1, 0], 6, MINIMUM)
+    assert alone.total is None and alone.small == {1}
+
+
 def assert_breakdown_is_safe(cells, shown, total, total_shown):
     for value in shown:
         assert value is None or value == 0 or value >= MINIMUM
@@ -206,7 +275,21 @@ def population_rows(people):
 
 
 def is_safe_count(value):
-    return value is None or value == 0 or value >= MINIMUM
+    return value is None or isinstance(value, exports.Hidden) or value == 0 or value >= MINIMUM
+
+
+def raw_value(raw: dict, where: str):
+    """The unsuppressed figure at a `privacy.place`."""
+    section, *rest = where.split("/")
+    if section == "key_figures":
+        return raw["key_figures"][rest[0]]
+    if section == "targets":
+        return raw["targets"][rest[0]]["value"]
+    if section == "breakdowns":
+        breakdown = raw["breakdowns"][rest[0]]
+        return breakdown["total"] if rest[1] == privacy.TOTAL else dict(breakdown["rows"])[rest[1]]
+    month, column = rest
+    return next(row[column] for row in raw["trend"] if row["month"] == month)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -272,6 +355,19 @@ def test_no_displayed_or_exported_figure_reveals_fewer_than_five_people(people):
         shown = [row[column] for row in safe["trend"]]
         assert_breakdown_is_safe(cells, shown, sum(cells), safe["key_figures"][column])
 
+    # "Fewer than 5" is only ever written about a count of 1 to 4; a figure it is not
+    # written about is "masked", which claims nothing.
+    for where in safe["below_minimum"]:
+        assert 0 < raw_value(raw, where) < MINIMUM, where
+    small_labels = sum(
+        value is exports.Hidden.SMALL
+        for table in exports.tables(safe)
+        for row in table.rows
+        for value in row
+    )
+    # Each label stands for a listed place (a hidden total with no total row has none).
+    assert small_labels <= len(safe["below_minimum"])
+
     # Exports are built from the same suppressed figures: a hidden count stays hidden.
     for table in exports.tables(safe):
         if table.key in ("key_figures", "targets"):
@@ -285,7 +381,8 @@ def test_no_displayed_or_exported_figure_reveals_fewer_than_five_people(people):
 def test_text_typed_by_people_cannot_run_as_a_spreadsheet_formula():
     assert exports.cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert exports.cell("français") == "français"
-    assert exports.cell(None) == "< 5"
+    assert exports.cell(exports.Hidden.SMALL) == "moins de 5"
+    assert exports.cell(exports.Hidden.MASKED) == "masqué*"
     assert exports.cell(12) == 12
 
 
