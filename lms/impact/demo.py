@@ -7,9 +7,9 @@ twice changes nothing and two installations built on the same day hold the same 
 It scales to a regional programme (`seed_demo --learners 100000`, about 5 million
 statements): groups are built a chunk at a time, each with a random generator of its own
 (so a chunk is the same whatever was built before it), the big tables are written with
-PostgreSQL's COPY (or plain multi-row inserts on SQLite), and progress is derived from the
-generated statements with the same functions that `progress_rebuild` uses, never by reading
-the statements back.
+PostgreSQL's COPY (or plain multi-row inserts on SQLite); the statements go through the
+site's one writer of learning records (`statements_store`), which derives progress from them
+as it does for every learner's answer.
 """
 
 import random
@@ -47,11 +47,10 @@ from lms.learning.models import (
     ActivityProgress,
     ModuleProgress,
     PathEnrollment,
-    ProgressStatus,
     Statement,
     Verb,
 )
-from lms.learning.services import activity_progress_apply, module_progress_apply
+from lms.learning.services import statements_store
 from lms.logbook.models import Attendance, Group, TrainingSession
 
 from .models import Programme
@@ -193,30 +192,6 @@ SESSION_FIELDS = [
     "place",
     "note",
     "created_at",
-    "updated_at",
-]
-ACTIVITY_FIELDS = [
-    "learner_id",
-    "activity_iri",
-    "module_iri",
-    "status",
-    "attempts",
-    "first_response",
-    "first_success",
-    "best_score_scaled",
-    "is_validated_by_trainer",
-    "completed_at",
-    "updated_at",
-]
-MODULE_FIELDS = [
-    "learner_id",
-    "module_iri",
-    "module_id",
-    "steps_completed",
-    "steps_total",
-    "last_activity_iri",
-    "started_at",
-    "completed_at",
     "updated_at",
 ]
 
@@ -665,7 +640,7 @@ def _groups_build(plans: list[GroupPlan], context: Context) -> None:
         TrainingSession.modules.through, ["trainingsession_id", "modulepage_id"], session_modules
     )
 
-    attendances, statements, activities, module_rows, later_enrollments = [], [], [], [], []
+    attendances, statements, later_enrollments = [], [], []
     for plan, group_sessions, modules, lead, following in plays:
         rng = random.Random(f"demo/{context.seed}/{plan.association.slug}/{plan.index}")
         for person in plan.members:
@@ -676,16 +651,21 @@ def _groups_build(plans: list[GroupPlan], context: Context) -> None:
                 if learner.attends(session.held_on):
                     attendances.append((session.pk, person.pk))
                     learner.session_work(session, module)
-            statements += learner.statements
+            # Each learner's statements in the order they happened: progress follows it.
+            statements += sorted(learner.statements, key=lambda statement: statement.timestamp)
             later_enrollments += learner.enrollments
-            activity_rows, summaries = learner.progress()
-            activities += activity_rows
-            module_rows += summaries
     rows_write(PathEnrollment, ["learner_id", "path_id", "enrolled_at"], later_enrollments)
     rows_write(Attendance, ["session_id", "learner_id"], attendances)
-    rows_write(Statement, DemoStatement._fields, statements)
-    rows_write(ActivityProgress, ACTIVITY_FIELDS, (a.row() for a in activities))
-    rows_write(ModuleProgress, MODULE_FIELDS, (m.row() for m in module_rows))
+    # Through the one writer of learning records, as the site stores them: the statements
+    # and the progress that follows from them (its signal retires the cached figures).
+    statements_store(
+        [Statement(**statement._asdict()) for statement in statements],
+        steps_by_module={
+            module.iri: module.steps_total
+            for modules in context.modules_by_path.values()
+            for module in modules
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -725,17 +705,6 @@ DemoStatement = namedtuple(
     ],
     defaults=[None] * 21,
 )
-
-
-class _Summary:
-    """A progress row in the making; activity_progress_apply / module_progress_apply fill it."""
-
-    def __init__(self, fields: list[str], **values):
-        self.fields = fields
-        self.__dict__.update(values)
-
-    def row(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.fields)
 
 
 class _LearnerPlay:
@@ -936,51 +905,6 @@ class _LearnerPlay:
         else:
             add(module, step.iri, kind, Verb.COMPLETED, moment, session)
         return moment + timedelta(minutes=rng.randint(2, 5))
-
-    def progress(self) -> tuple[list[_Summary], list[_Summary]]:
-        """The progress rows, derived exactly as progress_rebuild derives them."""
-        activities: dict[str, _Summary] = {}
-        modules: dict[str, _Summary] = {}
-        steps_total = {m.iri: m.steps_total for m in self.modules}
-        for statement in sorted(self.statements, key=lambda s: s.timestamp):
-            activity = activities.get(statement.object_iri)
-            if activity is None:
-                activity = activities[statement.object_iri] = _Summary(
-                    ACTIVITY_FIELDS,
-                    learner_id=statement.learner_id,
-                    activity_iri=statement.object_iri,
-                    module_iri=statement.module_iri,
-                    status=ProgressStatus.STARTED,
-                    attempts=0,
-                    first_response=None,
-                    first_success=None,
-                    best_score_scaled=None,
-                    is_validated_by_trainer=False,
-                    completed_at=None,
-                    updated_at=statement.timestamp,
-                )
-            newly_completed = activity_progress_apply(activity, statement)
-            module = modules.get(statement.module_iri)
-            if module is None:
-                module = modules[statement.module_iri] = _Summary(
-                    MODULE_FIELDS,
-                    learner_id=statement.learner_id,
-                    module_iri=statement.module_iri,
-                    module_id=statement.module_id,
-                    steps_completed=0,
-                    steps_total=0,
-                    last_activity_iri="",
-                    started_at=statement.timestamp,
-                    completed_at=None,
-                    updated_at=statement.timestamp,
-                )
-            module_progress_apply(
-                module,
-                statement,
-                newly_completed=newly_completed,
-                steps_total=steps_total.get(statement.module_iri, 0),
-            )
-        return list(activities.values()), list(modules.values())
 
 
 # --- Writing many rows fast ---------------------------------------------------------------

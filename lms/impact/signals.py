@@ -4,8 +4,10 @@ Figures are cached per programme, associations and period (selectors.figures_liv
 key holding a generation number per association and one for everything else. A write to a
 statement, a session, an attendance or a membership bumps its association's number; a
 write to a person or their profile or enrolment bumps the common one. The old entries are never read
-again and expire on their own. Bulk writes (bulk_create, update) send no signal: the code
-doing them calls `figures_invalidate()` (seed_demo, imports, progress rebuild, erasure).
+again and expire on their own. Statements come in through one writer only
+(`lms.learning.services.statements_store`), which sends `statements_stored` once per call
+after its commit. Other bulk writes (bulk_create, update) send no signal: the code doing
+them calls `figures_invalidate()` (seed_demo, imports, progress rebuild, erasure).
 """
 
 from django.db import transaction
@@ -15,6 +17,7 @@ from wagtail.signals import page_published
 from courses.models import LearningPathPage, ModulePage, activity_iri
 from lms.accounts.models import LearnerProfile, Membership, User
 from lms.learning.models import PathEnrollment, Statement
+from lms.learning.signals import statements_stored
 from lms.logbook.models import Attendance, TrainingSession
 from lms.logbook.signals import learners_merged
 
@@ -25,6 +28,14 @@ from .selectors import figures_invalidate
 
 def _association_changed(sender, instance, **kwargs):
     figures_invalidate(association_id=instance.association_id)
+
+
+def _statements_stored(sender, association_ids, **kwargs):
+    # Every programme holding one of these associations has its figures retired with it
+    # (the key holds each association's number). A statement without an association may
+    # count anywhere: every figure is retired.
+    for association_id in association_ids:
+        figures_invalidate(association_id=association_id)
 
 
 def _attendance_changed(sender, instance, **kwargs):
@@ -94,7 +105,10 @@ def _module_rollups(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    for model in (Statement, TrainingSession, Membership):
+    statements_stored.connect(_statements_stored, dispatch_uid="impact-statements")
+    # Statements are only deleted outside the writer (erasure, a merge's tidying).
+    post_delete.connect(_association_changed, sender=Statement, dispatch_uid="impact-d-statement")
+    for model in (TrainingSession, Membership):
         post_save.connect(_association_changed, sender=model, dispatch_uid=f"impact-{model}")
         post_delete.connect(_association_changed, sender=model, dispatch_uid=f"impact-d-{model}")
     post_save.connect(_attendance_changed, sender=Attendance, dispatch_uid="impact-attendance")

@@ -1,9 +1,7 @@
 """Writes to the learning records: record a statement and keep progress in step with it."""
 
 import functools
-import json
 import math
-import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,7 +10,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
@@ -20,9 +18,9 @@ from wagtail.models import Locale
 from courses.models import ModulePage
 from lms.accounts.models import Association, Membership, Role, User
 
-from .compiled import sql_cursor
 from .grading import Outcome, practice_form_check, practice_inbox_check, quiz_grade
 from .models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
+from .signals import statements_stored
 
 # A device clock may be wrong, and a queued statement may arrive days later: timestamps
 # are accepted within this window and clamped to it otherwise.
@@ -72,12 +70,13 @@ def statement_record(
     timestamp: datetime | None = None,
     timestamp_is_trusted: bool = False,
 ) -> tuple[Statement, bool]:
-    """Store one statement and update progress in the same transaction.
+    """Store one statement through `statements_store`; returns it and whether it is new.
 
     Idempotent: sending the same statement id again stores nothing and returns the
     first copy with `created=False`, so a browser may retry after a lost connection.
+    Raises StatementConflict when the id names another learner's or activity's statement.
     """
-    statement = _statement_build(
+    statement = statement_build(
         statement_id=statement_id,
         learner=learner,
         verb=verb,
@@ -93,195 +92,333 @@ def statement_record(
         timestamp_is_trusted=timestamp_is_trusted,
         now=timezone.now(),
     )
+    [stored] = statements_store(
+        [statement], steps_by_module={module.iri: len(module.steps)} if module else {}
+    )
+    if stored.status == StoreStatus.CONFLICT:
+        raise StatementConflict(str(statement_id))
+    return stored.statement, stored.status == StoreStatus.STORED
+
+
+# --- The one way in: every statement, and the progress that follows from it ---------------
+
+
+class StoreStatus(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # that id is stored already (or earlier in the call): nothing added
+    CONFLICT = "conflict"  # that id names another learner's or another activity's statement
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What became of one statement given to `statements_store`."""
+
+    status: str
+    statement: Statement | None = None  # as stored: the first copy for a duplicate
+
+
+# Rows per INSERT, and ids or learners per `IN (...)` list: within every database's limits
+# on the number of parameters of one query (SQLite's and PostgreSQL's), for a demo build.
+WRITE_BATCH = 1000
+
+
+def statements_store(
+    statements: Sequence[Statement],
+    *,
+    steps_by_module: Mapping[str, int],
+    association_lookup: "LearnerAssociation | None" = None,
+) -> list[Stored]:
+    """Store statements and bring progress up to date: the only writer of learning records.
+
+    Every path goes through here: the module player (one step or a batch), H5P results,
+    self-assessments, trainers' validations and the demo builder. `statements` are unsaved
+    instances (`statement_build`), of one learner or many; `steps_by_module` gives the
+    number of steps of each module they name. Returns one `Stored` per statement, in order.
+
+    Idempotent: an id already stored, or given twice, adds nothing (a duplicate when it is
+    the same learner and activity, else a conflict). The learners are locked in the order
+    of their ids, so two calls never wait on each other in a circle. Once the transaction
+    that holds the rows commits, `statements_stored` is sent once with what changed
+    (lms/impact/signals.py retires the cached figures from it).
+
+    `association_lookup`, for statements of one learner, reads the learner's association
+    in the query that takes the lock and gives it to every statement.
+    """
+    if not statements:
+        return []
     try:
         with transaction.atomic():
-            # A retry is found in the same round trip as the lock: a new statement, the
-            # common case, costs no query of its own before its insert.
-            if _learner_lock(learner, statement_id=statement_id):
-                existing = Statement.objects.get(pk=statement_id)
-                return _same_statement_or_conflict(existing, learner, object_iri), False
-            statement.save(force_insert=True)
-            _progress_update(statement, steps_total=len(module.steps) if module else 0)
+            results = _statements_store(statements, steps_by_module, association_lookup)
     except IntegrityError:
-        # The same id stored between our check and our insert: by another learner, or by
-        # a copy of this one that held the lock while we waited for it (the check is
-        # read as the lock is requested, so it may not see that copy).
-        existing = Statement.objects.filter(pk=statement_id).first()
-        if existing is None:
-            raise
-        return _same_statement_or_conflict(existing, learner, object_iri), False
-    return statement, True
+        # An id stored by another learner between our check and our insert (the learner
+        # lock does not cover other learners): once more, that id is now seen as stored.
+        with transaction.atomic():
+            results = _statements_store(statements, steps_by_module, association_lookup)
+    stored = [result.statement for result in results if result.status == StoreStatus.STORED]
+    if stored:
+        learner_ids = {statement.learner_id for statement in stored}
+        association_ids = {statement.association_id for statement in stored}
+        days = {timezone.localdate(statement.timestamp) for statement in stored}
+        module_iris = {statement.module_iri for statement in stored} - {""}
+        # After the commit: a figure computed meanwhile from the rows of before would
+        # otherwise be cached again under the new generation, stale for hours.
+        transaction.on_commit(
+            lambda: statements_stored.send(
+                sender=Statement,
+                learner_ids=learner_ids,
+                association_ids=association_ids,
+                days=days,
+                module_iris=module_iris,
+            )
+        )
+    return results
 
 
-def _learner_lock(learner: User, *, statement_id: uuid.UUID | None = None) -> bool:
+def _statements_store(
+    statements: Sequence[Statement],
+    steps_by_module: Mapping[str, int],
+    association_lookup: "LearnerAssociation | None",
+) -> list[Stored]:
+    first_of: dict[uuid.UUID, Statement] = {}
+    for statement in statements:
+        first_of.setdefault(statement.pk, statement)
+    ids = list(first_of)
+    learner_ids = sorted({statement.learner_id for statement in statements})
+    if association_lookup is not None and len(learner_ids) != 1:
+        raise ValueError("An association is looked up for the statements of one learner.")
+    any_stored, association_id = _learners_lock(learner_ids, ids, association_lookup)
+    if association_lookup is not None:
+        for statement in statements:
+            statement.association_id = association_id
+    existing: dict[uuid.UUID, Statement] = {}
+    if any_stored:
+        for chunk in _chunks(ids):
+            existing.update((row.pk, row) for row in Statement.objects.filter(pk__in=chunk))
+
+    results: list[Stored] = []
+    new: list[Statement] = []
+    for statement in statements:
+        first = existing.get(statement.pk) or first_of[statement.pk]
+        if first is statement:
+            new.append(statement)
+            results.append(Stored(StoreStatus.STORED, statement))
+        elif (first.learner_pseudonym, first.object_iri) == (
+            statement.learner_pseudonym,
+            statement.object_iri,
+        ):
+            results.append(Stored(StoreStatus.DUPLICATE, first))
+        else:
+            results.append(Stored(StoreStatus.CONFLICT))
+    Statement.objects.bulk_create(new, batch_size=WRITE_BATCH)
+    _progress_apply(new, steps_by_module=steps_by_module)
+    return results
+
+
+def _chunks(values: Sequence, size: int = WRITE_BATCH):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _learners_lock(
+    learner_ids: list[int], ids: list[uuid.UUID], association_lookup: "LearnerAssociation | None"
+) -> tuple[bool, int | None]:
     """One writer per learner at a time, until the end of the current transaction.
 
     Two requests for the same learner (a retry while the first still runs, two tabs, a
     trainer validating meanwhile) would otherwise both create the same progress row, or
     both count one step as newly done. NO KEY UPDATE still lets other rows that point at
-    the learner be written. Returns whether `statement_id` is already stored.
+    the learner be written; the rows are locked in the order of their ids.
+
+    Returns whether any of `ids` may be stored already, and the learner's association
+    when `association_lookup` is given. For one learner's few statements (a page's
+    answers) both are read by the query that takes the lock: no round trip of their own.
     """
-    locked = User.objects.select_for_update(
-        no_key=connection.features.has_select_for_no_key_update
-    ).filter(pk=learner.pk)
-    if statement_id is None:
-        locked.exists()
-        return False
-    stored = Exists(Statement.objects.filter(pk=statement_id))
-    return bool(locked.values_list(stored, flat=True).first())
+    locked = (
+        User.objects.select_for_update(no_key=connection.features.has_select_for_no_key_update)
+        .filter(pk__in=learner_ids)
+        .order_by("pk")
+    )
+    if len(learner_ids) > 1 or len(ids) > WRITE_BATCH:
+        for chunk in _chunks(learner_ids):
+            list(locked.filter(pk__in=chunk).values_list("pk", flat=True))
+        return True, None
+    columns = {"stored": Exists(Statement.objects.filter(pk__in=ids))}
+    if association_lookup is not None:
+        memberships = Membership.objects.filter(
+            user=OuterRef("pk"), role=Role.LEARNER, is_active=True
+        )
+        if association_lookup.card_id:
+            memberships = memberships.filter(association_id=int(association_lookup.card_id))
+        columns["association"] = Subquery(
+            memberships.order_by("joined_on").values("association_id")[:1]
+        )
+    row = locked.values(**columns).first() or {}
+    return bool(row.get("stored")), row.get("association")
 
 
-def _statement_build(
+def _progress_apply(statements: list[Statement], *, steps_by_module: Mapping[str, int]) -> None:
+    """Apply new statements to the summaries, in the order given, with bulk writes.
+
+    The caller holds the learners' locks, and the statements are stored. A statement
+    older than a summary row it touches cannot simply be added at the end (the first
+    answer and the completion times depend on the order things happened in): that
+    learner's module (or activity, outside modules) is folded again from the log, which
+    now holds the new statements, as `progress_rebuild` would.
+    """
+    if not statements:
+        return
+    activities = _progress_rows(
+        ActivityProgress, statements, key="activity_iri", source="object_iri"
+    )
+    modules = _progress_rows(ModuleProgress, statements, key="module_iri", source="module_iri")
+    refold: set[tuple[int, str, str]] = set()  # (learner, module IRI, activity IRI or "")
+    changed_activities: dict[tuple[int, str], ActivityProgress] = {}
+    changed_modules: dict[tuple[int, str], ModuleProgress] = {}
+    for statement in statements:
+        learner_id, module_iri = statement.learner_id, statement.module_iri
+        scope = (learner_id, module_iri, "" if module_iri else statement.object_iri)
+        if scope in refold:
+            continue
+        activity_key = (learner_id, statement.object_iri)
+        activity = activities.get(activity_key)
+        module_progress = modules.get((learner_id, module_iri)) if module_iri else None
+        if any(
+            row is not None and statement.timestamp < row.updated_at
+            for row in (activity, module_progress)
+        ):
+            refold.add(scope)
+            continue
+        if activity is None:
+            activity = activities[activity_key] = ActivityProgress(
+                learner_id=learner_id,
+                activity_iri=statement.object_iri,
+                module_iri=module_iri,
+                status=ProgressStatus.STARTED,
+                updated_at=statement.timestamp,
+            )
+        newly_completed = activity_progress_apply(activity, statement)
+        changed_activities[activity_key] = activity
+        if not module_iri:
+            continue
+        if module_progress is None:
+            module_progress = modules[(learner_id, module_iri)] = ModuleProgress(
+                learner_id=learner_id,
+                module_iri=module_iri,
+                module_id=statement.module_id,
+                started_at=statement.timestamp,
+                updated_at=statement.timestamp,
+            )
+        module_progress_apply(
+            module_progress,
+            statement,
+            newly_completed=newly_completed,
+            steps_total=steps_by_module.get(module_iri, 0),
+        )
+        changed_modules[(learner_id, module_iri)] = module_progress
+
+    for learner_id, module_iri, object_iri in sorted(refold):
+        # What these rows hold now is replaced by the fold of the learner's whole log.
+        log = Statement.objects.filter(learner_id=learner_id, module_iri=module_iri)
+        if object_iri:
+            log = log.filter(object_iri=object_iri)
+        folded_activities, folded_modules = _progress_fold(
+            log.order_by("timestamp", "stored_at"), steps_by_module=steps_by_module
+        )
+        changed_activities.update(folded_activities)
+        changed_modules.update(folded_modules)
+
+    # One upsert a table: new rows are inserted, existing ones updated in place (matched
+    # on learner and IRI, so a row keeps its id).
+    for model, rows, key in (
+        (ActivityProgress, changed_activities, "activity_iri"),
+        (ModuleProgress, changed_modules, "module_iri"),
+    ):
+        for row in rows.values():
+            row.pk = None  # matched on the unique fields, never on an id
+        model.objects.bulk_create(
+            rows.values(),
+            batch_size=WRITE_BATCH,
+            update_conflicts=True,
+            unique_fields=["learner", key],
+            update_fields=_upsert_fields(model, key),
+        )
+
+
+@functools.cache
+def _upsert_fields(model, key: str) -> list[str]:
+    """The fields an upsert of `model` rewrites: all but the id and the unique pair."""
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in ("learner", key)
+    ]
+
+
+def _progress_rows(model, statements: list[Statement], *, key: str, source: str) -> dict:
+    """The summary rows of `model` these statements touch, locked, by (learner, IRI)."""
+    learner_ids = sorted({statement.learner_id for statement in statements})
+    values = sorted({getattr(statement, source) for statement in statements} - {""})
+    rows = {}
+    if not values:
+        return rows
+    for learners in _chunks(learner_ids):
+        for chunk in _chunks(values):
+            for row in model.objects.select_for_update().filter(
+                learner_id__in=learners, **{f"{key}__in": chunk}
+            ):
+                rows[(row.learner_id, getattr(row, key))] = row
+    return rows
+
+
+def statement_build(
     *,
     statement_id: uuid.UUID,
     learner: User,
     verb: str,
     object_iri: str,
-    object_kind: str,
-    module: "ModulePage | ModuleOutline | None",
-    result: Result | None,
-    is_self_reported: bool,
-    association: Association | None,
-    session_uuid: uuid.UUID | None,
-    instructor: User | None,
-    timestamp: datetime | None,
-    timestamp_is_trusted: bool,
-    now: datetime,
+    object_kind: str = "",
+    module: "ModulePage | ModuleOutline | None" = None,
+    result: Result | None = None,
+    is_self_reported: bool = False,
+    association: Association | None = None,
+    session_uuid: uuid.UUID | None = None,
+    instructor: User | None = None,
+    timestamp: datetime | None = None,
+    timestamp_is_trusted: bool = False,
+    now: datetime | None = None,
 ) -> Statement:
-    """The row to store, unsaved (shared by single statements and batches)."""
+    """A statement to give to `statements_store`: unsaved, its time checked."""
     result = result or Result()
-    values = {
-        "id": statement_id,
-        "learner_id": learner.pk,
-        "learner_pseudonym": learner.pseudonym,
-        "verb": verb,
-        "object_iri": object_iri,
-        "object_kind": object_kind,
+    now = now or timezone.now()
+    return Statement(
+        id=statement_id,
+        learner=learner,
+        learner_pseudonym=learner.pseudonym,
+        verb=verb,
+        object_iri=object_iri,
+        object_kind=object_kind,
         # A page, or its outline (the same id and IRI) when the page was not loaded.
-        "module_id": module.pk if module else None,
-        "module_iri": module.iri if module else "",
-        "score_raw": result.score_raw,
-        "score_min": result.score_min,
-        "score_max": result.score_max,
-        "score_scaled": result.score_scaled,
-        "success": result.success,
-        "completion": result.completion,
-        "response": result.response,
-        "duration_seconds": result.duration_seconds,
-        "is_self_reported": is_self_reported,
-        "association_id": association.pk if association else None,
-        "session_uuid": session_uuid,
-        "instructor_id": instructor.pk if instructor else None,
+        module_id=module.pk if module else None,
+        module_iri=module.iri if module else "",
+        score_raw=result.score_raw,
+        score_min=result.score_min,
+        score_max=result.score_max,
+        score_scaled=result.score_scaled,
+        success=result.success,
+        completion=result.completion,
+        response=result.response,
+        duration_seconds=result.duration_seconds,
+        is_self_reported=is_self_reported,
+        association=association,
+        session_uuid=session_uuid,
+        instructor=instructor,
         # A trainer's session date is trusted; a device's clock is not.
-        "timestamp": (
+        timestamp=(
             min(timestamp, now)
             if timestamp_is_trusted and timestamp
             else timestamp_clamp(timestamp, now=now)
         ),
-    }
-    # Positional values, as `from_db` gives them: a batch makes many of these, and the
-    # keyword form costs several times more. Any other field gets its default.
-    statement = Statement(
-        *[
-            values[name] if name in values else field.get_default()
-            for name, field in _statement_fields()
-        ]
     )
-    # As the keyword form does, the related objects given are kept on the instance.
-    cache = statement._state.fields_cache
-    cache["learner"], cache["association"], cache["instructor"] = learner, association, instructor
-    return statement
-
-
-@functools.cache
-def _statement_fields() -> tuple:
-    return tuple((field.attname, field) for field in Statement._meta.concrete_fields)
-
-
-def _same_statement_or_conflict(existing: Statement, learner: User, object_iri: str) -> Statement:
-    if existing.learner_pseudonym != learner.pseudonym or existing.object_iri != object_iri:
-        raise StatementConflict(str(existing.pk))
-    return existing
-
-
-def _progress_update(statement: Statement, *, steps_total: int) -> None:
-    """Apply a new statement to the summaries; the caller holds the learner's lock."""
-    activity = (
-        ActivityProgress.objects.select_for_update()
-        .filter(learner_id=statement.learner_id, activity_iri=statement.object_iri)
-        .first()
-    )
-    module_progress = None
-    if statement.module_iri:
-        module_progress = (
-            ModuleProgress.objects.select_for_update()
-            .filter(learner_id=statement.learner_id, module_iri=statement.module_iri)
-            .first()
-        )
-    # A statement older than what the summaries already hold (a trainer's validation for
-    # last week's session, a queued retry) cannot simply be added at the end: the first
-    # answer and the completion times depend on the order things happened in.
-    if any(
-        row is not None and statement.timestamp < row.updated_at
-        for row in (activity, module_progress)
-    ):
-        _progress_refold(statement, steps_total=steps_total)
-        return
-    if activity is None:
-        activity = ActivityProgress(
-            learner_id=statement.learner_id,
-            activity_iri=statement.object_iri,
-            module_iri=statement.module_iri,
-            status=ProgressStatus.STARTED,
-            updated_at=statement.timestamp,
-        )
-    newly_completed = activity_progress_apply(activity, statement)
-    activity.save()
-    if not statement.module_iri:
-        return
-    if module_progress is None:
-        module_progress = ModuleProgress(
-            learner_id=statement.learner_id,
-            module_iri=statement.module_iri,
-            module_id=statement.module_id,
-            started_at=statement.timestamp,
-            updated_at=statement.timestamp,
-        )
-    module_progress_apply(
-        module_progress, statement, newly_completed=newly_completed, steps_total=steps_total
-    )
-    module_progress.save()
-
-
-def _progress_refold(statement: Statement, *, steps_total: int) -> None:
-    """Recompute the summaries this statement touches from the log, in time order.
-
-    Only this learner's statements for the module (or for the activity, outside modules)
-    are read: a few dozen rows. The result is what `progress_rebuild` would give.
-    """
-    statements = Statement.objects.filter(learner_id=statement.learner_id)
-    if statement.module_iri:
-        statements = statements.filter(module_iri=statement.module_iri)
-    else:
-        statements = statements.filter(module_iri="", object_iri=statement.object_iri)
-    activity_rows, module_rows = _progress_fold(
-        statements.order_by("timestamp", "stored_at"),
-        steps_by_module={statement.module_iri: steps_total},
-    )
-    for model, rows, field in (
-        (ActivityProgress, activity_rows, "activity_iri"),
-        (ModuleProgress, module_rows, "module_iri"),
-    ):
-        ids = dict(
-            model.objects.filter(
-                learner_id=statement.learner_id,
-                **{f"{field}__in": [key for _learner, key in rows]},
-            ).values_list(field, "pk")
-        )
-        for (_learner, key), row in rows.items():
-            # Same primary key: the row is updated in place, never deleted and re-made.
-            row.pk = ids.get(key)
-            row.save()
 
 
 def _progress_fold(
@@ -660,20 +797,17 @@ def steps_submit(
     items: Sequence[StepItem],
     association: Association | LearnerAssociation | None = None,
 ) -> list[SubmitResult]:
-    """Grade and record steps in one transaction; one result per item, in order.
+    """Grade steps on the server and record them with `statements_store`, in one transaction.
 
-    Each item is graded and stored as `step_submit` would, and progress ends up as if the
-    items had been sent one by one in this order. Idempotent like `statement_record`: an
-    id already stored (or twice in the batch) stores nothing and is a duplicate, or a
-    conflict when that id names another learner's or another step's statement. Rows are
-    written with a few queries whatever the number of items: the learner's lock (which
-    also reads the association), the insert of the statements with, on PostgreSQL, the
-    read of the progress rows they touch, and the upsert of those rows.
+    One result per item, in order. Each item is graded as `step_submit` would, and
+    progress ends up as if the items had been sent one by one in this order. Idempotent
+    like `statements_store`: an id already stored (or twice in the batch) stores nothing
+    and is a duplicate, or a conflict when that id names another learner's or another
+    step's statement. A `LearnerAssociation` is read by the query that locks the learner.
     """
     now = timezone.now()
     results: list[SubmitResult | None] = [None] * len(items)
-    candidates: dict[uuid.UUID, tuple[int, Statement, Outcome | None]] = {}
-    repeats: list[tuple[int, str, Outcome | None]] = []
+    graded_items: list[tuple[int, Statement, Outcome | None]] = []
     steps_by_module: dict[str, int] = {}
     outlines: dict[int, ModuleOutline] = {}
     for index, item in enumerate(items):
@@ -687,505 +821,38 @@ def steps_submit(
         except ValueError:
             results[index] = SubmitResult(SubmitStatus.INVALID)
             continue
-        statement_id = item.submission.statement_id
-        if statement_id in candidates:
-            repeats.append((index, graded.object_iri, graded.outcome))
-            continue
         steps_by_module.setdefault(module.iri, len(module.steps))
-        candidates[statement_id] = (
-            index,
-            _statement_build(
-                statement_id=statement_id,
-                learner=learner,
-                verb=graded.verb,
-                object_iri=graded.object_iri,
-                object_kind=graded.object_kind,
-                module=module,
-                result=graded.result,
-                is_self_reported=graded.is_self_reported,
-                association=association if isinstance(association, Association) else None,
-                session_uuid=None,
-                instructor=None,
-                timestamp=item.submission.timestamp,
-                timestamp_is_trusted=False,
-                now=now,
-            ),
-            graded.outcome,
+        statement = statement_build(
+            statement_id=item.submission.statement_id,
+            learner=learner,
+            verb=graded.verb,
+            object_iri=graded.object_iri,
+            object_kind=graded.object_kind,
+            module=module,
+            result=graded.result,
+            is_self_reported=graded.is_self_reported,
+            association=association if isinstance(association, Association) else None,
+            session_uuid=None,
+            instructor=None,
+            timestamp=item.submission.timestamp,
+            timestamp_is_trusted=False,
+            now=now,
         )
-    if not candidates:
+        graded_items.append((index, statement, graded.outcome))
+    if not graded_items:
         return results
-
-    batch = [statement for _index, statement, _outcome in candidates.values()]
-    with transaction.atomic(), sql_cursor() as cursor:
-        association_id = _learner_lock_sql(
-            learner,
-            association if isinstance(association, LearnerAssociation) else None,
-            cursor=cursor,
-        )
-        if isinstance(association, LearnerAssociation):
-            for statement in batch:
-                statement.association_id = association_id
-        # ON CONFLICT DO NOTHING: an id stored already (a replay, or another learner's
-        # statement) adds no row; RETURNING names the rows this request wrote.
-        inserted, progress = _statements_insert(batch, learner_id=learner.pk, cursor=cursor)
-        stored = [statement for statement in batch if statement.pk in inserted]
-        found = {}
-        if len(stored) < len(batch):
-            found = {
-                pk: (pseudonym, object_iri)
-                for pk, pseudonym, object_iri in Statement.objects.filter(
-                    pk__in=[pk for pk in candidates if pk not in inserted]
-                ).values_list("pk", "learner_pseudonym", "object_iri")
-            }
-        _progress_update_many(
-            stored,
-            learner_id=learner.pk,
-            steps_by_module=steps_by_module,
-            rows=progress,
-            cursor=cursor,
-        )
-
-    for pk, (index, statement, outcome) in candidates.items():
-        if pk in inserted:
-            results[index] = SubmitResult(SubmitStatus.STORED, statement, outcome)
-        elif found.get(pk) == (learner.pseudonym, statement.object_iri):
-            results[index] = SubmitResult(SubmitStatus.DUPLICATE, statement, outcome)
-        else:
-            results[index] = SubmitResult(SubmitStatus.CONFLICT)
-    for index, object_iri, outcome in repeats:
-        first = results[candidates[items[index].submission.statement_id][0]]
-        same_step = first.statement is not None and first.statement.object_iri == object_iri
+    stored = statements_store(
+        [statement for _index, statement, _outcome in graded_items],
+        steps_by_module=steps_by_module,
+        association_lookup=association if isinstance(association, LearnerAssociation) else None,
+    )
+    for (index, _statement, outcome), result in zip(graded_items, stored, strict=True):
         results[index] = (
-            SubmitResult(SubmitStatus.DUPLICATE, first.statement, outcome)
-            if same_step
-            else SubmitResult(SubmitStatus.CONFLICT)
+            SubmitResult(SubmitStatus.CONFLICT)
+            if result.status == StoreStatus.CONFLICT
+            else SubmitResult(SubmitStatus(result.status), result.statement, outcome)
         )
     return results
-
-
-# The hot path of the statement endpoint writes with plain SQL made from the models' own
-# field definitions: the same rows as the ORM's, without compiling a query at each
-# request. Only table and column names and types of the models are formatted into these
-# queries (S608); values are parameters.
-#
-# On PostgreSQL each of these statements has one fixed text, whatever the number of rows:
-# the rows travel as one JSON parameter, read back into typed columns by
-# `json_to_recordset`. The statements are bound and prepared on the server (`sql_cursor`),
-# so each connection parses and plans them once, and a request sends values only.
-# Elsewhere (SQLite) the rows are written as `VALUES (...), (...)` with the ORM's values.
-
-
-@functools.cache
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-@functools.cache
-def _columns(fields: tuple) -> str:
-    return ", ".join(_q(field.column) for field in fields)
-
-
-def _for_update(of: str) -> str:
-    """The row lock clause where the database has one (SQLite locks the whole file)."""
-    if not connection.features.has_select_for_update:
-        return ""
-    strength = "NO KEY UPDATE" if connection.features.has_select_for_no_key_update else "UPDATE"
-    return f" FOR {strength} OF {of}" if connection.features.has_select_for_update_of else ""
-
-
-def _learner_lock_sql(
-    learner: User, association: LearnerAssociation | None, *, cursor=None
-) -> int | None:
-    """`_learner_lock` in one plain query, which also reads the learner's association id.
-
-    The association is read in the same statement, before the lock is granted if the
-    lock had to wait: memberships are not what the lock protects, so that is no matter.
-    """
-    user = _q(User._meta.db_table)
-    if association is None:
-        sql, params = f"SELECT NULL FROM {user} u WHERE u.id = %s", [learner.pk]  # noqa: S608
-    else:
-        membership = Membership._meta
-        card = ""
-        params = [Role.LEARNER, True]
-        if association.card_id:
-            card = " AND m.association_id = %s"
-            params.append(int(association.card_id))
-        sql = (
-            f"SELECT (SELECT m.association_id FROM {_q(membership.db_table)} m"  # noqa: S608
-            f" WHERE m.user_id = u.id AND m.role = %s AND m.is_active = %s{card}"
-            f" ORDER BY m.joined_on LIMIT 1) FROM {user} u WHERE u.id = %s"
-        )
-        params.append(learner.pk)
-    if cursor is None:
-        with sql_cursor() as cursor:
-            cursor.execute(sql + _for_update("u"), params)
-            row = cursor.fetchone()
-    else:
-        cursor.execute(sql + _for_update("u"), params)
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _values_sql(model, rows: Sequence[models.Model], fields) -> tuple[str, list]:
-    """`VALUES (...), (...)` for these rows and fields, with the ORM's prepared values."""
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [
-        field.get_db_prep_save(getattr(row, field.attname), connection)
-        for row in rows
-        for field in fields
-    ]
-    return ", ".join([one] * len(rows)), params
-
-
-def _json_identity(value):
-    return value
-
-
-def _json_text(value):
-    return None if value is None else str(value)
-
-
-def _json_time(value):
-    return None if value is None else value.isoformat()
-
-
-@functools.cache
-def _json_layout(model, fields: tuple) -> tuple[str, tuple]:
-    """How rows of `model` travel as JSON: `json_to_recordset`'s column list, and for each
-    field its attribute and the function that makes its value JSON (as the field would
-    prepare it for the database: text for UUIDs, ISO 8601 for aware datetimes)."""
-    columns = ", ".join(f"{_q(field.column)} {field.db_type(connection)}" for field in fields)
-    converters = []
-    for field in fields:
-        kind = field.get_internal_type()
-        if kind == "UUIDField":
-            convert = _json_text
-        elif kind == "DateTimeField":
-            convert = _json_time
-        elif kind in _JSON_AS_IS and getattr(field, "encoder", None) is None:
-            convert = _json_identity
-        else:
-            # A decimal or a date, say, would need its own conversion to stay exact.
-            raise TypeError(f"{model.__name__}.{field.name}: no JSON form for a {kind} here.")
-        converters.append((field.column, field.attname, convert))
-    return columns, tuple(converters)
-
-
-# Field kinds whose Python value is already what JSON carries (a foreign key: its id;
-# a JSONField without its own encoder: the value `json.dumps` gives the ORM too).
-_JSON_AS_IS = {
-    "AutoField",
-    "BigAutoField",
-    "BigIntegerField",
-    "BooleanField",
-    "CharField",
-    "FloatField",
-    "ForeignKey",
-    "IntegerField",
-    "JSONField",
-    "PositiveIntegerField",
-    "TextField",
-}
-
-
-def _rows_json(model, rows: Sequence[models.Model], fields: tuple) -> str:
-    """These rows as one JSON text: a list of objects keyed by column."""
-    columns, attnames, read, converted = _json_plan(model, fields)
-    made = []
-    for row in rows:
-        try:
-            values = read(row.__dict__)  # every field is loaded: the quick way
-        except KeyError:
-            values = [getattr(row, attname) for attname in attnames]
-        data = dict(zip(columns, values, strict=True))
-        for column, convert in converted:
-            data[column] = convert(data[column])
-        made.append(data)
-    return json.dumps(made, separators=(",", ":"))
-
-
-@functools.cache
-def _json_plan(model, fields: tuple) -> tuple:
-    """Columns and attributes of `_json_layout`, a reader of the attributes from an
-    instance's `__dict__`, and the columns whose value is converted."""
-    _columns_typed, converters = _json_layout(model, fields)
-    attnames = tuple(attname for _column, attname, _convert in converters)
-    return (
-        tuple(column for column, _attname, _convert in converters),
-        attnames,
-        operator.itemgetter(*attnames),
-        tuple(
-            (column, convert)
-            for column, _attname, convert in converters
-            if convert is not _json_identity
-        ),
-    )
-
-
-@functools.cache
-def _statements_insert_pg_sql() -> str:
-    """The insert of new statements and the read of the summary rows they touch (fixed text)."""
-    meta = Statement._meta
-    fields = tuple(meta.concrete_fields)
-    typed, _converters = _json_layout(Statement, fields)
-    pk, columns = _q(meta.pk.column), _columns(fields)
-    reads = []
-    for model, key, source in (
-        (ActivityProgress, "activity_iri", "object_iri"),
-        (ModuleProgress, "module_iri", "module_iri"),
-    ):
-        model_meta = model._meta
-        reads.append(
-            f"SELECT {_columns(tuple(model_meta.concrete_fields))} FROM {_q(model_meta.db_table)} t"  # noqa: S608
-            f" WHERE t.{_q('learner_id')} = %s AND t.{_q(model_meta.get_field(key).column)}"
-            f" IN (SELECT {_q(source)} FROM new)" + _for_update("t")
-        )
-    return (
-        f"WITH new AS MATERIALIZED (SELECT * FROM json_to_recordset(%s::json) AS r({typed}))"  # noqa: S608
-        f", ins AS (INSERT INTO {_q(meta.db_table)} ({columns}) SELECT {columns} FROM new"
-        f" ON CONFLICT ({pk}) DO NOTHING RETURNING {pk})"
-        f" SELECT (SELECT COALESCE(json_agg(ins.{pk}), '[]') FROM ins), "
-        + ", ".join(f"(SELECT COALESCE(json_agg(r), '[]') FROM ({read}) r)" for read in reads)  # noqa: S608 (names only, see above)
-    )
-
-
-def _statements_insert(
-    statements: Sequence[Statement], *, learner_id: int, cursor=None
-) -> tuple[set[uuid.UUID], tuple[dict, dict] | None]:
-    """Insert new statements, skipping ids already stored; returns the ids inserted.
-
-    On PostgreSQL the learner's summary rows that these statements touch are read (and
-    locked) by the same statement, and returned as `_progress_rows` would give them;
-    elsewhere the second item is None and they are read afterwards.
-    """
-    if cursor is None:
-        with sql_cursor() as cursor:
-            return _statements_insert(statements, learner_id=learner_id, cursor=cursor)
-    meta = Statement._meta
-    stored_at = timezone.now()
-    for statement in statements:
-        statement.stored_at = stored_at  # auto_now_add, as save() would set it
-    fields = tuple(meta.concrete_fields)
-    convert = meta.pk.to_python
-    if connection.vendor != "postgresql":
-        values, params = _values_sql(Statement, statements, fields)
-        pk = _q(meta.pk.column)
-        cursor.execute(
-            f"INSERT INTO {_q(meta.db_table)} ({_columns(fields)})"  # noqa: S608
-            f" VALUES {values} ON CONFLICT ({pk}) DO NOTHING RETURNING {pk}",
-            params,
-        )
-        return {convert(row[0]) for row in cursor.fetchall()}, None
-    # The rows read are those of before the insert (one snapshot): the insert adds none.
-    cursor.execute(
-        _statements_insert_pg_sql(),
-        [_rows_json(Statement, statements, fields), learner_id, learner_id],
-    )
-    inserted, activities, modules = cursor.fetchone()
-    return {convert(value) for value in inserted}, (
-        _rows_from_json(ActivityProgress, activities, key="activity_iri"),
-        _rows_from_json(ModuleProgress, modules, key="module_iri"),
-    )
-
-
-def _rows_from_json(model, rows: list[dict], *, key: str) -> dict:
-    """Model instances from rows read as JSON objects (`json_agg`), keyed by `key`."""
-    fields = model._meta.concrete_fields
-    names = [field.attname for field in fields]
-    times = {field.column for field in fields if isinstance(field, models.DateTimeField)}
-    made = {}
-    for data in rows:
-        values = [
-            datetime.fromisoformat(data[field.column])
-            if field.column in times and data[field.column] is not None
-            else data[field.column]
-            for field in fields
-        ]
-        row = model.from_db(connection.alias, names, values)
-        made[getattr(row, key)] = row
-    return made
-
-
-def _progress_rows_sql(model, *, learner_id: int, key: str, values: set[str]) -> tuple[str, list]:
-    meta = model._meta
-    sql = (
-        f"SELECT * FROM {_q(meta.db_table)} t WHERE t.{_q('learner_id')} = %s"  # noqa: S608
-        f" AND t.{_q(meta.get_field(key).column)} IN ({', '.join(['%s'] * len(values))})"
-    )
-    return sql + _for_update("t"), [learner_id, *values]
-
-
-def _progress_rows_of(statements: list[Statement], *, learner_id: int) -> tuple[dict, dict]:
-    """The learner's step and module rows that these statements touch, by IRI."""
-    return (
-        _progress_rows(
-            ActivityProgress,
-            learner_id=learner_id,
-            key="activity_iri",
-            values={s.object_iri for s in statements},
-        ),
-        _progress_rows(
-            ModuleProgress,
-            learner_id=learner_id,
-            key="module_iri",
-            values={s.module_iri for s in statements},
-        ),
-    )
-
-
-def _progress_rows(model, *, learner_id: int, key: str, values: set[str]) -> dict:
-    """The learner's summary rows of `model` whose `key` (an IRI field) is in `values`."""
-    sql, params = _progress_rows_sql(model, learner_id=learner_id, key=key, values=values)
-    return {getattr(row, key): row for row in model.objects.raw(sql, params)}
-
-
-@functools.cache
-def _updates(fields: tuple) -> str:
-    return ", ".join(f"{_q(field.column)} = EXCLUDED.{_q(field.column)}" for field in fields)
-
-
-@functools.cache
-def _upsert_parts(model, *, key: str) -> tuple[tuple, str, str]:
-    """The fields written (all but the id), the conflict target, and the SET list."""
-    meta = model._meta
-    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
-    unique = f"{_q(meta.get_field('learner').column)}, {_q(meta.get_field(key).column)}"
-    updates = _updates(tuple(field for field in fields if field.name not in ("learner", key)))
-    return fields, unique, updates
-
-
-def _progress_upsert_sql(model, rows: list, *, key: str) -> tuple[str, list]:
-    """Insert new summary rows, update existing ones in place (matched on learner and IRI)."""
-    fields, unique, updates = _upsert_parts(model, key=key)
-    values, params = _values_sql(model, rows, fields)
-    sql = (
-        f"INSERT INTO {_q(model._meta.db_table)} ({_columns(fields)})"  # noqa: S608
-        f" VALUES {values} ON CONFLICT ({unique}) DO UPDATE SET {updates}"
-    )
-    return sql, params
-
-
-@functools.cache
-def _progress_upsert_pg_sql() -> str:
-    """Both tables' upserts in one statement of fixed text, each table's rows as JSON."""
-    writes = []
-    for model, key in ((ActivityProgress, "activity_iri"), (ModuleProgress, "module_iri")):
-        fields, unique, updates = _upsert_parts(model, key=key)
-        typed, _converters = _json_layout(model, fields)
-        columns = _columns(fields)
-        writes.append(
-            f"INSERT INTO {_q(model._meta.db_table)} ({columns})"  # noqa: S608
-            f" SELECT {columns} FROM json_to_recordset(%s::json) AS r({typed})"
-            f" ON CONFLICT ({unique}) DO UPDATE SET {updates}"
-        )
-    first, second = writes
-    # The first insert as a data-modifying WITH of the second.
-    return f"WITH changed AS ({first}) {second}"
-
-
-def _progress_upsert(
-    activities: list[ActivityProgress], modules: list[ModuleProgress], *, cursor=None
-) -> None:
-    """Write the changed summary rows: one statement for both tables where it can be."""
-    if cursor is None:
-        with sql_cursor() as cursor:
-            return _progress_upsert(activities, modules, cursor=cursor)
-    if connection.vendor == "postgresql":
-        params = [
-            _rows_json(model, rows, _upsert_parts(model, key=key)[0])
-            for model, rows, key in (
-                (ActivityProgress, activities, "activity_iri"),
-                (ModuleProgress, modules, "module_iri"),
-            )
-        ]
-        cursor.execute(_progress_upsert_pg_sql(), params)
-        return None
-    for model, rows, key in (
-        (ActivityProgress, activities, "activity_iri"),
-        (ModuleProgress, modules, "module_iri"),
-    ):
-        if rows:
-            cursor.execute(*_progress_upsert_sql(model, rows, key=key))
-    return None
-
-
-def _progress_update_many(
-    statements: list[Statement],
-    *,
-    learner_id: int,
-    steps_by_module: dict[str, int],
-    rows: tuple[dict, dict] | None = None,
-    cursor=None,
-) -> None:
-    """Apply new statements of one learner to the summaries, in order, with bulk writes.
-
-    The same rules as `_progress_update`, one statement after the other, on rows held in
-    memory: a statement older than a row it touches means the whole module is folded
-    again from the log (which now holds the batch), as `_progress_refold` does.
-    The caller holds the learner's lock, and may give the rows, read since it took it.
-    """
-    if not statements:
-        return
-    if rows is not None:
-        activities, modules = rows
-    else:
-        activities, modules = _progress_rows_of(statements, learner_id=learner_id)
-    refold: set[str] = set()
-    changed_activities: dict[str, ActivityProgress] = {}
-    changed_modules: dict[str, ModuleProgress] = {}
-    for statement in statements:
-        if statement.module_iri in refold:
-            continue
-        activity = activities.get(statement.object_iri)
-        module_progress = modules.get(statement.module_iri)
-        if any(
-            row is not None and statement.timestamp < row.updated_at
-            for row in (activity, module_progress)
-        ):
-            refold.add(statement.module_iri)
-            continue
-        if activity is None:
-            activity = activities[statement.object_iri] = ActivityProgress(
-                learner_id=learner_id,
-                activity_iri=statement.object_iri,
-                module_iri=statement.module_iri,
-                status=ProgressStatus.STARTED,
-                updated_at=statement.timestamp,
-            )
-        newly_completed = activity_progress_apply(activity, statement)
-        changed_activities[statement.object_iri] = activity
-        if module_progress is None:
-            module_progress = modules[statement.module_iri] = ModuleProgress(
-                learner_id=learner_id,
-                module_iri=statement.module_iri,
-                module_id=statement.module_id,
-                started_at=statement.timestamp,
-                updated_at=statement.timestamp,
-            )
-        module_progress_apply(
-            module_progress,
-            statement,
-            newly_completed=newly_completed,
-            steps_total=steps_by_module[statement.module_iri],
-        )
-        changed_modules[statement.module_iri] = module_progress
-
-    if refold:
-        # What these modules' rows hold now is replaced by the fold of the whole log.
-        folded_activities, folded_modules = _progress_fold(
-            Statement.objects.filter(learner_id=learner_id, module_iri__in=refold).order_by(
-                "timestamp", "stored_at"
-            ),
-            steps_by_module=steps_by_module,
-        )
-        changed_activities.update((iri, row) for (_l, iri), row in folded_activities.items())
-        changed_modules.update((iri, row) for (_l, iri), row in folded_modules.items())
-
-    # One upsert a table: new rows are inserted, existing ones updated in place (same id).
-    _progress_upsert(
-        list(changed_activities.values()), list(changed_modules.values()), cursor=cursor
-    )
 
 
 # --- The learner's own view: "Pouvez-vous le faire seul·e ?" before and after a module ------

@@ -39,7 +39,6 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
 from . import selectors
-from .compiled import sql_cursor
 from .services import (
     LearnerAssociation,
     ModuleOutline,
@@ -101,7 +100,7 @@ def _live_row(module_id: int) -> tuple | None:
     """(live revision id, language code, last publication) of a live module, else None."""
 
     def read():
-        with sql_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_live_sql(), [module_id, True])
             row = cursor.fetchone()
         return tuple(row) if row is not None else None

@@ -23,7 +23,13 @@ from lms.accounts.models import (
 from lms.accounts.names import person_name_clean
 from lms.accounts.services import audit_record
 from lms.learning.models import PathEnrollment, Verb
-from lms.learning.services import Result, statement_record
+from lms.learning.services import (
+    Result,
+    StatementConflict,
+    StoreStatus,
+    statement_build,
+    statements_store,
+)
 
 from .models import Attendance, Group, TrainingSession
 from .signals import learners_merged
@@ -221,10 +227,9 @@ class Validation:
 def validations_record(*, session: TrainingSession, by: User, validations: list[Validation]) -> int:
     """Record what each learner showed in person, as statements with the trainer as instructor."""
     moment = timezone.make_aware(datetime.combine(session.held_on, session.ends_at))
-    created = 0
-    # Learners are locked one after another (statement_record): always in the same order,
-    # so two trainers validating the same people cannot deadlock each other.
-    for validation in sorted(validations, key=lambda v: (v.learner.pk, v.module.pk, v.step_id)):
+    now = timezone.now()
+    statements = []
+    for validation in validations:
         if validation.help_level not in HelpLevel.ALL:
             raise ValueError(validation.help_level)
         object_iri = validation.module.step_iri(validation.step_id)
@@ -233,25 +238,42 @@ def validations_record(*, session: TrainingSession, by: User, validations: list[
         statement_id = uuid.uuid5(
             session.uuid, f"{validation.learner.pk}/{object_iri}/{validation.help_level}"
         )
-        _statement, is_new = statement_record(
-            statement_id=statement_id,
-            learner=validation.learner,
-            verb=Verb.VALIDATED,
-            object_iri=object_iri,
-            object_kind="checkpoint",
-            module=validation.module,
-            result=Result(
-                success=True,
-                completion=True,
-                response={"help": validation.help_level, "note": validation.note},
-            ),
-            association=session.association,
-            session_uuid=session.uuid,
-            instructor=by,
-            timestamp=moment,
-            timestamp_is_trusted=True,
+        statements.append(
+            statement_build(
+                statement_id=statement_id,
+                learner=validation.learner,
+                verb=Verb.VALIDATED,
+                object_iri=object_iri,
+                object_kind="checkpoint",
+                module=validation.module,
+                result=Result(
+                    success=True,
+                    completion=True,
+                    response={"help": validation.help_level, "note": validation.note},
+                ),
+                association=session.association,
+                session_uuid=session.uuid,
+                instructor=by,
+                timestamp=moment,
+                timestamp_is_trusted=True,
+                now=now,
+            )
         )
-        created += is_new
+    # One call for the whole form: the writer locks the learners in the order of their
+    # ids, so two trainers validating the same people cannot deadlock each other.
+    stored = statements_store(
+        statements,
+        steps_by_module={v.module.iri: len(v.module.steps) for v in validations},
+    )
+    if any(result.status == StoreStatus.CONFLICT for result in stored):
+        raise StatementConflict(
+            ", ".join(
+                str(statement.pk)
+                for statement, result in zip(statements, stored, strict=True)
+                if result.status == StoreStatus.CONFLICT
+            )
+        )
+    created = sum(result.status == StoreStatus.STORED for result in stored)
     if created:
         audit_record(
             actor=by,

@@ -103,6 +103,16 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            # Values bound on the server, and a query text seen this many times on a
+            # connection is prepared there (psycopg 3): the learner pages' and the
+            # statement writer's small queries skip their parse and plan. Not behind a
+            # pooler in transaction mode (PgBouncer < 1.21), which cannot keep them.
+            "server_side_binding": True,
+            "prepare_threshold": int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "2")),
+        }
 else:
     DATABASES = {
         "default": {

@@ -7,7 +7,6 @@ import uuid
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from courses.models import ModulePage
 from lms.learning import selectors
@@ -253,49 +252,3 @@ def test_an_empty_answer_is_refused_and_stores_nothing(module):
     plain = step_post(client, module, quiz, uuid.uuid4(), {}, HTTP_ACCEPT="text/html")
     assert plain.status_code == 302 and plain.url.endswith("?choix=1")
     assert rows_of(learner) == ([], [], [])
-
-
-def test_progress_rows_read_with_the_insert_are_those_the_orm_reads(module):
-    """On PostgreSQL the rows come back as JSON with the insert: the same values, same types."""
-    from django.db import connection, transaction
-
-    from lms.learning import services
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the insert reads the progress rows in the same statement on PostgreSQL only")
-    learner = learner_in(AssociationFactory())
-    client = signed_in(learner)
-    for number, block in enumerate(module.steps, start=1):
-        step_post(client, module, number, uuid.uuid4(), step_answers(block, right=number > 2))
-    outline = module_outline(module)
-    statements = [
-        Statement(
-            id=uuid.uuid4(),
-            learner=learner,
-            learner_pseudonym=learner.pseudonym,
-            verb="completed",
-            object_iri=step.iri,
-            module_id=outline.pk,
-            module_iri=outline.iri,
-            timestamp=timezone.now(),
-        )
-        for step in outline.steps
-    ]
-    with transaction.atomic():
-        _inserted, (activities, modules) = services._statements_insert(
-            statements, learner_id=learner.pk
-        )
-        expected_activities, expected_modules = services._progress_rows_of(
-            statements, learner_id=learner.pk
-        )
-        transaction.set_rollback(True)
-    assert activities.keys() == expected_activities.keys() and len(activities) == len(statements)
-    assert modules.keys() == expected_modules.keys() == {outline.iri}
-    for got, expected in [
-        *((activities[k], expected_activities[k]) for k in activities),
-        (modules[outline.iri], expected_modules[outline.iri]),
-    ]:
-        for field in type(got)._meta.concrete_fields:
-            mine, theirs = getattr(got, field.attname), getattr(expected, field.attname)
-            assert mine == theirs, field.name
-            assert type(mine) is type(theirs) or isinstance(theirs, float), field.name

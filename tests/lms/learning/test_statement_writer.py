@@ -1,19 +1,20 @@
-"""The statement endpoint's own SQL: rows sent as JSON (PostgreSQL) or as VALUES (SQLite)
-are the rows the ORM writes, column by column, and on PostgreSQL each statement is
-prepared once per connection whatever the number of rows."""
+"""The one writer of learning records (`services.statements_store`): a batch through the
+endpoint writes what statements sent one by one write, column by column; rows are stored
+as the instances hold them; summary rows are updated in place; and on PostgreSQL its
+queries are prepared on the server after a few requests (settings: prepare_threshold)."""
 
 import datetime
 import json
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from lms.learning import services
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.learning.services import step_submission_parse, step_submit
+from lms.learning.services import StoreStatus, step_submission_parse, step_submit
 from tests.factories import AssociationFactory, learner_in, trainer_in
 from tests.lms.learning.step_answers import step_answers
 
@@ -107,9 +108,8 @@ def test_every_statement_column_is_stored_as_the_instance_holds_it():
         instructor=trainer,
         timestamp=datetime.datetime(2026, 3, 29, 2, 30, 0, 999_999, tzinfo=brussels),
     )
-    with transaction.atomic():
-        inserted, _rows = services._statements_insert([statement], learner_id=learner.pk)
-    assert inserted == {statement.pk}
+    [stored] = services.statements_store([statement], steps_by_module={})
+    assert stored.status == StoreStatus.STORED
     stored = Statement.objects.get(pk=statement.pk)
     for field in Statement._meta.concrete_fields:
         mine, theirs = getattr(stored, field.attname), getattr(statement, field.attname)
@@ -117,73 +117,45 @@ def test_every_statement_column_is_stored_as_the_instance_holds_it():
         assert type(mine) is type(theirs), field.name
 
 
-def test_progress_rows_are_stored_as_the_instances_hold_them(module):
-    """The upsert of both summaries: new rows inserted, existing ones updated in place."""
+def test_progress_rows_are_updated_in_place_as_the_writer_folds_them(module):
+    """The upsert of both summaries: an existing row keeps its id, new rows are added, and
+    every column holds what a rebuild from the log gives."""
     learner = learner_in(AssociationFactory())
-    at = timezone.now().replace(microsecond=5)
+    at = timezone.now().replace(microsecond=5) - datetime.timedelta(hours=1)
+    first, second = module.steps[0], module.steps[1]
     existing = ActivityProgress.objects.create(
         learner=learner,
-        activity_iri="https://example.org/step/a",
+        activity_iri=module.step_iri(first.id),
         module_iri=module.iri,
         status="started",
         updated_at=at,
     )
-    activities = [
-        ActivityProgress(
-            pk=existing.pk,
+    for index, block in ((0, first), (1, second)):
+        step_submit(
             learner=learner,
-            activity_iri=existing.activity_iri,
-            module_iri=module.iri,
-            status="completed",
-            attempts=3,
-            first_response={"fields": [True, None, False]},
-            first_success=False,
-            best_score_scaled=2 / 3,
-            is_validated_by_trainer=True,
-            completed_at=at,
-            updated_at=at + datetime.timedelta(seconds=1),
-        ),
-        ActivityProgress(
-            learner=learner,
-            activity_iri="https://example.org/step/b",
-            module_iri=module.iri,
-            status="started",
-            first_response=None,
-            updated_at=at,
-        ),
-    ]
-    modules = [
-        ModuleProgress(
-            learner=learner,
-            module_iri=module.iri,
-            module_id=module.pk,
-            steps_completed=1,
-            steps_total=9,
-            last_activity_iri="https://example.org/step/b",
-            started_at=at,
-            updated_at=at,
+            module=module,
+            step_index=index,
+            submission=step_submission_parse(
+                step_answers(block, right=True),
+                statement_id=uuid.uuid4(),
+                timestamp=at + datetime.timedelta(minutes=index + 1),
+            ),
         )
-    ]
-    with transaction.atomic():
-        services._progress_upsert(activities, modules)
-    assert ActivityProgress.objects.get(activity_iri=existing.activity_iri).pk == existing.pk
-    for model, rows, key in (
-        (ActivityProgress, activities, "activity_iri"),
-        (ModuleProgress, modules, "module_iri"),
-    ):
-        stored = {getattr(row, key): row for row in model.objects.filter(learner=learner)}
-        assert stored.keys() == {getattr(row, key) for row in rows}
-        for row in rows:
-            for field in model._meta.concrete_fields:
-                if field.primary_key:
-                    continue
-                mine = getattr(stored[getattr(row, key)], field.attname)
-                assert mine == getattr(row, field.attname), field.name
-                assert type(mine) is type(getattr(row, field.attname)), field.name
+    rows = {row.activity_iri: row for row in ActivityProgress.objects.filter(learner=learner)}
+    assert rows[existing.activity_iri].pk == existing.pk
+    assert rows[existing.activity_iri].status == "completed"
+    assert set(rows) == {module.step_iri(first.id), module.step_iri(second.id)}
+    written = {
+        model: columns(model, learner, leave_out={"id"})
+        for model in (ActivityProgress, ModuleProgress)
+    }
+    services.progress_rebuild(learner_ids=[learner.pk])
+    for model, rows in written.items():
+        assert rows == columns(model, learner, leave_out={"id"}), model.__name__
 
 
-def test_the_statements_are_prepared_once_whatever_the_batch_size(module):
-    """One text per statement, whatever the number of rows: a few prepared, then reused."""
+def test_the_writer_queries_are_prepared_on_the_server_after_a_few_requests(module):
+    """PostgreSQL parses and plans the writer's queries once per connection, not per step."""
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     learner = learner_in(AssociationFactory())
@@ -195,23 +167,25 @@ def test_the_statements_are_prepared_once_whatever_the_batch_size(module):
             cursor.execute("SELECT statement FROM pg_prepared_statements")
             return sorted(row[0] for row in cursor.fetchall())
 
-    def batch(size: int):
+    def one_step(index: int):
+        block = module.steps[index % len(module.steps)]
         entries = [
             {
                 "module": module.pk,
                 "step": index % len(module.steps) + 1,
                 "statement_id": str(uuid.uuid4()),
-                "fields": step_answers(module.steps[index % len(module.steps)], right=True),
+                "fields": step_answers(block, right=True),
             }
-            for index in range(size)
         ]
         answer = client.post(BATCH_URL, json.dumps(entries), content_type="application/json")
-        assert answer.json()["stored"] == size
+        assert answer.json()["stored"] == 1
 
-    batch(1)
-    after_one = prepared()
-    assert any("json_to_recordset" in text and "learning_statement" in text for text in after_one)
-    assert any("learning_activityprogress" in text for text in after_one)
-    batch(3)
-    batch(17)
-    assert prepared() == after_one
+    for index in range(4):
+        one_step(index)
+    texts = prepared()
+    for table in ("accounts_user", "learning_statement", "learning_activityprogress"):
+        assert any(table in text for text in texts), table
+    count = len(texts)
+    for index in range(4, 8):
+        one_step(index)
+    assert len(prepared()) == count  # the same texts again: nothing new to prepare
