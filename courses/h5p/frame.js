@@ -1,5 +1,6 @@
 // Runs inside the sandboxed H5P frame (opaque origin, no cookies): starts the player, then
-// tells the page around it only two things: top-level scored answers, and the content height.
+// tells the page around it only three things: top-level scored answers, the content height,
+// and that the learner is using it (so that the page keeps counting their time).
 (function () {
   "use strict";
 
@@ -77,6 +78,16 @@
       statement: JSON.parse(JSON.stringify(statement)),
     });
   }
+
+  // The page counts the time a learner spends on a step, leaving out long pauses; what
+  // happens in this frame is out of its sight. A tap or a key here says "still here"
+  // (one small message per tap or key: no need to thin them out).
+  function reportUse() {
+    post({ type: "pasapas:h5p-use", packageId: config.packageId });
+  }
+  ["pointerdown", "keydown"].forEach(function (name) {
+    document.addEventListener(name, reportUse, { capture: true, passive: true });
+  });
 
   var lastHeight = 0;
   function reportHeight() {

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Gender, Region, Situation
 
-DEFINITIONS_VERSION = "1.2"
+DEFINITIONS_VERSION = "1.3"
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ KEY_FIGURES = {
             "online_hours",
             _("Online learning time"),
             _(
-                "Sum of the durations recorded with learners' online activities at these associations during the period. An activity recorded without a duration adds no time: the figure is a minimum. Time online during an in-person session is also part of learner-hours."
+                "Sum of the time learners spent on the steps of online modules at these associations during the period, as the module player measures it: the time a step is on screen with the page in front, leaving out any pause of more than 5 minutes without a touch, a key or a scroll. Time on a step after its last answer, and activities recorded without a duration, add nothing: the figure is a minimum. Time online during an in-person session is also part of learner-hours."
             ),
             _("hours"),
             counts_people=False,

@@ -702,8 +702,9 @@ DemoStatement = namedtuple(
         "instructor_id",
         "timestamp",
         "stored_at",
+        "duration_seconds",
     ],
-    defaults=[None] * 21,
+    defaults=[None] * 22,
 )
 
 
@@ -714,6 +715,9 @@ class _LearnerPlay:
         self, rng, person: Person, association_id, lead_id, modules, following, context: Context
     ):
         self.rng = rng
+        # The seconds spent on each step come from a generator of their own: the rest of
+        # the demo (who comes, what they answer) stays what it was before durations.
+        self.time_rng = random.Random(f"demo/{context.seed}/time/{person.username}")
         self.person = person
         self.association_id = association_id
         self.lead_id = lead_id
@@ -804,6 +808,13 @@ class _LearnerPlay:
             )
         )
 
+    def _seconds(self, *, again: bool = False) -> int:
+        """Seconds on a step, as the player measures them: most steps take a minute or
+        less, a few up to three (a skewed spread); trying again after feedback is quicker."""
+        if again:
+            return round(self.time_rng.triangular(10, 60, 15))
+        return round(self.time_rng.triangular(20, 180, 35))
+
     def _assess(self, module, phase: str, level: str, moment, session) -> None:
         self._add(
             module,
@@ -834,6 +845,7 @@ class _LearnerPlay:
                 score_min=0,
                 score_scaled=float(right_first),
                 response={"answer": 0 if right_first else 1},
+                duration_seconds=self._seconds(),
             )
             if not right_first:
                 moment += timedelta(minutes=1)
@@ -850,6 +862,7 @@ class _LearnerPlay:
                     score_min=0,
                     score_scaled=1.0,
                     response={"answer": 0},
+                    duration_seconds=self._seconds(again=True),
                 )
         elif kind in ("practice_form", "practice_inbox"):
             add(
@@ -862,6 +875,7 @@ class _LearnerPlay:
                 success=True,
                 completion=True,
                 score_scaled=round(rng.uniform(0.6, 1), 2),
+                duration_seconds=self._seconds(),
             )
         elif kind == "h5p":
             # As learning.services.h5p_result records it: a score computed in the browser.
@@ -884,10 +898,19 @@ class _LearnerPlay:
                     success=score >= H5P_SCORE_MAX - 1,
                     completion=True,
                     is_self_reported=True,
+                    duration_seconds=self._seconds(again=attempt > 0),
                 )
             moment += timedelta(minutes=len(attempts) - 1)
         elif kind == "checkpoint":
-            add(module, step.iri, kind, Verb.COMPLETED, moment, session)
+            add(
+                module,
+                step.iri,
+                kind,
+                Verb.COMPLETED,
+                moment,
+                session,
+                duration_seconds=self._seconds(),
+            )
             # A trainer validates what they saw: only in a session.
             if session is not None and rng.random() < 0.7:
                 moment += timedelta(minutes=2)
@@ -903,7 +926,15 @@ class _LearnerPlay:
                     response={"help": rng.choice(["alone", "little_help", "lot_of_help"])},
                 )
         else:
-            add(module, step.iri, kind, Verb.COMPLETED, moment, session)
+            add(
+                module,
+                step.iri,
+                kind,
+                Verb.COMPLETED,
+                moment,
+                session,
+                duration_seconds=self._seconds(),
+            )
         return moment + timedelta(minutes=rng.randint(2, 5))
 
 

@@ -1,5 +1,6 @@
 """Writes to the learning records: record a statement and keep progress in step with it."""
 
+import dataclasses
 import functools
 import math
 import uuid
@@ -552,6 +553,20 @@ def progress_rebuild(*, learner_ids: Iterable[int] | None = None, batch_size: in
 # --- Steps of a module, as the learner submits them --------------------------------------
 
 
+# The longest time one statement may say the learner spent on a step. The page's script
+# counts only the time the step is on screen, in front, without a pause of more than
+# 5 minutes, and never sends more than this: a longer one is not a measurement.
+MAX_STEP_SECONDS = 3 * 60 * 60
+
+
+class StepSubmissionInvalid(ValueError):
+    """A submission that says something impossible; `message` is for the learner."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
 @dataclass(frozen=True)
 class StepSubmission:
     """What the learner sent for one step (from a plain form or from the page's script)."""
@@ -562,6 +577,9 @@ class StepSubmission:
     choices: tuple[str, ...] = ()
     h5p: dict | None = None  # what the H5P frame reported, as sent by the page
     timestamp: datetime | None = None
+    # Seconds the step was on screen, in front and in use before this was sent (measured
+    # by static/js/player.js); None when nothing measured it (a plain form, no script).
+    duration_seconds: int | None = None
 
 
 def h5p_result(reported: dict | None) -> tuple[str, Result]:
@@ -596,7 +614,12 @@ def h5p_result(reported: dict | None) -> tuple[str, Result]:
 def step_submission_parse(
     fields: Mapping[str, str], *, statement_id: uuid.UUID, timestamp: datetime | None = None
 ) -> StepSubmission:
-    """What a step's form fields say (a plain form, or one statement of a batch)."""
+    """What a step's form fields say (a plain form, or one statement of a batch).
+
+    Raises StepSubmissionInvalid when the time spent on the step is not a whole number of
+    seconds from 0 to MAX_STEP_SECONDS: that is no measurement, and storing it would make
+    the funders' hours up.
+    """
     answer = fields.get("answer")
     h5p = None
     if "h5p_verb" in fields:
@@ -618,7 +641,24 @@ def step_submission_parse(
             fields.get(f"message-{i}", "") for i in range(20) if f"message-{i}" in fields
         ),
         timestamp=timestamp,
+        duration_seconds=_duration_parse(fields.get("duration_seconds")),
     )
+
+
+def _duration_parse(value: str | None) -> int | None:
+    """The seconds sent with a step, checked; None when none were sent."""
+    if value is None or value == "":
+        return None
+    # ASCII digits only, as for the answer: no sign, no decimals, no "1e9", no "²".
+    if not (value.isascii() and value.isdigit() and len(value) <= 6):
+        raise StepSubmissionInvalid(_("The time spent on this step could not be read."))
+    seconds = int(value)
+    if seconds > MAX_STEP_SECONDS:
+        raise StepSubmissionInvalid(
+            _("The time spent on this step is too long: at most %(hours)s hours.")
+            % {"hours": MAX_STEP_SECONDS // 3600}
+        )
+    return seconds
 
 
 # What grading reads of each kind of graded step: the list in the block's value, and the
@@ -693,7 +733,7 @@ def _step_grade(step: StepOutline, submission: StepSubmission) -> _Graded:
     """Grade one step (never trusting the browser); ValueError when there is nothing to grade."""
     if step.kind == "h5p":
         verb, result = h5p_result(submission.h5p)
-        return _Graded(verb, step.iri, "h5p", result, True, None)
+        return _Graded(verb, step.iri, "h5p", _timed(result, submission), True, None)
     outcome = None
     if step.kind == "quiz":
         outcome = quiz_grade(step.grading, submission.answer)
@@ -716,10 +756,17 @@ def _step_grade(step: StepOutline, submission: StepSubmission) -> _Graded:
         Verb.ANSWERED if outcome is not None else Verb.COMPLETED,
         step.iri,
         step.kind,
-        result,
+        _timed(result, submission),
         False,
         outcome,
     )
+
+
+def _timed(result: Result | None, submission: StepSubmission) -> Result | None:
+    """The result with the time the learner spent on the step, when it was measured."""
+    if submission.duration_seconds is None:
+        return result
+    return dataclasses.replace(result or Result(), duration_seconds=submission.duration_seconds)
 
 
 def step_submit(

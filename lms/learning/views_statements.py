@@ -8,7 +8,8 @@ not its page: the page's steps, pictures and packages are not needed to grade a 
 
 The batch endpoint's body: a JSON list of at most `BATCH_LIMIT` objects, each
 `{"module": <module id>, "step": <number>, "statement_id": "<uuid>",
-"timestamp": "<ISO 8601, optional>", "fields": {<the step form's fields>}}`.
+"timestamp": "<ISO 8601, optional>", "fields": {<the step form's fields>}}`; the fields
+may hold "duration_seconds", the time the step was on screen and in use (player.js).
 The answer names what became of each statement, in order: "stored", "duplicate" (that id
 is already stored: nothing is added) or "refused" with a message for the learner.
 """
@@ -22,7 +23,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +44,7 @@ from .services import (
     LearnerAssociation,
     ModuleOutline,
     StepItem,
+    StepSubmissionInvalid,
     SubmitStatus,
     module_outline,
     step_submission_parse,
@@ -142,7 +144,13 @@ def step_post(request, module_id: int, number: int):
         statement_id = uuid.UUID(request.POST.get("statement_id", ""))
     except ValueError:
         statement_id = uuid.uuid4()
-    submission = step_submission_parse(request.POST, statement_id=statement_id)
+    try:
+        submission = step_submission_parse(request.POST, statement_id=statement_id)
+    except StepSubmissionInvalid as invalid:
+        # Only a page that was tampered with sends this: say so, store nothing.
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": invalid.message}, status=400)
+        return HttpResponseBadRequest(invalid.message)
     [result] = steps_submit(
         learner=request.user,
         items=[StepItem(outline, number - 1, submission)],
@@ -229,7 +237,13 @@ def statements_batch(request):
         if module is None or not 1 <= number <= len(module.steps):
             answer.update(status="refused", message=_("This step no longer exists."))
             continue
-        submission = step_submission_parse(fields, statement_id=statement_id, timestamp=timestamp)
+        try:
+            submission = step_submission_parse(
+                fields, statement_id=statement_id, timestamp=timestamp
+            )
+        except StepSubmissionInvalid as invalid:
+            answer.update(status="refused", message=invalid.message)
+            continue
         items.append(StepItem(module=module, step_index=number - 1, submission=submission))
         positions.append(position)
 

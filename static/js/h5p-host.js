@@ -1,6 +1,7 @@
 // H5P activities on a learner's page. Each <iframe data-h5p-frame data-src="…"> is loaded in
 // turn (several players starting at once make a phone crawl), and what its sandboxed frame
-// reports is checked before it becomes a "pasapas:h5p-statement" event on the iframe.
+// reports is checked before it becomes a "pasapas:h5p-statement" event on the iframe (or a
+// "pasapas:h5p-use" event, when the learner taps or types in it).
 
 const SCORED_VERBS = new Map([
   ["http://adlnet.gov/expapi/verbs/answered", "answered"],
@@ -82,6 +83,9 @@ function start() {
           bubbles: true,
         }),
       );
+    } else if (data.type === "pasapas:h5p-use") {
+      // The learner tapped or typed in the frame: player.js keeps counting their time.
+      frame.dispatchEvent(new CustomEvent("pasapas:h5p-use", { bubbles: true }));
     } else if (data.type === "pasapas:h5p-resize" && isNumber(data.height)) {
       const height = Math.min(Math.max(Math.ceil(data.height), MIN_HEIGHT), MAX_HEIGHT);
       frame.style.height = `${height}px`;

@@ -121,11 +121,88 @@
   if (readQueue().length) waiting = true;
   flush();
 
+  // --- Time spent on each step ------------------------------------------------------------
+  // Funders are told how long learners learn online: each statement carries the seconds
+  // its step was on screen, with the page in front (visible, and focused: focus inside the
+  // step's H5P frame counts) since the step's previous statement. A pause of more than
+  // IDLE_MS without a tap, a key, a scroll or a move is not learning: none of it counts,
+  // not even its first minutes. Time on a step after its last statement (reading the
+  // feedback) is not sent: the figure is a floor. A statement queued offline keeps the
+  // seconds measured when it was made; the server stores each statement id once, so a
+  // retry never counts them twice.
+  const IDLE_MS = 5 * 60 * 1000;
+  const MAX_STEP_SECONDS = 3 * 60 * 60; // lms/learning/services.py MAX_STEP_SECONDS
+  const stepTime = {
+    spent: new Map(), // step number -> milliseconds counted and not sent yet
+    step: null, // the step on screen
+    since: null, // when the stretch being counted started; null while nothing counts
+    lastUse: 0, // the learner's last tap, key, scroll or move
+    focused: document.hasFocus(),
+  };
+  function clockNow() { return performance.now(); }
+  function inFront() { return document.visibilityState === "visible" && stepTime.focused; }
+  function stretchClose(at) {
+    if (stepTime.since === null) return;
+    const end = at - stepTime.lastUse > IDLE_MS ? stepTime.lastUse : at;
+    const counted = stepTime.spent.get(stepTime.step) || 0;
+    stepTime.spent.set(stepTime.step, counted + Math.max(0, end - stepTime.since));
+    stepTime.since = null;
+  }
+  function stretchOpen(at) {
+    if (stepTime.step === null || !inFront()) return;
+    stepTime.since = at;
+    stepTime.lastUse = at;
+  }
+  function stepTimeUpdate() {
+    // The page came to the front or went away, or another step is shown.
+    const at = clockNow();
+    stretchClose(at);
+    stretchOpen(at);
+  }
+  function stepTimeUse() {
+    const at = clockNow();
+    if (stepTime.since === null || at - stepTime.lastUse > IDLE_MS) {
+      // Back after a long pause: the pause is left out, counting starts again now.
+      stretchClose(at);
+      stretchOpen(at);
+    }
+    stepTime.lastUse = at;
+  }
+  // The whole seconds spent on a step since its last statement; counting starts again.
+  function stepSecondsTake(number) {
+    if (number === stepTime.step) stepTimeUpdate();
+    const spent = stepTime.spent.get(number) || 0;
+    stepTime.spent.set(number, 0);
+    return Math.min(MAX_STEP_SECONDS, Math.round(spent / 1000));
+  }
+  function stepTimeShow(number) {
+    const at = clockNow();
+    stretchClose(at);
+    stepTime.step = number;
+    stretchOpen(at);
+  }
+  document.addEventListener("visibilitychange", stepTimeUpdate);
+  window.addEventListener("pagehide", () => { stretchClose(clockNow()); });
+  window.addEventListener("pageshow", stepTimeUpdate);
+  window.addEventListener("focus", () => { stepTime.focused = true; stepTimeUpdate(); });
+  window.addEventListener("blur", () => {
+    // Focus moving into the step's H5P frame blurs this window: the learner is still here.
+    const active = document.activeElement;
+    stepTime.focused = Boolean(active && active.matches("iframe[data-h5p-frame]"));
+    stepTimeUpdate();
+  });
+  ["pointerdown", "pointermove", "keydown", "wheel", "scroll", "touchstart", "input"].forEach(
+    (name) => document.addEventListener(name, stepTimeUse, { capture: true, passive: true }),
+  );
+  // What the learner does inside an H5P frame cannot be seen from here: h5p-host.js says.
+  player.addEventListener("pasapas:h5p-use", stepTimeUse);
+
   // --- Moving between steps -----------------------------------------------------------
   function show(number, push) {
     const target = steps.find((step) => Number(step.dataset.step) === number);
     if (!target) return false;
     steps.forEach((step) => { step.hidden = step !== target; });
+    stepTimeShow(number);
     if (push) history.pushState({ step: number }, "", target.dataset.url);
     const title = target.querySelector(".step__title");
     if (title) { title.setAttribute("tabindex", "-1"); title.focus(); }
@@ -139,6 +216,8 @@
     const link = event.target.closest("a[data-go]");
     if (link && show(Number(link.dataset.go), true)) event.preventDefault();
   });
+  const shown = steps.find((step) => !step.hidden);
+  if (shown) stepTimeShow(Number(shown.dataset.step));
 
   // --- Showing the server's verdict -----------------------------------------------------
   function showVerdict(step, form, data) {
@@ -172,6 +251,7 @@
     if (!form.reportValidity()) return;
     const step = form.closest("[data-step]");
     const body = Array.from(new FormData(form).entries());
+    body.push(["duration_seconds", String(stepSecondsTake(Number(step.dataset.step)))]);
     const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
     const graded = ["quiz", "practice_form", "practice_inbox"].includes(step.dataset.kind);
     const idField = form.querySelector("[name=statement_id]");
@@ -209,6 +289,7 @@
       ["h5p_scaled", String(detail.score.scaled)],
       ["h5p_success", String(detail.success)],
       ["h5p_completion", String(detail.completion)],
+      ["duration_seconds", String(stepSecondsTake(Number(step.dataset.step)))],
     ];
     const result = step.querySelector("[data-h5p-result]");
     const text = step.querySelector("[data-h5p-result-text]");

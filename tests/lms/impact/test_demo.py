@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 
 from lms.accounts.models import Membership, User
 from lms.impact import demo as demo_module
@@ -22,7 +23,9 @@ def snapshot():
         "memberships": Membership.objects.count(),
         "sessions": sorted(TrainingSession.objects.values_list("uuid", "held_on")),
         "attendances": Attendance.objects.count(),
-        "statements": sorted(Statement.objects.values_list("id", "verb", "timestamp")),
+        "statements": sorted(
+            Statement.objects.values_list("id", "verb", "timestamp", "duration_seconds")
+        ),
         "activity_progress": sorted(
             ActivityProgress.objects.values_list(
                 "learner__username", "activity_iri", "status", "completed_at"
@@ -168,6 +171,27 @@ def test_h5p_answers_have_the_shape_the_player_records(demo):
         assert answer.score_scaled == round(answer.score_raw / answer.score_max, 2)
     done = ActivityProgress.objects.filter(activity_iri__in=answers.values("object_iri"))
     assert done.exists() and all(row.status == "completed" for row in done)
+
+
+def test_steps_take_plausible_times_as_the_player_measures_them(demo):
+    """Each step a learner does in the player carries its seconds: 20 s to 3 minutes,
+    most of them short; trying again after feedback takes 10 s to a minute. The outcome
+    question and a trainer's validation are not timed by the player: they carry none."""
+    steps = Statement.objects.filter(verb__in=[Verb.ANSWERED, Verb.COMPLETED])
+    seconds = sorted(steps.values_list("duration_seconds", flat=True))
+    assert len(seconds) > 500 and None not in seconds
+    assert seconds[0] >= 10 and seconds[-1] <= 180
+    first_tries = sorted(
+        steps.filter(Q(success=None) | Q(score_scaled__lt=1))
+        .exclude(object_kind="h5p")
+        .values_list("duration_seconds", flat=True)
+    )
+    assert first_tries[0] >= 20
+    median, mean = seconds[len(seconds) // 2], sum(seconds) / len(seconds)
+    assert 30 < median < mean < 100  # skewed: a long tail of slower steps
+    untimed = Statement.objects.filter(verb__in=[Verb.ASSESSED, Verb.VALIDATED])
+    assert untimed.exists()
+    assert not untimed.filter(duration_seconds__isnull=False).exists()
 
 
 def test_what_a_learner_did_in_a_session_they_attended(demo):
