@@ -73,7 +73,7 @@ def test_a_checkpoint_waits_for_the_trainer_until_they_validate_it(new_page):
     )
     phone.goto(reverse("learning:my_path"))
     expect(phone.get_by_text("En attente du formateur").first).to_be_visible()
-    expect(phone.get_by_text("Terminé")).to_have_count(0)
+    expect(phone.locator(".status--done")).to_have_count(0)  # neither done nor validated
     assert_accessible(phone, "learner-my-path-waiting")
 
     # The trainer, on a tablet: the matrix says who waits, the session validates.

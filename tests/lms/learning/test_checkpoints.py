@@ -327,3 +327,35 @@ def test_the_attestation_says_what_was_done_and_what_a_trainer_validated(setting
     assert all("référentiel propre à Pas à pas" in line for line in level_0)
     assert not any("DigComp" in line for line in level_0)
     assert "référentiel propre à Pas à pas" in text and "DigComp 2.2 : le cadre européen" in text
+
+
+def test_the_migration_reopens_checkpoints_the_old_rule_closed_without_a_trainer(setting):
+    """Rows written before the rule (a learner's Next finished a checkpoint) are reopened;
+    validated ones stay done. The result is what rebuilding progress gives."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("lms.learning.migrations.0005_activity_progress_awaiting_trainer")
+    amina, omar, module = setting["amina"], setting["omar"], setting["modules"][0]
+    do_every_step(client_for(amina), module)
+    do_every_step(client_for(omar), module)
+    validate(setting["trainer"], amina, module)
+    expected = (
+        sorted(ActivityProgress.objects.values_list("learner_id", "activity_iri", "status")),
+        sorted(ModuleProgress.objects.values_list("learner_id", "steps_completed", "completed_at")),
+    )
+    # As the old rule left Omar's rows: his checkpoint done, his module finished.
+    ActivityProgress.objects.filter(learner=omar, status="awaiting_trainer").update(
+        status="completed", completed_at="2026-12-01T10:00:00Z"
+    )
+    ModuleProgress.objects.filter(learner=omar).update(
+        steps_completed=len(module.steps), completed_at="2026-12-01T10:00:00Z"
+    )
+
+    migration.checkpoints_wait_for_trainer(apps, None)
+
+    assert (
+        sorted(ActivityProgress.objects.values_list("learner_id", "activity_iri", "status")),
+        sorted(ModuleProgress.objects.values_list("learner_id", "steps_completed", "completed_at")),
+    ) == expected
