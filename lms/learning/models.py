@@ -114,6 +114,8 @@ class Statement(models.Model):
 
 class ProgressStatus(models.TextChoices):
     STARTED = "started", _("Started")
+    # A "show your trainer" step the learner reached: done once a trainer validates it.
+    AWAITING_TRAINER = "awaiting_trainer", _("Waiting for the trainer")
     COMPLETED = "completed", _("Done")
 
 

@@ -6,14 +6,19 @@ from datetime import datetime
 from django.db.models import (
     BooleanField,
     CharField,
+    Count,
     DateTimeField,
+    Exists,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.expressions import ExpressionWrapper
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -25,7 +30,15 @@ from courses.models import LearningPathPage, ModulePage, PathModule
 from lms.accounts.models import Association, Role, User
 
 from .compiled import CompiledQuery
-from .models import ActivityProgress, ModuleProgress, PathEnrollment, Statement, Verb
+from .models import (
+    ActivityProgress,
+    ModuleProgress,
+    PathEnrollment,
+    ProgressStatus,
+    Statement,
+    Verb,
+)
+from .progress import ModuleState, module_state_of
 from .services import SelfAssessmentLevel, SelfAssessmentPhase, self_assessments_of
 
 
@@ -37,10 +50,23 @@ def module_progress_for_learner(learner: User) -> QuerySet[ModuleProgress]:
     """
     return (
         ModuleProgress.objects.filter(learner=learner)
+        # For `module_state`: steps waiting for a trainer, whether one validated a step.
+        .annotate(**module_trainer_annotations())
         .select_related("module", "module__picture")
         # The steps (a large JSON document per module) are not shown on these pages.
         .defer("module__steps")
         .order_by("-updated_at")
+    )
+
+
+def module_row_state(row) -> ModuleState:
+    """The state of a ModuleProgress row annotated with `module_trainer_annotations()`."""
+    return module_state_of(
+        completed_at=row.completed_at,
+        steps_completed=row.steps_completed,
+        steps_total=row.steps_total,
+        steps_awaiting_trainer=row.steps_awaiting_trainer,
+        validated=row.is_validated_by_trainer,
     )
 
 
@@ -53,7 +79,38 @@ class ModuleRow:
     steps_completed: int
     steps_total: int
     updated_at: datetime
+    steps_awaiting_trainer: int = 0
+    is_validated_by_trainer: bool = False
     card: object = None
+
+    @property
+    def state(self) -> ModuleState:
+        return module_row_state(self)
+
+
+def _module_steps(**filters):
+    """The learner's step rows of the outer query's module (a correlated subquery)."""
+    return ActivityProgress.objects.filter(
+        learner_id=OuterRef("learner_id"), module_iri=OuterRef("module_iri"), **filters
+    )
+
+
+def module_trainer_annotations() -> dict:
+    """For ModuleProgress rows: how many steps wait for a trainer, whether one validated a step."""
+    return {
+        "steps_awaiting_trainer": Coalesce(
+            Subquery(
+                _module_steps(status=ProgressStatus.AWAITING_TRAINER)
+                .order_by()
+                .values("module_iri")
+                .annotate(count=Count("pk"))
+                .values("count"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        "is_validated_by_trainer": Exists(_module_steps(is_validated_by_trainer=True)),
+    }
 
 
 def _my_path_query(learner_id):
@@ -61,15 +118,24 @@ def _my_path_query(learner_id):
     paths = PathEnrollment.objects.filter(learner_id=learner_id)
     return (
         modules.annotate(kind=Value("module", output_field=CharField()))
+        .annotate(**module_trainer_annotations())
         .values_list(
-            "kind", "module_id", "completed_at", "steps_completed", "steps_total", "updated_at"
+            "kind",
+            "module_id",
+            "completed_at",
+            "steps_completed",
+            "steps_total",
+            "updated_at",
+            "steps_awaiting_trainer",
+            "is_validated_by_trainer",
         )
         .union(
             paths.annotate(
                 kind=Value("path", output_field=CharField()),
                 no_time=Value(None, output_field=DateTimeField()),
                 zero=Value(0, output_field=IntegerField()),
-            ).values_list("kind", "path_id", "no_time", "zero", "zero", "no_time"),
+                no=Value(False, output_field=BooleanField()),
+            ).values_list("kind", "path_id", "no_time", "zero", "zero", "no_time", "zero", "no"),
             all=True,
         )
     )
@@ -82,13 +148,14 @@ def my_path_rows(learner: User) -> tuple[list[ModuleRow], set[int]]:
     """The learner's module rows, most recently used first, and the ids of the paths they
     follow: one query (Mon parcours takes titles and pictures from courses/cards.py)."""
     modules, paths = [], set()
-    for kind, item_id, completed_at, done, total, updated_at in _MY_PATH.rows(
-        learner_id=learner.pk
-    ):
+    for kind, item_id, *summary in _MY_PATH.rows(learner_id=learner.pk):
         if kind == "path":
             paths.add(item_id)
         else:
-            modules.append(ModuleRow(item_id, completed_at, done, total, updated_at))
+            completed_at, done, total, updated_at, awaiting, validated = summary
+            modules.append(
+                ModuleRow(item_id, completed_at, done, total, updated_at, awaiting, bool(validated))
+            )
     modules.sort(key=lambda row: row.updated_at, reverse=True)
     return modules, paths
 
@@ -350,3 +417,37 @@ def outcome_answers(learner: User) -> dict[str, OutcomeAnswers]:
     return {
         iri: OutcomeAnswers(module_iri=iri, **answers) for iri, answers in reversed(current.items())
     }
+
+
+@dataclass(frozen=True)
+class TrainerValidation:
+    """What a trainer last recorded for a learner's module: how much help, when, who."""
+
+    module_iri: str
+    help_level: str  # "alone", "little_help" or "lot_of_help" (logbook's HelpLevel)
+    validated_at: datetime
+    trainer_name: str
+
+
+def trainer_validations(learner: User, module_iris) -> dict[str, TrainerValidation]:
+    """Per module IRI, the learner's latest validation by a trainer, in one query.
+
+    The latest one: a trainer who corrects a level records a new statement after the first.
+    """
+    latest = {}
+    rows = (
+        Statement.objects.filter(
+            learner=learner, verb=Verb.VALIDATED, module_iri__in=list(module_iris)
+        )
+        .select_related("instructor")
+        .order_by("timestamp", "stored_at")
+    )
+    for row in rows:
+        response = row.response if isinstance(row.response, dict) else {}
+        latest[row.module_iri] = TrainerValidation(
+            module_iri=row.module_iri,
+            help_level=response.get("help", ""),
+            validated_at=row.timestamp,
+            trainer_name=row.instructor.public_name if row.instructor else "",
+        )
+    return latest

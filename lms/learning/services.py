@@ -21,15 +21,13 @@ from lms.accounts.models import Association, Membership, Role, User
 
 from .grading import Outcome, practice_form_check, practice_inbox_check, quiz_grade
 from .models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
+from .progress import step_status_after
 from .signals import statements_stored
 
 # A device clock may be wrong, and a queued statement may arrive days later: timestamps
 # are accepted within this window and clamped to it otherwise.
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 MAX_PAST_AGE = timedelta(days=30)
-
-# Verbs that finish a step.
-COMPLETING_VERBS = {Verb.COMPLETED, Verb.VALIDATED}
 
 
 class StatementConflict(Exception):
@@ -468,16 +466,17 @@ def activity_progress_apply(progress: ActivityProgress, statement: Statement) ->
         if progress.first_response is None and progress.attempts == 1:
             progress.first_response = statement.response
             progress.first_success = statement.success
-        # An H5P activity counts as done when it reports its end, whatever the score.
-        finished = statement.completion and (
-            statement.success is None or statement.is_self_reported
-        )
-        if statement.success or finished:
-            progress.status = ProgressStatus.COMPLETED
-    elif statement.verb in COMPLETING_VERBS:
-        progress.status = ProgressStatus.COMPLETED
-        if statement.verb == Verb.VALIDATED:
-            progress.is_validated_by_trainer = True
+    if statement.verb == Verb.VALIDATED:
+        progress.is_validated_by_trainer = True
+    # Which statements finish a step (a checkpoint only by a trainer): progress.py.
+    progress.status = step_status_after(
+        current=progress.status,
+        verb=statement.verb,
+        object_kind=statement.object_kind,
+        success=statement.success,
+        completion=statement.completion,
+        is_self_reported=statement.is_self_reported,
+    )
     # Scores come with answers, and with the "completed" of activities such as H5P sets.
     if statement.score_scaled is not None:
         best = progress.best_score_scaled

@@ -29,8 +29,9 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
 from . import selectors, views_statements
-from .attestation import attestation_pdf
+from .attestation import AttestedModule, attestation_pdf
 from .models import ProgressStatus
+from .progress import ModuleState
 from .services import (
     SelfAssessmentInvalid,
     SelfAssessmentLevel,
@@ -57,7 +58,12 @@ def my_path(request):
         if row.card:
             progress.append(row)
     by_module = {row.module_id: row for row in progress}
-    in_progress = [row for row in progress if row.completed_at is None]
+    # A module waiting only for a trainer's validation comes after those the learner can
+    # go on with alone: "Continue" offers something to do.
+    in_progress = sorted(
+        (row for row in progress if row.completed_at is None),
+        key=lambda row: row.state == ModuleState.AWAITING_TRAINER,
+    )
     done = [row for row in progress if row.completed_at is not None]
     paths = []
     # In the catalogue's order; a path no longer published has no card and is left out.
@@ -67,11 +73,8 @@ def my_path(request):
             for module_id in path.modules
             if module_id in cards.modules
         ]
-        statuses = [
-            "new" if row is None else "completed" if row.completed_at else "started"
-            for _module, row in rows
-        ]
-        done_count = statuses.count("completed")
+        statuses = [ModuleState.NEW if row is None else row.state for _module, row in rows]
+        done_count = sum(row is not None and row.completed_at is not None for _m, row in rows)
         paths.append(
             {
                 "path": path,
@@ -90,9 +93,9 @@ def my_path(request):
         "many_in_progress": len(in_progress) > 1,
         "done": done,
         "in_progress_cards": _cards_html(
-            card_items, ((row.module_id, "started") for row in in_progress)
+            card_items, ((row.module_id, row.state) for row in in_progress)
         ),
-        "done_cards": _cards_html(card_items, ((row.module_id, "completed") for row in done)),
+        "done_cards": _cards_html(card_items, ((row.module_id, row.state) for row in done)),
         "paths": paths,
     }
     own = _my_path_own(request.user, context)
@@ -128,6 +131,7 @@ def _my_path_own(user, context: dict) -> str:
     current, paths = context["current"], context["paths"]
     shape = (
         current.module_id if current else "-",
+        current.state if current else "-",
         ",".join(f"{item['path'].pk}{'+' * item['complete']}" for item in paths),
         int(context["many_in_progress"]),
         int(bool(context["done"])),
@@ -142,6 +146,7 @@ def _my_path_own(user, context: dict) -> str:
                 "current": current
                 and {
                     "card": current.card,
+                    "state": current.state,
                     "steps_completed": _own_mark("current_done"),
                     "steps_total": _own_mark("current_total"),
                 },
@@ -207,13 +212,13 @@ def _cards_html(items: dict, wanted) -> str:
 
 
 def _progress_signs() -> dict[str, str]:
-    """The three progress signs (components/progress_status.html), rendered once per
-    language and content version: Mon parcours shows one per card."""
+    """The progress signs (components/progress_status.html), one per ModuleState, rendered
+    once per language and content version: Mon parcours shows one per card."""
 
     def build():
         return {
-            status: render_to_string("components/progress_status.html", {"status": status})
-            for status in ("new", "started", "completed")
+            str(state): render_to_string("components/progress_status.html", {"status": state})
+            for state in ModuleState
         }
 
     signs = shared_content(content_key("progress-signs"), build)
@@ -237,7 +242,11 @@ def module_resume(request, module_id: int):
         if progress.last_activity_iri in iris:
             index = iris.index(progress.last_activity_iri)
             last = steps.get(progress.last_activity_iri)
-            finished = last is not None and last.status == ProgressStatus.COMPLETED
+            # A checkpoint waiting for the trainer is behind the learner: they go on.
+            finished = last is not None and last.status in (
+                ProgressStatus.COMPLETED,
+                ProgressStatus.AWAITING_TRAINER,
+            )
             number = min(index + (2 if finished else 1), len(iris))
     return redirect(_step_url(module, number))
 
@@ -544,11 +553,12 @@ def _outcome_question(request, module, *, phase: str, next_url: str):
 @role_required(Role.LEARNER)
 def module_done(request, module_id: int):
     module = selectors.module_get_live(module_id)
-    progress, _steps = selectors.module_state(request.user, module)
+    progress, steps = selectors.module_state(request.user, module)
+    awaiting = sum(row.status == ProgressStatus.AWAITING_TRAINER for row in steps.values())
     return render(
         request,
         "learning/module_done.html",
-        {"module": module, "progress": progress},
+        {"module": module, "progress": progress, "steps_awaiting_trainer": awaiting},
     )
 
 
@@ -568,10 +578,14 @@ def attestation(request, path_id: int):
     if not modules or any(module.pk not in done for module in modules):
         raise Http404
     association = selectors.learner_association(request.user, request.session)
+    validations = selectors.trainer_validations(request.user, [m.iri for m in modules])
     pdf = attestation_pdf(
         learner=request.user,
         path=path,
-        modules=[(module, done[module.pk].completed_at) for module in modules],
+        modules=[
+            AttestedModule(module, done[module.pk].completed_at, validations.get(module.iri))
+            for module in modules
+        ],
         association=association,
     )
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -7,7 +7,8 @@ from django.db.models import Count, Max, QuerySet
 
 from courses.models import ModulePage
 from lms.accounts.models import User
-from lms.learning.models import ActivityProgress, ModuleProgress, Statement, Verb
+from lms.learning.models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
+from lms.learning.progress import ModuleState, module_state_of
 
 from .models import Attendance, Group, TrainingSession
 
@@ -69,6 +70,18 @@ def group_matrix(group: Group, *, today: date) -> tuple[list[ModulePage], list[L
             learner_id__in=learner_ids, module_iri__in=iris, is_validated_by_trainer=True
         ).values_list("learner_id", "module_iri")
     )
+    # Checkpoints the learners reached that no trainer has validated yet, per module.
+    awaiting = {
+        (row["learner_id"], row["module_iri"]): row["count"]
+        for row in ActivityProgress.objects.filter(
+            learner_id__in=learner_ids,
+            module_iri__in=iris,
+            status=ProgressStatus.AWAITING_TRAINER,
+        )
+        .order_by()
+        .values("learner_id", "module_iri")
+        .annotate(count=Count("pk"))
+    }
     last_seen = dict(
         Attendance.objects.filter(learner_id__in=learner_ids, session__group=group)
         .values("learner_id")
@@ -97,18 +110,25 @@ def group_matrix(group: Group, *, today: date) -> tuple[list[ModulePage], list[L
         sessions = recent.get(learner.pk, [])
         for module in modules:
             summary = progress.get((learner.pk, module.iri))
+            validated_here = (learner.pk, module.iri) in validated
             if summary is None:
-                state = "new"
-            elif summary.completed_at:
-                state = "validated" if (learner.pk, module.iri) in validated else "completed"
+                state = ModuleState.NEW
             else:
-                state = "started"
-                # Came to two sessions since this module last moved: stuck.
-                if len(sessions) == STUCK_AFTER_SESSIONS and summary.updated_at.date() < min(
-                    sessions
+                state = module_state_of(
+                    completed_at=summary.completed_at,
+                    steps_completed=summary.steps_completed,
+                    steps_total=summary.steps_total,
+                    steps_awaiting_trainer=awaiting.get((learner.pk, module.iri), 0),
+                    validated=validated_here,
+                )
+                # Came to two sessions since this module last moved: stuck (not when
+                # all that is left is the trainer's own validation).
+                if (
+                    state == ModuleState.STARTED
+                    and len(sessions) == STUCK_AFTER_SESSIONS
+                    and summary.updated_at.date() < min(sessions)
                 ):
                     row.stuck_on.append(module.title)
-            validated_here = (learner.pk, module.iri) in validated
             row.cells.append(
                 {
                     "state": state,

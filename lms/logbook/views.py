@@ -29,6 +29,7 @@ from lms.accounts.devices import device_trust
 from lms.accounts.gdpr import consents_for
 from lms.accounts.languages import person_language_apply
 from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
+from lms.accounts.naming import belonging_to
 from lms.accounts.services import (
     CardLocked,
     card_check_secret,
@@ -38,7 +39,7 @@ from lms.accounts.services import (
     card_unlock,
     short_code_normalise,
 )
-from lms.learning.selectors import module_progress_for_learner, scores_for_learner
+from lms.learning.selectors import module_progress_for_learner, module_row_state, scores_for_learner
 
 from . import selectors
 from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, TrainerForm, default_slot
@@ -151,6 +152,12 @@ def learner_new(request):
     )
 
 
+def _with_state(row):
+    """The row, with its state for components/progress_status.html."""
+    row.state = module_row_state(row)
+    return row
+
+
 @staff_required
 def learner_detail(request, learner_id: int):
     learner = learner_get_for_trainer(request.user, learner_id)
@@ -164,7 +171,7 @@ def learner_detail(request, learner_id: int):
             "card_locked": bool(card and card_is_locked(card)),
             "card_needs_trainer": bool(card and card_needs_trainer(card)),
             "events": SignInEvent.objects.filter(card__learner=learner)[:10],
-            "progress": module_progress_for_learner(learner),
+            "progress": [_with_state(row) for row in module_progress_for_learner(learner)],
             "scores": scores_for_learner(learner),
             "consents": consents_for(learner),
             "is_coordinator": is_coordinator(request.user),
@@ -249,8 +256,8 @@ def device_mark(request):
     device_trust(response, association_id=association.pk)
     messages.success(
         request,
-        _("This device now belongs to %(association)s: learners can type their card code here.")
-        % {"association": association.name},
+        _("This device now belongs %(to_association)s: learners can type their card code here.")
+        % {"to_association": belonging_to(association.name)},
     )
     return response
 

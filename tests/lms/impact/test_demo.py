@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Q
+from django.db.models import F, Q
 
 from lms.accounts.models import Membership, User
 from lms.impact import demo as demo_module
@@ -146,9 +146,20 @@ def test_learners_answer_the_outcome_question_at_the_start_and_end_of_a_module(d
         assert start.timestamp <= progress.started_at < end.timestamp
         # Nobody says they went backwards.
         assert levels.index(end.response["level"]) >= levels.index(start.response["level"])
+    # The end question comes after the last step: every step is done, or (a "show your
+    # trainer" step no trainer validated yet) waits for the trainer.
+    steps = {}
+    for learner_id, module_iri, status in ActivityProgress.objects.exclude(
+        activity_iri=F("module_iri")
+    ).values_list("learner_id", "module_iri", "status"):
+        steps.setdefault((learner_id, module_iri), []).append(status)
     for (learner_id, module_iri, phase), _answer in by_module.items():
         if phase == "end":
-            assert completed.filter(learner_id=learner_id, module_iri=module_iri).exists()
+            progress = ModuleProgress.objects.get(learner_id=learner_id, module_iri=module_iri)
+            statuses = steps[(learner_id, module_iri)]
+            assert set(statuses) <= {"completed", "awaiting_trainer"}
+            assert len(statuses) == progress.steps_total
+            assert (progress.completed_at is not None) == ("awaiting_trainer" not in statuses)
 
 
 def test_h5p_answers_have_the_shape_the_player_records(demo):

@@ -289,8 +289,9 @@ def test_mon_parcours_signs_show_each_modules_own_status(association, catalogue)
     )
     page = html.unescape(browser.get(reverse("learning:my_path")).content.decode())
     doing, done = page.split("Ce que j'ai fait")
-    # The finished module under "What I have done" with the "done" sign, the other one
-    # waiting with the "started" sign, whichever card was rendered first.
-    assert finished.title in done and "Terminé" in done and "Commencé" not in done
+    # The finished module under "What I have done" with the "done online" sign (no trainer
+    # validated it), the other one waiting with the "started" sign, whichever card was
+    # rendered first.
+    assert finished.title in done and "Fait en ligne" in done and "Commencé" not in done
     # Two modules under way: listed under "My modules", each with the "started" sign.
     assert started.title in doing and other.title in doing and doing.count("Commencé") == 2

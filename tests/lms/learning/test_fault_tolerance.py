@@ -93,6 +93,11 @@ def _history(module, start):
         else:
             minute += 1
             events.append((step, start + datetime.timedelta(minutes=minute), {}))
+            if step.block_type == "checkpoint":  # done once the trainer validates it
+                minute += 1
+                events.append(
+                    (step, start + datetime.timedelta(minutes=minute), {"verb": Verb.VALIDATED})
+                )
     return events
 
 

@@ -273,21 +273,24 @@ def test_a_whole_module_asks_before_and_after_then_says_well_done(learner_client
             reverse("learning:step", args=[module.pk, number]), right_answers(step)
         )
     assert response.url == end_url  # the last step is a checkpoint: Next goes on
-    assert ModuleProgress.objects.get(learner=learner).completed_at is not None
+    # ... but the module is finished only once a trainer validated that checkpoint.
+    assert ModuleProgress.objects.get(learner=learner).completed_at is None
 
     page = html.unescape(learner_client.get(end_url).content.decode())
     assert "Vous avez fait toutes les étapes." in page
     response = learner_client.post(end_url, {"level": "alone"})
     assert response.url == reverse("learning:module_done", args=[module.pk])
-    assert "Bravo" in learner_client.get(response.url).content.decode()
+    done = learner_client.get(response.url).content.decode()
+    assert "Bravo" in done and "1 étape attend votre formateur." in done
 
     assert [s.response for s in assessments(learner)] == [
         {"phase": "start", "level": "not_yet"},
         {"phase": "end", "level": "alone"},
     ]
-    # Back on the module later: neither question again.
+    # Back on the module later: neither question again, and the step that waits for the
+    # trainer (the last one) is where it opens.
     response = learner_client.get(reverse("learning:module", args=[module.pk]))
-    assert response.url == reverse("learning:step", args=[module.pk, 1])
+    assert response.url == reverse("learning:step", args=[module.pk, len(module.steps)])
     assert learner_client.get(end_url).url == reverse("learning:module_done", args=[module.pk])
 
 

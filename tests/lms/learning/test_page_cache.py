@@ -103,7 +103,7 @@ def test_a_trainer_validation_shows_only_to_that_learner(two_learners, catalogue
         is_validated_by_trainer=True,
         updated_at="2026-01-05T10:00:00Z",
     )
-    validated, waiting = "a validé cette étape", "va valider cette étape"
+    validated, waiting = "a validé cette étape", "Cette étape attend votre formateur."
     amina_page = html.unescape(amina.get(url).content.decode())
     bruno_page = html.unescape(bruno.get(url).content.decode())
     assert validated in amina_page and waiting not in amina_page

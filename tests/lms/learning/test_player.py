@@ -7,7 +7,9 @@ import pytest
 from django.urls import reverse
 
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from tests.factories import AssociationFactory, learner_in
+from lms.logbook.selectors import checkpoints_of
+from lms.logbook.services import Validation, validations_record
+from tests.factories import AssociationFactory, TrainingSessionFactory, learner_in, trainer_in
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +177,21 @@ def test_an_attestation_is_offered_only_for_a_finished_path(learner_client, cata
                     for i, f in enumerate(step.value["fields"])
                 }
             learner_client.post(reverse("learning:step", args=[module.pk, number]), data)
+    # Every step done online: the "show your trainer" steps still wait for a trainer.
+    assert learner_client.get(url).status_code == 404
+    association = learner_client.learner.memberships.get().association
+    trainer = trainer_in(association)
+    session = TrainingSessionFactory(association=association)
+    validations_record(
+        session=session,
+        by=trainer,
+        validations=[
+            Validation(learner_client.learner, module, step.id, "alone")
+            for module, step in checkpoints_of(
+                [item.module.specific for item in path.path_modules.all()]
+            )
+        ],
+    )
     response = learner_client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

@@ -84,7 +84,13 @@ def test_a_quiz_keeps_the_first_answer_and_completes_on_the_right_one(learner, m
 
 def test_a_module_is_done_when_every_step_is_done_and_the_time_is_set_once(learner, module):
     for step in module.steps:
-        record(learner, module, step)
+        # A checkpoint is done by the trainer's validation, not by the learner's "Next".
+        record(
+            learner,
+            module,
+            step,
+            Verb.VALIDATED if step.block_type == "checkpoint" else Verb.COMPLETED,
+        )
     progress = ModuleProgress.objects.get()
     assert progress.steps_completed == len(module.steps)
     done_at = progress.completed_at
@@ -139,6 +145,8 @@ def test_the_rebuild_command_recomputes_progress_after_it_was_lost(learner, modu
 
     for step in module.steps:
         record(learner, module, step)
+        if step.block_type == "checkpoint":
+            record(learner, module, step, Verb.VALIDATED)
     ModuleProgress.objects.all().delete()
     ActivityProgress.objects.all().delete()
     call_command("rebuild_progress", verbosity=0)
