@@ -634,6 +634,11 @@ AUDIT_ACTIONS = {
     "validations_record": _("Validations recorded"),
     "trainer_add": _("Trainer added"),
     "trainer_deactivate": _("Trainer switched off"),
+    "transfer_import": _("File imported"),
+    "transfer_export": _("List downloaded"),
+    "xapi_export": _("Learning records downloaded (xAPI)"),
+    "api_token_create": _("Access key created"),
+    "api_token_revoke": _("Access key revoked"),
 }
 
 
@@ -1230,54 +1235,6 @@ def _help_label(value) -> str:
         "lot_of_help": gettext("With a lot of help"),
     }
     return labels.get(value, value or "–")
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    learner_id: int | None
-    changes: list[tuple[str, str, str]]
-    is_redacted: bool = False
-
-
-def audit_rows(entries) -> list[AuditRow]:
-    """Entries as people read them: the action's name, who it was about, each field's change."""
-    entries = list(entries)
-    user_ids = [int(e.object_id) for e in entries if e.object_type == User._meta.label]
-    people = User.objects.in_bulk(user_ids)
-    rows = []
-    for entry in entries:
-        learner = (
-            people.get(int(entry.object_id)) if entry.object_type == User._meta.label else None
-        )
-        try:
-            kind = str(apps.get_model(entry.object_type)._meta.verbose_name)
-        except (LookupError, ValueError):
-            kind = entry.object_type
-        before, after = entry.before or {}, entry.after or {}
-        redacted = after == ERASED_MARK
-        keys = [
-            key
-            for key in dict.fromkeys([*before, *after])
-            if key not in HIDDEN_KEYS and not redacted
-        ]
-        rows.append(
-            AuditRow(
-                at=entry.at,
-                actor=entry.actor.public_name if entry.actor else "–",
-                action=str(AUDIT_ACTIONS.get(entry.action, entry.action)),
-                subject=learner.public_name if learner else f"{capfirst(kind)} {entry.object_id}",
-                learner_id=learner.pk if learner and not learner.erased_at else None,
-                changes=[
-                    (field_label(k), _short(before.get(k)), _short(after.get(k))) for k in keys
-                ],
-                is_redacted=redacted,
-            )
-        )
-    return rows
 
 
 def _short(value) -> str:

@@ -103,9 +103,11 @@ def test_a_correction_is_saved_and_its_before_and_after_are_shown_to_the_coordin
     page = client.get(
         reverse("logbook:audit_log") + f"?apprenant={setting['learner'].pk}"
     ).content.decode()
-    assert "Données de l'apprenant·e corrigées" in unescape(page)
-    assert "4000 → 4020" in page
-    assert "Thomas" in page
+    page = unescape(page)
+    assert "Thomas a corrigé la fiche de l'apprenant·e Rosalia\u202f: " in page
+    # The values before and after stay, behind "Détails".
+    assert "Données de l'apprenant·e corrigées" in page
+    assert "<td>4000</td><td>4020</td>" in page
 
 
 def test_a_bad_postcode_is_refused_kindly(client, setting):
