@@ -887,6 +887,12 @@ MODEL_LABELS = {
     "wagtailcore.PageSubscription": _("page subscription"),
     "wagtailadmin.EditingSession": _("editing session"),
     "wagtailadmin.FormState": _("form being filled in"),
+    # impact's working tables: named here for the register, as they read to a coordinator.
+    "impact.LearnerMonth": _("learner active in a month"),
+    "impact.LearnerAreaMonth": _("learner's area in a month"),
+    "impact.OutcomePair": _("answers before and after"),
+    "impact.PathCompletion": _("learning path finished"),
+    "impact.RollupStale": _("figures to count again"),
 }
 FIELD_LABELS = {
     "learner": _("learner"),
@@ -926,6 +932,14 @@ FIELD_LABELS = {
     "resolved_by": _("resolved by"),
     "session_data": _("session data"),
     "last_used_at": _("last used on"),
+    "pseudonym": _("pseudonym"),
+    "owner": _("person who asked"),
+    "month": _("month"),
+    "active_days": _("active days"),
+    "area": _("area"),
+    "answered_on": _("answered on"),
+    "path_id": _("learning path"),
+    "completed_on": _("finished on"),
 }
 
 
@@ -934,7 +948,8 @@ def _register_field_label(model, name: str) -> str:
     # A field without its own verbose name shows its attribute name: use ours instead.
     if label == name.replace("_", " ") and name in FIELD_LABELS:
         return str(FIELD_LABELS[name])
-    return label
+    # In a list after a colon: lower case, as our own labels are ("Verrouillé par" in Wagtail).
+    return label[:1].lower() + label[1:]
 
 
 @dataclass(frozen=True)
