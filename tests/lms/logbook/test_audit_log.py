@@ -12,6 +12,7 @@ from django.urls import reverse
 from courses.models import LearningPathPage
 from lms.accounts.gdpr import learner_erase
 from lms.accounts.models import AuditEntry, Job, Role
+from lms.accounts.services import audit_record
 from lms.logbook import transfer_services
 from lms.logbook.models import TrainingSession
 from lms.logbook.services import group_learners_add
@@ -253,3 +254,27 @@ def test_a_page_mixing_every_kind_of_entry_costs_the_same_queries_with_more_entr
     connection.queries_log.clear()
     with django_assert_max_num_queries(baseline):
         client.get(reverse("logbook:audit_log"))
+
+
+def test_an_xapi_export_names_the_association_and_the_period(client, setting):
+    audit_record(
+        actor=setting["coordinator"],
+        action="xapi_export",
+        obj=setting["association"],
+        association=setting["association"],
+        after={"start": "2026-09-01", "end": "2026-11-30"},
+    )
+    assert sentence_of(client, setting["coordinator"])[0] == (
+        "Claire a téléchargé les traces d'apprentissage de l'association Les Tilleuls (xAPI), "
+        "du 1 septembre 2026 au 30 novembre 2026"
+    )
+
+
+def test_an_action_no_app_describes_still_says_who_and_what(client, setting):
+    audit_record(
+        actor=setting["trainer"],
+        action="group_create_v2",
+        obj=setting["association"],
+        association=setting["association"],
+    )
+    assert sentence_of(client, setting["coordinator"])[0] == f"Thomas{NNBSP}: group_create_v2"
