@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and associations")
 
     def ready(self):
+        from . import audit  # noqa: F401  (registers the change log's sentences of accounts)
         from .backends import connect_signals
 
         connect_signals()

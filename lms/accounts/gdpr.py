@@ -640,6 +640,11 @@ AUDIT_ACTIONS = {
     "validations_record": _("Validations recorded"),
     "trainer_add": _("Trainer added"),
     "trainer_deactivate": _("Trainer switched off"),
+    "transfer_import": _("File imported"),
+    "transfer_export": _("List downloaded"),
+    "xapi_export": _("Learning records downloaded (xAPI)"),
+    "api_token_create": _("Access key created"),
+    "api_token_revoke": _("Access key revoked"),
 }
 
 
@@ -888,6 +893,12 @@ MODEL_LABELS = {
     "wagtailcore.PageSubscription": _("page subscription"),
     "wagtailadmin.EditingSession": _("editing session"),
     "wagtailadmin.FormState": _("form being filled in"),
+    # impact's working tables: named here for the register, as they read to a coordinator.
+    "impact.LearnerMonth": _("learner active in a month"),
+    "impact.LearnerAreaMonth": _("learner's area in a month"),
+    "impact.OutcomePair": _("answers before and after"),
+    "impact.PathCompletion": _("learning path finished"),
+    "impact.RollupStale": _("figures to count again"),
 }
 FIELD_LABELS = {
     "learner": _("learner"),
@@ -927,6 +938,14 @@ FIELD_LABELS = {
     "resolved_by": _("resolved by"),
     "session_data": _("session data"),
     "last_used_at": _("last used on"),
+    "pseudonym": _("pseudonym"),
+    "owner": _("person who asked"),
+    "month": _("month"),
+    "active_days": _("active days"),
+    "area": _("area"),
+    "answered_on": _("answered on"),
+    "path_id": _("learning path"),
+    "completed_on": _("finished on"),
 }
 
 
@@ -935,7 +954,8 @@ def _register_field_label(model, name: str) -> str:
     # A field without its own verbose name shows its attribute name: use ours instead.
     if label == name.replace("_", " ") and name in FIELD_LABELS:
         return str(FIELD_LABELS[name])
-    return label
+    # In a list after a colon: lower case, as our own labels are ("Verrouillé par" in Wagtail).
+    return label[:1].lower() + label[1:]
 
 
 @dataclass(frozen=True)
@@ -1236,54 +1256,6 @@ def _help_label(value) -> str:
         "lot_of_help": gettext("With a lot of help"),
     }
     return labels.get(value, value or "–")
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    learner_id: int | None
-    changes: list[tuple[str, str, str]]
-    is_redacted: bool = False
-
-
-def audit_rows(entries) -> list[AuditRow]:
-    """Entries as people read them: the action's name, who it was about, each field's change."""
-    entries = list(entries)
-    user_ids = [int(e.object_id) for e in entries if e.object_type == User._meta.label]
-    people = User.objects.in_bulk(user_ids)
-    rows = []
-    for entry in entries:
-        learner = (
-            people.get(int(entry.object_id)) if entry.object_type == User._meta.label else None
-        )
-        try:
-            kind = str(apps.get_model(entry.object_type)._meta.verbose_name)
-        except (LookupError, ValueError):
-            kind = entry.object_type
-        before, after = entry.before or {}, entry.after or {}
-        redacted = after == ERASED_MARK
-        keys = [
-            key
-            for key in dict.fromkeys([*before, *after])
-            if key not in HIDDEN_KEYS and not redacted
-        ]
-        rows.append(
-            AuditRow(
-                at=entry.at,
-                actor=entry.actor.public_name if entry.actor else "–",
-                action=str(AUDIT_ACTIONS.get(entry.action, entry.action)),
-                subject=learner.public_name if learner else f"{capfirst(kind)} {entry.object_id}",
-                learner_id=learner.pk if learner and not learner.erased_at else None,
-                changes=[
-                    (field_label(k), _short(before.get(k)), _short(after.get(k))) for k in keys
-                ],
-                is_redacted=redacted,
-            )
-        )
-    return rows
 
 
 def _short(value) -> str:

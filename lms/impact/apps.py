@@ -12,7 +12,8 @@ class ImpactConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from . import signals, tasks  # noqa: F401  (tasks registers the impact job handlers)
+        # tasks registers the impact job handlers, audit the change log's sentences.
+        from . import audit, signals, tasks  # noqa: F401
         from .rollup_queries import sqlite_functions_register
 
         signals.connect()

@@ -10,4 +10,5 @@ class LogbookConfig(AppConfig):
     verbose_name = _("Trainer logbook")
 
     def ready(self):
-        from . import tasks  # noqa: F401  (registers the logbook job handlers)
+        # Imported for what they register: the job handlers and the change log's sentences.
+        from . import audit, tasks  # noqa: F401

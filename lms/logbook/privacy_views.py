@@ -25,10 +25,10 @@ from lms.accounts.access import (
     learner_get_for_trainer,
     role_required,
 )
+from lms.accounts.audit import audit_rows
 from lms.accounts.gdpr import (
     ErasureRefused,
     audit_entries_for_coordinator,
-    audit_rows,
     consent_give,
     consent_withdraw,
     learner_association_for,
@@ -201,5 +201,9 @@ def audit_log(request):
     return render(
         request,
         "logbook/privacy/audit_log.html",
-        {"page": page, "rows": audit_rows(page.object_list), "learner": learner},
+        {
+            "page": page,
+            "rows": audit_rows(page.object_list, viewer=request.user),
+            "learner": learner,
+        },
     )

@@ -22,6 +22,7 @@ def transfer_import(job, progress) -> JobOutput:
         association=association,
         user=job.owner,
         progress=progress,
+        job=job,
     )
     if not preview.is_committed:
         errors = preview.errors or [

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
 from lms.accounts.models import Association, User
+from lms.accounts.services import audit_record
 
 from .transfer import (
     CONTROL_CHARACTERS,
@@ -372,7 +373,14 @@ def cell_display(value: Any) -> str:
 
 
 def import_run(
-    *, kind: str, data: bytes, association: Association, user: User, dry_run: bool, progress=None
+    *,
+    kind: str,
+    data: bytes,
+    association: Association,
+    user: User,
+    dry_run: bool,
+    progress=None,
+    job=None,
 ) -> Preview:
     """Read and import the file in one transaction, rolled back on a dry run or any error."""
     resource = resource_new(kind=kind, association=association, user=user)
@@ -405,6 +413,10 @@ def import_run(
             transaction.set_rollback(True)
         else:
             preview.is_committed = True
+            # In the same transaction: no import without its line in the change log.
+            transfer_import_record(
+                job=job, association=association, user=user, kind=kind, totals=preview.totals
+            )
     return preview
 
 
@@ -451,7 +463,7 @@ def transfer_preview(*, kind: str, file, association: Association, user: User) -
 
 
 def transfer_confirm(
-    *, kind: str, token: str, association: Association, user: User, progress=None
+    *, kind: str, token: str, association: Association, user: User, progress=None, job=None
 ) -> Preview:
     """Import a previewed file for real, all or nothing; the file is checked again first."""
     data = upload_claim(token=token, kind=kind, association=association, user=user)
@@ -462,7 +474,13 @@ def transfer_confirm(
             errors=[_("This preview is no longer available: choose the file again.")],
         )
     return import_run(
-        kind=kind, data=data, association=association, user=user, dry_run=False, progress=progress
+        kind=kind,
+        data=data,
+        association=association,
+        user=user,
+        dry_run=False,
+        progress=progress,
+        job=job,
     )
 
 
@@ -521,6 +539,35 @@ def uploads_purge() -> None:
 
 
 # --- Export ------------------------------------------------------------------------------
+
+
+def transfer_import_record(
+    *, job=None, association: Association, user: User, kind: str, totals: dict
+) -> None:
+    """An import changed the association's lists: who, how many rows, and the job it ran in."""
+    audit_record(
+        actor=user,
+        action="transfer_import",
+        obj=job if job is not None else association,
+        association=association,
+        after={
+            "kind": kind,
+            "added": totals.get("new", 0),
+            "updated": totals.get("update", 0),
+            "unchanged": totals.get("skip", 0),
+        },
+    )
+
+
+def transfer_export_record(*, association: Association, user: User, kind: str, fmt: str) -> None:
+    """An export discloses the association's lists: it goes into the change log too."""
+    audit_record(
+        actor=user,
+        action="transfer_export",
+        obj=association,
+        association=association,
+        after={"kind": kind, "format": fmt},
+    )
 
 
 def transfer_export(*, kind: str, association: Association, fmt: str) -> tuple[bytes, str, str]:

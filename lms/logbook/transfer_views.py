@@ -20,6 +20,7 @@ from .transfer_services import (
     MAX_UPLOAD_BYTES,
     too_big,
     transfer_export,
+    transfer_export_record,
     transfer_preview,
 )
 
@@ -184,6 +185,7 @@ def transfer_download(request, kind: str, fmt: str):
     if kind not in KINDS or fmt not in CONTENT_TYPES:
         raise Http404
     content, content_type, filename = transfer_export(kind=kind, association=association, fmt=fmt)
+    transfer_export_record(association=association, user=request.user, kind=kind, fmt=fmt)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

@@ -579,6 +579,14 @@ def trainers(request):
             memberships__association=association,
             memberships__role=Role.TRAINER,
         )
+        if request.POST.get("confirm") != "yes":
+            # Irreversible from this screen: say what will happen and ask once, on a page of
+            # its own (no script needed); only the second POST, with confirm=yes, acts.
+            return render(
+                request,
+                "logbook/trainer_deactivate_confirm.html",
+                {"trainer": trainer, "association": association},
+            )
         trainer_deactivate(association=association, trainer=trainer, by=request.user)
         messages.success(
             request, _("%(name)s is no longer a trainer here.") % {"name": trainer.public_name}

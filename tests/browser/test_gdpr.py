@@ -95,7 +95,9 @@ def test_a_coordinator_exports_then_erases_a_learner_on_a_laptop(new_page):
     # The history says who did what; the person's name is gone from it.
     page.goto("/formateur/journal/")
     expect(page.get_by_role("heading", name="Historique des modifications")).to_be_visible()
-    expect(page.get_by_role("cell", name="Données de l'apprenant·e effacées").first).to_be_visible()
+    expect(
+        page.get_by_text("Claire a effacé les données personnelles d'un·e apprenant·e").first
+    ).to_be_visible()
     assert "Dupont" not in page.content()
     assert_accessible(page, "gdpr-audit-log")
 

@@ -128,10 +128,10 @@ def test_a_trainer_sees_best_scores_in_the_group_view_on_a_tablet(new_page):
     sign_in(page, "formateur")
     page.goto(f"/formateur/groupes/{group.pk}/")
     cell = page.get_by_role("row", name=first.public_name).get_by_role("cell").first
-    expect(cell).to_contain_text(f"Score : {best[(first.pk, module.iri, False)]} %")
-    expect(cell).to_contain_text(f"Score H5P : {best[(first.pk, module.iri, True)]} % *")
+    expect(cell).to_contain_text(f"Score\u202f: {best[(first.pk, module.iri, False)]} %")
+    expect(cell).to_contain_text(f"Score H5P\u202f: {best[(first.pk, module.iri, True)]} % *")
     expect(cell).to_contain_text("(auto-déclaré)")
     cell = page.get_by_role("row", name=second.public_name).get_by_role("cell").first
-    expect(cell).to_contain_text(f"Score H5P : {best[(second.pk, module.iri, True)]} %")
+    expect(cell).to_contain_text(f"Score H5P\u202f: {best[(second.pk, module.iri, True)]} %")
     expect(page.get_by_text("il est auto-déclaré")).to_be_visible()
     assert_accessible(page, "trainer-group-view-scores")

@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -198,8 +199,8 @@ def test_the_group_view_shows_best_scores_and_marks_self_reported_ones(trainer_c
     assert (cells[third]["score"], cells[third]["self_reported_score"]) == (None, None)
 
     page = trainer_client.get(reverse("logbook:group", args=[group.pk])).content.decode()
-    assert "Score : <strong>90 %</strong>" in page
-    assert "Score H5P : <strong>100 %</strong>" in page
+    assert "Score\u202f: <strong>90 %</strong>" in page
+    assert "Score H5P\u202f: <strong>100 %</strong>" in page
     assert "(auto-déclaré)" in page
     assert "Votre validation reste la preuve la plus forte" in page
 
@@ -303,10 +304,13 @@ def test_a_coordinator_adds_and_removes_a_trainer_but_a_trainer_cannot(client, s
     )
     ines = User.objects.get(username="ines")
     assert ines.memberships.get().role == Role.TRAINER
-    client.post(
-        reverse("logbook:trainers"),
-        {"deactivate": ines.pk, "association": setting["association"].pk},
-    )
+    asked = {"deactivate": ines.pk, "association": setting["association"].pk}
+    # The first click only asks, naming what will happen; the confirmation acts.
+    response = client.post(reverse("logbook:trainers"), asked)
+    assert response.status_code == 200
+    assert "Retirer Inès des formateur·rices" in unescape(response.content.decode())
+    assert ines.memberships.get().is_active
+    client.post(reverse("logbook:trainers"), {**asked, "confirm": "yes"})
     assert not ines.memberships.get().is_active
     assert AuditEntry.objects.filter(action="trainer_deactivate").exists()
 
