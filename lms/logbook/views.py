@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.exceptions import BadRequest
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -76,6 +77,19 @@ def workspace(request):
     )
 
 
+def posted_id(request, name: str, default: int | None = None) -> int:
+    """The id a form posted as `name` (or `default`); anything but a whole number is a 400.
+
+    Ids come from our own selects and buttons: junk means a hand-made request, which gets a
+    bad-request page, never a server error.
+    """
+    value = request.POST.get(name) or default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name} is not an id") from None
+
+
 # --- Learners ----------------------------------------------------------------------------
 
 
@@ -110,7 +124,7 @@ def learner_new(request):
             group.association
             if group
             else association_get_for_staff(
-                request.user, int(request.POST.get("association") or associations[0].pk)
+                request.user, posted_id(request, "association", associations[0].pk)
             )
         )
         similar = list(
@@ -251,7 +265,7 @@ def learner_open_session(request, learner_id: int):
 @require_POST
 def device_mark(request):
     """Mark this computer or tablet as the association's own: short codes work on it."""
-    association = association_get_for_staff(request.user, int(request.POST.get("association", 0)))
+    association = association_get_for_staff(request.user, posted_id(request, "association", 0))
     response = redirect("logbook:workspace")
     device_trust(response, association_id=association.pk)
     messages.success(
@@ -455,7 +469,7 @@ def learner_join_view(request):
             request.session[JOIN_SESSION_KEY] = card.pk
     elif request.method == "POST" and card is not None:
         association = association_get_for_staff(
-            request.user, int(request.POST.get("association") or associations[0].pk)
+            request.user, posted_id(request, "association", associations[0].pk)
         )
         pin = "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]
         try:
@@ -502,7 +516,7 @@ def learner_merge_view(request, learner_id: int):
         .order_by("display_name")
     )
     if request.method == "POST":
-        duplicate = learner_get_for_trainer(request.user, int(request.POST.get("duplicate", 0)))
+        duplicate = learner_get_for_trainer(request.user, posted_id(request, "duplicate", 0))
         if request.POST.get("confirm"):
             learner_merge(keep=keep, duplicate=duplicate, by=request.user, association=association)
             messages.success(request, _("The two records are now one. Nothing was lost."))
@@ -532,7 +546,7 @@ def group_new(request):
     error = None
     if request.method == "POST":
         association = association_get_for_staff(
-            request.user, int(request.POST.get("association") or associations[0].pk)
+            request.user, posted_id(request, "association", associations[0].pk)
         )
         name = request.POST.get("name", "").strip()[:120]
         path = next((p for p in paths if str(p.pk) == request.POST.get("path")), None)
@@ -573,12 +587,20 @@ def trainers(request):
     )
     form = TrainerForm(request.POST or None)
     if request.method == "POST" and "deactivate" in request.POST:
-        association = next(a for a in associations if str(a.pk) == request.POST.get("association"))
-        trainer = User.objects.get(
-            pk=int(request.POST["deactivate"]),
-            memberships__association=association,
-            memberships__role=Role.TRAINER,
+        association = next(
+            (a for a in associations if str(a.pk) == request.POST.get("association")), None
         )
+        trainer = (
+            User.objects.filter(
+                pk=posted_id(request, "deactivate"),
+                memberships__association=association,
+                memberships__role=Role.TRAINER,
+            ).first()
+            if association
+            else None
+        )
+        if trainer is None:  # not a trainer of this coordinator's association: as if absent
+            raise Http404
         if request.POST.get("confirm") != "yes":
             # Irreversible from this screen: say what will happen and ask once, on a page of
             # its own (no script needed); only the second POST, with confirm=yes, acts.

@@ -69,7 +69,7 @@ def test_a_learner_answers_before_and_after_a_module_on_a_phone(new_page):
 
     page.get_by_role("button", name="Seul·e").click()
     page.wait_for_url("**/bravo/")
-    expect(page.get_by_text("Vous avez terminé")).to_be_visible()
+    expect(page.locator("[data-awaiting-trainer]")).to_contain_text("attend votre formateur")
     assert answers_of(card.learner) == [
         {"phase": "start", "level": "not_yet"},
         {"phase": "end", "level": "alone"},
@@ -78,7 +78,7 @@ def test_a_learner_answers_before_and_after_a_module_on_a_phone(new_page):
     # The back button does not ask again: the question, answered, sends on to "Bravo".
     page.go_back()
     page.wait_for_url("**/bravo/")
-    expect(page.get_by_text("Vous avez terminé")).to_be_visible()
+    expect(page.locator("[data-awaiting-trainer]")).to_contain_text("attend votre formateur")
     assert len(answers_of(card.learner)) == 2
 
 

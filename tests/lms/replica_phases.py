@@ -176,7 +176,8 @@ def funder_freezes(programme_id: int) -> dict:
 
     funder = Client()
     funder.force_login(User.objects.get(username="bailleur-replique"))
-    response = funder.post("/impact/freeze/", {"programme": programme_id})
+    # The running period closes only with its box ticked (the confirmation step).
+    response = funder.post("/impact/freeze/", {"programme": programme_id, "open_period": "on"})
     pinned = PIN_COOKIE in response.cookies and response.cookies[PIN_COOKIE].value == "1"
     reports = list(FrozenReport.objects.using("default"))
     report = reports[0]

@@ -121,3 +121,24 @@ def test_no_form_answers_a_server_error_and_a_refusal_writes_nothing(world, data
     assert response.status_code < 500, (role, key, values)
     if response.status_code >= 400:
         assert _counts() == before, (role, key, response.status_code, values)
+
+
+# One value of each kind a field may choke on, sent in every field of every form at once:
+# Hypothesis above draws a few forms at random; this sweep sees each form at least once.
+SWEEP = ["abc", "", "-1", "9" * 400, "\x00", "=1+1", "x" * 5000, "2026-02-30"]
+
+
+@pytest.mark.django_db
+def test_every_form_refuses_junk_in_every_field_without_a_server_error(world):
+    failures = []
+    for role, key, url, names in _targets(world):
+        client = client_for(world["people"][role])
+        client.raise_request_exception = False  # a 500 is counted, not raised: list them all
+        for junk in SWEEP:
+            before = _counts()
+            response = client.post(url, dict.fromkeys(names, junk))
+            if response.status_code >= 500:
+                failures.append((role, key, junk[:12], response.status_code))
+            elif response.status_code >= 400 and _counts() != before:
+                failures.append((role, key, junk[:12], "wrote on a refusal"))
+    assert failures == [], "\n".join(map(str, failures))

@@ -633,7 +633,7 @@ def test_the_pdf_is_a_report_with_a_title_page_charts_and_notes(
     assert f"Programme : {world['programme'].name}" in title
     assert f"{world['fil'].name}" in title and f"{world['tilleuls'].name}" in title
     assert "Période : du 1er janvier 2026 au 31 décembre 2026" in title
-    assert "Généré le " in title and "Version des définitions : 1.2." in title
+    assert "Généré le " in title and f"Version des définitions : {DEFINITIONS_VERSION}." in title
     body = " ".join(" ".join(pages[1:]).split())
     assert "Janvier 2026" in body and "Décembre 2026" in body
     assert "à venir" in body

@@ -339,3 +339,26 @@ def test_the_learners_record_shows_scores_and_says_which_are_self_reported(
     page = trainer_client.get(reverse("logbook:learner", args=[learner.pk])).content.decode()
     assert "50 %" in page
     assert "calculé par l" in page
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [
+        ("logbook:learner_new", {"display_name": "Rosa", "association": "abc"}),
+        ("logbook:device_mark", {"association": "abc"}),
+        ("logbook:group_new", {"name": "Groupe lundi", "association": "abc"}),
+        ("logbook:learner_merge", {"duplicate": "abc"}),
+        ("logbook:trainers", {"association": "abc", "deactivate": "abc"}),
+        ("logbook:trainers", {"association": "999999", "deactivate": "1"}),
+    ],
+)
+def test_a_garbled_id_in_a_form_is_refused_without_a_server_error(client, setting, url_name, data):
+    coordinator = User.objects.create(username=f"c-{uuid.uuid4().hex[:8]}", display_name="Cora")
+    MembershipFactory(user=coordinator, association=setting["association"], role=Role.COORDINATOR)
+    client.force_login(coordinator)
+    client.raise_request_exception = False
+    args = [setting["learners"][0].pk] if url_name == "logbook:learner_merge" else []
+    before = User.objects.count()
+    response = client.post(reverse(url_name, args=args), data)
+    assert response.status_code in (400, 404)
+    assert User.objects.count() == before
