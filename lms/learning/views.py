@@ -556,18 +556,19 @@ def attestation(request, path_id: int):
     if path is None:
         raise Http404
     modules = [item.module for item in path.path_modules.all()]
+    # By IRI: a module done in Dutch counts for the French path (translations share it).
     done = {
-        row.module_id: row
+        row.module_iri: row
         for row in selectors.module_progress_for_learner(request.user)
         if row.completed_at
     }
-    if not modules or any(module.pk not in done for module in modules):
+    if not modules or any(module.iri not in done for module in modules):
         raise Http404
     association = selectors.learner_association(request.user, request.session)
     pdf = attestation_pdf(
         learner=request.user,
         path=path,
-        modules=[(module, done[module.pk].completed_at) for module in modules],
+        modules=[(module, done[module.iri].completed_at) for module in modules],
         association=association,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
