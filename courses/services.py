@@ -348,7 +348,9 @@ def _page_upsert(
         _save_page(parent, page, is_new=is_new)
     except ValidationError as error:
         raise CatalogueError(f"{model._meta.model_name} {slug}: {error}") from error
-    label = f"{model._meta.verbose_name} {slug}" + (f" ({parent.locale})" if original else "")
+    label = f"{model._meta.verbose_name} {slug}"
+    if original:
+        label += f" ({parent.locale.language_code})"
     (report.created if is_new else report.updated).append(label)
     return page
 
@@ -507,7 +509,7 @@ def _language_load(
             translation_key=catalogue_key,
         )
         _save_page(home, catalogue, is_new=True)
-        report.created.append(f"catalogue ({locale})" if originals else "catalogue")
+        report.created.append(f"catalogue ({locale.language_code})" if originals else "catalogue")
 
     def original(kind, slug):
         return originals[kind][slug] if originals else None
