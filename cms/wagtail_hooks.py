@@ -25,7 +25,7 @@ def warn_about_plain_language(request, page):
     page = page.specific
     if not isinstance(page, ModulePage):
         return
-    for warning in plain_language_warnings(page.steps):
+    for warning in plain_language_warnings(page.steps, page.locale.language_code):
         messages.warning(request, warning.message)
 
 

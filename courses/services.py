@@ -34,6 +34,37 @@ FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 CATALOGUE_SLUG = "catalogue"
 PICTOGRAM_COLLECTION = "Pictogrammes"
 
+# Translations of the French catalogue: `<name>.<suffix>.yaml` next to each French file holds
+# only the strings, keyed to the French structure (docs/catalogue-format.md).
+TRANSLATIONS = {"nl": "nl-be"}  # file suffix -> Wagtail locale
+CATALOGUE_INDEX_TEXT = {
+    "fr-be": (
+        "Les modules",
+        "Choisissez un thème, puis un module. Chaque module dure quelques minutes.",
+    ),
+    "nl-be": (
+        "De modules",
+        "Kies een thema. Kies dan een module. Een module duurt maar een paar minuten.",
+    ),
+}
+# The texts a translation gives; everything else (keys, answers' order, which one is right,
+# expected answers...) comes from the French file. `expected`, `choices` and `sender` may stay
+# as they are (a password or an e-mail address reads the same in every language).
+TRANSLATED_KEYS = {
+    "title",
+    "intro",
+    "goal",
+    "text",
+    "question",
+    "feedback",
+    "label",
+    "help",
+    "subject",
+    "body",
+    "explanation",
+}
+OPTIONAL_TRANSLATED_KEYS = {"expected", "choices", "sender"}
+
 
 class CatalogueError(Exception):
     """A fixture file that cannot be loaded; the message names the file and the problem."""
@@ -295,46 +326,197 @@ def _save_page(parent: Page, page: Page, *, is_new: bool) -> None:
     page.save_revision().publish()
 
 
-def _page_upsert(model, parent: Page, slug: str, digest: str, key: str, report, fill) -> Page:
-    page = model.objects.filter(slug=slug, locale=parent.locale).first()
+def _page_upsert(
+    model, parent: Page, slug: str, digest: str, key: str, report, fill, *, original=None
+) -> Page:
+    """Create or revise one page under `parent`, in the parent's locale.
+
+    `original` is the French page when this one is its translation: they share its
+    translation_key, so they are one activity whatever the language.
+    """
+    translation_key = original.translation_key if original else stable_uuid(key, slug)
+    page = model.objects.filter(translation_key=translation_key, locale=parent.locale).first()
     is_new = page is None
     if not is_new and page.source_digest == digest:
         report.unchanged += 1
         return page
     if is_new:
-        page = model(slug=slug, locale=parent.locale, translation_key=stable_uuid(key, slug))
+        page = model(slug=slug, locale=parent.locale, translation_key=translation_key)
     fill(page)
     page.source_digest = digest
     try:
         _save_page(parent, page, is_new=is_new)
     except ValidationError as error:
         raise CatalogueError(f"{model._meta.model_name} {slug}: {error}") from error
-    (report.created if is_new else report.updated).append(f"{model._meta.verbose_name} {slug}")
+    label = f"{model._meta.verbose_name} {slug}"
+    if original:
+        label += f" ({parent.locale.language_code})"
+    (report.created if is_new else report.updated).append(label)
     return page
+
+
+def _is_records(value) -> bool:
+    return isinstance(value, list) and bool(value) and isinstance(value[0], dict)
+
+
+def _translated(source: dict, translation, where: str) -> dict:
+    """The French data with the translated strings put in; the structure stays French.
+
+    Fails, naming the file and the place, on a missing string, an unknown key or a list
+    whose length differs: a half-translated page would mix both languages.
+    """
+    if not isinstance(translation, dict):
+        raise CatalogueError(f"{where}: expected the texts as a mapping")
+    result = dict(source)
+    for key, text in translation.items():
+        value = source.get(key)
+        if _is_records(value):
+            if not isinstance(text, list) or len(text) != len(value):
+                raise CatalogueError(f"{where} > {key}: give the {len(value)} items in order")
+            result[key] = [
+                _translated(item, item_text, f"{where} > {key} {index}")
+                for index, (item, item_text) in enumerate(zip(value, text, strict=True), 1)
+            ]
+        elif key not in source or key not in TRANSLATED_KEYS | OPTIONAL_TRANSLATED_KEYS:
+            raise CatalogueError(f"{where}: {key} cannot be translated")
+        elif isinstance(value, list) and (not isinstance(text, list) or len(text) != len(value)):
+            raise CatalogueError(f"{where} > {key}: give the {len(value)} items in order")
+        elif text in (None, ""):
+            raise CatalogueError(f"{where}: {key} is empty")
+        else:
+            result[key] = text
+    missing = [
+        key
+        for key, value in source.items()
+        if key not in translation and ((key in TRANSLATED_KEYS and value) or _is_records(value))
+    ]
+    if missing:
+        raise CatalogueError(f"{where}: not translated: {', '.join(missing)}")
+    return result
+
+
+def _module_translated(data: dict, path: Path) -> dict:
+    """A module file with the strings of its translation file (steps keyed by their key)."""
+    translation = _read_yaml(path)
+    if not isinstance(translation, dict) or not isinstance(translation.get("steps"), dict):
+        raise CatalogueError(f"{path}: expected title, goal and steps (keyed by step key)")
+    steps = translation["steps"]
+    keys = [step["key"] for step in data["steps"]]
+    if set(steps) != set(keys):
+        raise CatalogueError(
+            f"{path}: the steps are {keys}; missing {sorted(set(keys) - set(steps))}, "
+            f"unknown {sorted(set(steps) - set(keys))}"
+        )
+    result = _translated(
+        {key: value for key, value in data.items() if key != "steps"},
+        {key: value for key, value in translation.items() if key != "steps"},
+        str(path),
+    )
+    result["steps"] = [
+        _translated(step, steps[step["key"]] or {}, f"{path} > {step['key']}")
+        for step in data["steps"]
+    ]
+    return result
 
 
 @transaction.atomic
 def catalogue_load(*, directory: Path | None = None) -> LoadReport:
-    """Create or update the starter catalogue; pages whose source is unchanged are left alone."""
+    """Create or update the starter catalogue and its translations; pages whose source is
+    unchanged are left alone."""
     directory = directory or FIXTURES_DIR
     report = LoadReport()
     for language_code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:
         Locale.objects.get_or_create(language_code=language_code)
+    source = directory / "catalogue"
+    themes = _read_yaml(source / "themes.yaml")
+    # modules/<slug>.yaml; modules/<slug>.nl.yaml are translations, read below.
+    module_files = sorted(
+        path for path in (source / "modules").glob("*.yaml") if "." not in path.stem
+    )
+    modules = [_read_yaml(path) for path in module_files]
+    paths = _read_yaml(source / "paths.yaml")
     home = Page.objects.get(depth=2, locale=Locale.get_default()).specific
-    catalogue = CatalogueIndexPage.objects.filter(slug=CATALOGUE_SLUG).first()
+    originals = _language_load(directory, report, home, themes, modules, paths)
+
+    for suffix, language_code in TRANSLATIONS.items():
+        module_translations = [
+            (data, path.with_name(f"{path.stem}.{suffix}.yaml"))
+            for data, path in zip(modules, module_files, strict=True)
+        ]
+        module_translations = [(data, path) for data, path in module_translations if path.exists()]
+        if not module_translations:
+            continue
+        locale = Locale.objects.get(language_code=language_code)
+        # The translated home is an alias of the French one: only the catalogue below it
+        # is translated, and the learner reaches it through the French URLs.
+        translated_home = home.get_translation_or_none(locale) or home.copy_for_translation(
+            locale, alias=True
+        )
+        _language_load(
+            directory,
+            report,
+            translated_home,
+            _list_translated(themes, source / f"themes.{suffix}.yaml"),
+            [_module_translated(data, path) for data, path in module_translations],
+            _list_translated(paths, source / f"paths.{suffix}.yaml"),
+            originals=originals,
+        )
+    return report
+
+
+def _list_translated(items: list[dict], path: Path) -> list[dict]:
+    """themes.yaml or paths.yaml with the strings of its translation (a mapping by slug)."""
+    translation = _read_yaml(path) if path.exists() else None
+    if not isinstance(translation, dict):
+        raise CatalogueError(f"{path}: expected the texts of every entry, keyed by slug")
+    slugs = [item["slug"] for item in items]
+    if set(translation) != set(slugs):
+        raise CatalogueError(
+            f"{path}: missing {sorted(set(slugs) - set(translation))}, "
+            f"unknown {sorted(set(translation) - set(slugs))}"
+        )
+    return [
+        _translated(item, translation[item["slug"]], f"{path} > {item['slug']}") for item in items
+    ]
+
+
+def _language_load(
+    directory: Path,
+    report: LoadReport,
+    home: Page,
+    themes_data: list[dict],
+    module_data: list[dict],
+    paths_data: list[dict],
+    *,
+    originals: dict | None = None,
+) -> dict:
+    """The catalogue in one language, under `home`; `originals` are the French pages when
+    this is a translation (same translation_key, same step ids).
+
+    Returns the pages by kind and slug."""
+    locale = home.locale
+    catalogue_key = stable_uuid("catalogue")
+    catalogue = CatalogueIndexPage.objects.filter(
+        translation_key=catalogue_key, locale=locale
+    ).first()
+    title, intro = CATALOGUE_INDEX_TEXT[locale.language_code]
     if catalogue is None:
         catalogue = CatalogueIndexPage(
-            title="Les modules",
+            title=title,
             slug=CATALOGUE_SLUG,
-            intro="Choisissez un thème, puis un module. Chaque module dure quelques minutes.",
-            translation_key=stable_uuid("catalogue"),
+            intro=intro,
+            locale=locale,
+            translation_key=catalogue_key,
         )
         _save_page(home, catalogue, is_new=True)
-        report.created.append("catalogue")
+        report.created.append(f"catalogue ({locale.language_code})" if originals else "catalogue")
+
+    def original(kind, slug):
+        return originals[kind][slug] if originals else None
 
     pictograms = directory / "pictograms"
     themes = {}
-    for theme in _read_yaml(directory / "catalogue" / "themes.yaml"):
+    for theme in themes_data:
         picture = pictogram_get_or_create(theme["pictogram"], report=report, directory=pictograms)
 
         def fill(page, theme=theme, picture=picture):
@@ -348,10 +530,9 @@ def catalogue_load(*, directory: Path | None = None) -> LoadReport:
             "themes",
             report,
             fill,
+            original=original("themes", theme["slug"]),
         )
 
-    module_files = sorted((directory / "catalogue" / "modules").glob("*.yaml"))
-    module_data = [_read_yaml(path) for path in module_files]
     modules = {}
     for data in module_data:
         slug = data["slug"]
@@ -361,6 +542,7 @@ def catalogue_load(*, directory: Path | None = None) -> LoadReport:
         packages = h5p_packages_load(
             slug, data["steps"], report=report, directory=directory / "h5p"
         )
+        # Step ids come from the (French) slug and each step's key: the same in every language.
         steps = _steps_value(slug, data["steps"], packages)
         competences = list(
             Competence.objects.filter(
@@ -391,40 +573,54 @@ def catalogue_load(*, directory: Path | None = None) -> LoadReport:
             "modules",
             report,
             fill,
+            original=original("modules", slug),
         )
+
+    def module_page(slug):
+        # A module not translated yet is shown in French inside a translated path.
+        if slug in modules:
+            return modules[slug]
+        if originals and slug in originals["modules"]:
+            return originals["modules"][slug]
+        return None
+
     # Prerequisites point at other modules, so they are set once every module exists.
     for data in module_data:
         module = modules[data["slug"]]
-        wanted = {modules[slug].pk for slug in data.get("prerequisites") or [] if slug in modules}
-        missing = set(data.get("prerequisites") or []) - set(modules)
-        if missing:
+        wanted = [module_page(slug) for slug in data.get("prerequisites") or []]
+        if None in wanted:
+            missing = [s for s in data["prerequisites"] if module_page(s) is None]
             raise CatalogueError(f"module {data['slug']}: unknown prerequisites {sorted(missing)}")
+        wanted = {page.pk for page in wanted}
         if set(module.prerequisites.values_list("pk", flat=True)) != wanted:
             module.prerequisites = list(ModulePage.objects.filter(pk__in=wanted))
             module.save_revision().publish()
 
-    for path_data in _read_yaml(directory / "catalogue" / "paths.yaml"):
-        missing = [slug for slug in path_data["modules"] if slug not in modules]
+    paths = {}
+    for path_data in paths_data:
+        missing = [slug for slug in path_data["modules"] if module_page(slug) is None]
         if missing:
             raise CatalogueError(f"path {path_data['slug']}: unknown modules {missing}")
         picture = pictogram_get_or_create(
             path_data["pictogram"], report=report, directory=pictograms
         )
+        members = [module_page(slug) for slug in path_data["modules"]]
 
-        def fill(page, path_data=path_data, picture=picture):
+        def fill(page, path_data=path_data, picture=picture, members=members):
             page.title, page.goal, page.picture = path_data["title"], path_data["goal"], picture
             page.path_modules = [
-                PathModule(module=modules[slug], sort_order=index)
-                for index, slug in enumerate(path_data["modules"])
+                PathModule(module=module, sort_order=index) for index, module in enumerate(members)
             ]
 
-        _page_upsert(
+        paths[path_data["slug"]] = _page_upsert(
             LearningPathPage,
             catalogue,
             path_data["slug"],
-            _digest(path_data, picture.file_hash),
+            # Which modules are translated changes a translated path's members.
+            _digest(path_data, picture.file_hash, *([m.pk for m in members] if originals else [])),
             "paths",
             report,
             fill,
+            original=original("paths", path_data["slug"]),
         )
-    return report
+    return {"themes": themes, "modules": modules, "paths": paths}

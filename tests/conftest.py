@@ -37,10 +37,12 @@ def _default_language():
 
 @pytest.fixture
 def catalogue(db):
-    """The competence frameworks and the starter catalogue from fixtures/."""
+    """The French modules of the starter catalogue from fixtures/ (translations are loaded too)."""
+    from wagtail.models import Locale
+
     from courses.models import ModulePage
 
-    return ModulePage.objects.live()
+    return ModulePage.objects.live().filter(locale=Locale.get_default())
 
 
 @pytest.hookimpl(trylast=True)

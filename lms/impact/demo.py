@@ -335,7 +335,9 @@ def demo_build(
     )
     programme.associations.add(*associations)
 
-    paths = list(LearningPathPage.objects.live().order_by("path"))
+    paths = list(
+        LearningPathPage.objects.live().filter(locale=Locale.get_default()).order_by("path")
+    )
     context = Context(
         start=start,
         today=today,

@@ -570,12 +570,13 @@ def attestation(request, path_id: int):
     if path is None:
         raise Http404
     modules = [item.module for item in path.path_modules.all()]
+    # By IRI: a module done in Dutch counts for the French path (translations share it).
     done = {
-        row.module_id: row
+        row.module_iri: row
         for row in selectors.module_progress_for_learner(request.user)
         if row.completed_at
     }
-    if not modules or any(module.pk not in done for module in modules):
+    if not modules or any(module.iri not in done for module in modules):
         raise Http404
     association = selectors.learner_association(request.user, request.session)
     validations = selectors.trainer_validations(request.user, [m.iri for m in modules])
@@ -583,7 +584,7 @@ def attestation(request, path_id: int):
         learner=request.user,
         path=path,
         modules=[
-            AttestedModule(module, done[module.pk].completed_at, validations.get(module.iri))
+            AttestedModule(module, done[module.iri].completed_at, validations.get(module.iri))
             for module in modules
         ],
         association=association,

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
+from wagtail.models import Locale
 
 from courses.models import LearningPathPage
 from lms.accounts.backends import forget_users
@@ -876,7 +877,8 @@ class GroupResource(ScopedResource):
         """Live paths by title, and those the groups follow even if no longer published."""
         pages: dict[str, list[LearningPathPage]] = {}
         followed = [group.learning_path for group in groups if group.learning_path]
-        for page in [*LearningPathPage.objects.live().order_by("pk"), *followed]:
+        originals = LearningPathPage.objects.live().filter(locale=Locale.get_default())
+        for page in [*originals.order_by("pk"), *followed]:
             same_title = pages.setdefault(page.title.casefold(), [])
             if page not in same_title:
                 same_title.append(page)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.models import Locale
 
 from courses.models import LearningPathPage, ModulePage
 from lms.accounts.access import (
@@ -305,7 +306,12 @@ def group_cards_pdf(request, group_id: int):
 
 
 def _session_form(request, group, session=None):
-    modules = selectors.group_modules(group) if group else list(ModulePage.objects.live())
+    modules = (
+        selectors.group_modules(group)
+        if group
+        # The originals: a translation is the same activity, listed once.
+        else list(ModulePage.objects.live().filter(locale=Locale.get_default()))
+    )
     members = list(group.learners.order_by("display_name")) if group else []
     association = group.association if group else session.association
     others = (
@@ -533,7 +539,9 @@ def learner_merge_view(request, learner_id: int):
 def group_new(request):
     """Create a group: a name, a learning path, its trainers (coordinators manage them all)."""
     associations = list(associations_for_staff(request.user))
-    paths = list(LearningPathPage.objects.live().order_by("title"))
+    paths = list(
+        LearningPathPage.objects.live().filter(locale=Locale.get_default()).order_by("title")
+    )
     trainers = list(
         User.objects.filter(
             memberships__association__in=associations,

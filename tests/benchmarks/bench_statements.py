@@ -301,7 +301,7 @@ def rate_windows(load: Load, kind: str) -> tuple[float, list[float]]:
 
 
 def main() -> list[dict]:
-    module = ModulePage.objects.live().get(slug=MODULE_SLUG)
+    module = ModulePage.objects.live().get(slug=MODULE_SLUG, locale__language_code="fr-be")
     # Generated learners only: the named demo accounts are used by other measurements,
     # which may run at the same time, and whose rows must not be counted or put back here.
     users = list(

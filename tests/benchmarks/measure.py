@@ -68,7 +68,9 @@ def learner_client() -> tuple[Client, User]:
 
 def server_figures() -> list[dict]:
     client, _learner = learner_client()
-    module = ModulePage.objects.live().get(slug="reconnaitre-une-arnaque-par-e-mail")
+    module = ModulePage.objects.live().get(
+        slug="reconnaitre-une-arnaque-par-e-mail", locale__language_code="fr-be"
+    )
     pages = {
         "learner step page": f"/apprendre/{module.pk}/etape/2/",
         "Mon parcours": "/mon-parcours/",
@@ -367,7 +369,9 @@ def browser_figures(base: str) -> list[dict]:
     """Bytes transferred as Chromium sees them (gzip on, media excluded), through gunicorn."""
     from playwright.sync_api import sync_playwright
 
-    module = ModulePage.objects.live().get(slug="reconnaitre-une-arnaque-par-e-mail")
+    module = ModulePage.objects.live().get(
+        slug="reconnaitre-une-arnaque-par-e-mail", locale__language_code="fr-be"
+    )
     step_path = f"/apprendre/{module.pk}/etape/2/"
     results = []
     with sync_playwright() as playwright:
@@ -537,7 +541,9 @@ def weigh(context, url: str) -> dict:
 
 if __name__ == "__main__":
     figures = server_figures()
-    module = ModulePage.objects.live().get(slug="reconnaitre-une-arnaque-par-e-mail")
+    module = ModulePage.objects.live().get(
+        slug="reconnaitre-une-arnaque-par-e-mail", locale__language_code="fr-be"
+    )
     with Gunicorn() as server:
         figures += throughput_figures(
             server,

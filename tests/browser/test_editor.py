@@ -31,7 +31,7 @@ def labelled(scope, label: str):
 
 def open_new_module(page):
     """From the theme's page in the admin explorer to the form of a new module."""
-    theme = ThemePage.objects.get(slug=THEME_SLUG)
+    theme = ThemePage.objects.get(slug=THEME_SLUG, locale__language_code="fr-be")
     page.goto(f"/admin/pages/{theme.pk}/")
     page.get_by_role("link", name="Ajouter une sous-page").click()
     expect(page.get_by_placeholder("Titre de la page")).to_be_visible()

@@ -54,7 +54,7 @@ def h5p_step_number(module: ModulePage) -> tuple[int, object]:
 def module_showing(package: H5PPackage, *, slug: str) -> ModulePage:
     """A published module, under an existing theme, whose only step is the package."""
     steps = json.dumps([{"type": "h5p", "value": {"title": "", "package": package.pk}}])
-    module = ModulePage.objects.filter(slug=slug).first()
+    module = ModulePage.objects.filter(slug=slug, locale__language_code="fr-be").first()
     if module is None:
         module = ModulePage(
             title=f"Essai H5P {slug}",
@@ -135,7 +135,7 @@ def axe_frame_violations(page, *, impacts=("serious", "critical")) -> list[dict]
 
 
 def test_a_learner_answers_the_picture_choice_and_the_score_is_stored(new_page):
-    module = ModulePage.objects.get(slug=PHISHING)
+    module = ModulePage.objects.get(slug=PHISHING, locale__language_code="fr-be")
     number, step = h5p_step_number(module)
     card, page = learner_on_step(new_page, "Fatima", module, number)
     frame = frame_of(page, number)
@@ -436,7 +436,7 @@ def probe_package(targets: list[str]) -> io.BytesIO:
 
 
 def test_an_activity_cannot_reach_the_learner_s_page_cookies_or_records(new_page):
-    phishing = ModulePage.objects.get(slug=PHISHING)
+    phishing = ModulePage.objects.get(slug=PHISHING, locale__language_code="fr-be")
     phishing_step, _step = h5p_step_number(phishing)
     targets = [
         f"/apprendre/{phishing.pk}/etape/{phishing_step}/",

@@ -126,7 +126,7 @@ def expect_text(locator, text: str) -> None:
 def test_a_learner_follows_a_whole_module_on_a_phone(new_page):
     from courses.models import ModulePage
 
-    module = ModulePage.objects.get(slug=MODULE_SLUG)
+    module = ModulePage.objects.get(slug=MODULE_SLUG, locale__language_code="fr-be")
     card = new_learner("Josiane")
     page = new_page("phone")
     sign_in_with_card(page, card.token, "2468")
@@ -165,7 +165,7 @@ def test_progress_made_offline_arrives_when_the_connection_returns(new_page):
 
     from courses.models import ModulePage
 
-    module = ModulePage.objects.get(slug="utiliser-un-ecran-tactile")
+    module = ModulePage.objects.get(slug="utiliser-un-ecran-tactile", locale__language_code="fr-be")
     card = new_learner("Marcel")
     page = new_page("phone")
     sign_in_with_card(page, card.token, "2468")

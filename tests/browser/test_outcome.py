@@ -15,7 +15,7 @@ MODULE_SLUG = "utiliser-un-ecran-tactile"  # seven short steps, none of them H5P
 def module_page():
     from courses.models import ModulePage
 
-    return ModulePage.objects.get(slug=MODULE_SLUG)
+    return ModulePage.objects.get(slug=MODULE_SLUG, locale__language_code="fr-be")
 
 
 def answers_of(learner) -> list[dict]:

@@ -53,3 +53,45 @@ def test_saving_a_module_with_long_sentences_warns_in_the_admin_but_saves(client
     texts = [str(m) for m in get_messages(request)]
     assert any("20" in text and "Étape 1" in text for text in texts)
     assert ModulePage.objects.filter(pk=module.pk).exists()
+
+
+def dutch_steps(*texts: str):
+    return StepBlock().to_python(
+        [{"type": "explanation", "value": {"title": "Stap", "text": text}} for text in texts]
+    )
+
+
+def test_short_dutch_sentences_give_no_warning():
+    text = "Open de app. Tik op je naam. Je begeleider helpt je."
+    assert plain_language_warnings(dutch_steps(text), "nl-be") == []
+
+
+def test_a_long_dutch_sentence_is_flagged():
+    long = "Je kunt met deze app " + " ".join(["heel"] * 14) + " veel dingen doen."
+    warnings = plain_language_warnings(dutch_steps("Kort.", long), "nl-be")
+    assert [w.step_number for w in warnings] == [2]
+    assert "22" in warnings[0].message
+
+
+def test_hard_dutch_words_are_flagged_with_a_plainer_one():
+    warnings = plain_language_warnings(
+        dutch_steps("Je moet het formulier indienen. Open de applicatie."), "nl-be"
+    )
+    messages = " ".join(w.message for w in warnings)
+    assert "indienen" in messages and "versturen" in messages
+    assert "applicatie" in messages and "app" in messages
+    # The Dutch list is for Dutch texts only.
+    assert plain_language_warnings(dutch_steps("Open la applicatie."), "fr-be") == []
+
+
+def test_the_dutch_starter_catalogue_uses_no_word_from_the_hard_list(catalogue):
+    from wagtail.models import Locale
+
+    from courses.plain_language import hard_words, step_texts
+
+    dutch = Locale.objects.get(language_code="nl-be")
+    for module in catalogue:
+        translation = module.get_translation_or_none(dutch)
+        for step in translation.steps if translation else []:
+            text = " ".join(step_texts(step.block_type, step.value))
+            assert hard_words(text, "nl-be") == [], (module.slug, step.id)

@@ -54,9 +54,9 @@ def _database_as_found(django_db_blocker):
 @pytest.fixture
 def module():
     # The first test finds the catalogue loaded by conftest; later ones follow a flush.
-    if not ModulePage.objects.filter(slug=MODULE_SLUG).exists():
+    if not ModulePage.objects.filter(slug=MODULE_SLUG, locale__language_code="fr-be").exists():
         call_command("load_catalogue", verbosity=0)
-    return ModulePage.objects.live().get(slug=MODULE_SLUG)
+    return ModulePage.objects.live().get(slug=MODULE_SLUG, locale__language_code="fr-be")
 
 
 def _form_for(step) -> dict:
