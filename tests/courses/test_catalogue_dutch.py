@@ -15,7 +15,8 @@ from lms.impact import indicators
 from lms.impact.selectors import impact_rows
 from lms.learning.models import ModuleProgress, Statement
 from lms.learning.selectors import module_state
-from tests.factories import AssociationFactory, learner_in
+from lms.logbook.services import Validation, validations_record
+from tests.factories import AssociationFactory, TrainingSessionFactory, learner_in, trainer_in
 from tests.lms.learning.step_answers import step_answers
 
 pytestmark = pytest.mark.django_db
@@ -103,11 +104,23 @@ def dutch_client(client, association=None):
 
 
 def walk(client, module, steps):
-    """Do every step of `module` (addressed by its French page) right, as a learner's form."""
+    """Do every step of `module` (addressed by its French page) right, as a learner's form;
+    then a trainer validates its "show your trainer" steps, without which it is not done."""
     for number, step in enumerate(steps, start=1):
         data = {"statement_id": str(uuid.uuid4()), **step_answers(step)}
         response = client.post(reverse("learning:step", args=[module.pk, number]), data)
         assert response.status_code == 302, (number, response.content[:300])
+    association = client.learner.memberships.get().association
+    session = TrainingSessionFactory(association=association, held_on=timezone.localdate())
+    validations_record(
+        session=session,
+        by=trainer_in(association),
+        validations=[
+            Validation(learner=client.learner, module=module, step_id=step.id, help_level="alone")
+            for step in module.steps
+            if step.block_type == "checkpoint"
+        ],
+    )
 
 
 def test_a_step_done_in_dutch_is_done_in_french(client, catalogue, dutch):
@@ -155,6 +168,7 @@ def test_the_funders_figures_are_the_same_whichever_language(client, catalogue, 
     client.logout()
     learner = learner_in(in_french)
     client.force_login(learner)
+    client.learner = learner
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr-BE,fr"
     client.cookies["django_language"] = "fr-be"
     PathEnrollment.objects.create(learner=learner, path=path)
