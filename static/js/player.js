@@ -258,6 +258,9 @@
       if (!button) return;
       event.preventDefault();
       document.documentElement.dataset.textSize = button.value;
+      form.querySelectorAll("button[name=size]").forEach((other) => {
+        other.setAttribute("aria-pressed", String(other === button));
+      });
       document.cookie = `pasapas_text_size=${button.value}; max-age=63072000; path=/; samesite=lax`;
     });
   });

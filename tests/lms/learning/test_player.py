@@ -147,6 +147,33 @@ def test_the_text_size_is_remembered_without_javascript(learner_client, module):
     assert 'data-text-size="larger"' in learner_client.get(url).content.decode()
 
 
+def pressed_sizes(page: str) -> dict[str, str]:
+    """Each text-size button's value and aria-pressed, in the page's order."""
+    import re
+
+    return dict(re.findall(r'name="size" value="(\w+)" aria-pressed="(\w+)"', page))
+
+
+def test_the_text_size_buttons_say_which_size_is_chosen(learner_client, module):
+    url = reverse("learning:step", args=[module.pk, 1])
+    # The first visit renders and caches the page frame and the form; the next ones reuse
+    # them, each with its own choice put in.
+    assert pressed_sizes(learner_client.get(url).content.decode()) == {
+        "normal": "true",
+        "large": "false",
+        "larger": "false",
+    }
+    for size in ("larger", "large", "normal"):
+        learner_client.post(reverse("learning:text_size"), {"size": size, "next": url})
+        page = learner_client.get(url).content.decode()
+        assert pressed_sizes(page) == {
+            s: str(s == size).lower() for s in ("normal", "large", "larger")
+        }
+        assert "\ue001" not in page
+    outcome = learner_client.get(reverse("learning:outcome_start", args=[module.pk]))
+    assert pressed_sizes(outcome.content.decode())["normal"] == "true"
+
+
 def test_an_attestation_is_offered_only_for_a_finished_path(learner_client, catalogue):
     from courses.models import LearningPathPage
     from lms.learning.models import PathEnrollment
