@@ -130,6 +130,21 @@ def frame_fill(request, frame: str, token: str) -> str:
     )
 
 
+SITE_NAME = "Pas à pas"
+
+
+@register.filter(is_safe=True)
+def page_title(title: str) -> str:
+    """The page's own title followed by the site's name, the site's name only once: the
+    home page, titled "Pas à pas" in Wagtail, had the name twice."""
+    title = title.strip()
+    if not title or title.casefold() == SITE_NAME.casefold():
+        return SITE_NAME
+    if title.endswith(SITE_NAME):
+        return title
+    return mark_safe(f"{title} – {SITE_NAME}")  # noqa: S308 (title is the rendered, escaped block)
+
+
 @register.simple_tag(takes_context=True)
 def text_size_pressed(context, size: str) -> str:
     """ "true" on the text-size button of the size this device chose, "false" on the others.
