@@ -7,6 +7,8 @@ when it is brought into view (as the browser does when the learner moves the foc
 One browser context per screen size, one page reused for every screen, to keep CI quick.
 """
 
+import re
+
 import pytest
 
 from .conftest import RESULTS, axe_violations, screenshot
@@ -189,3 +191,28 @@ def test_every_learner_screen_fits_a_small_phone_at_every_text_size(browser, dem
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(problems))
     assert problems == []
+
+
+def test_the_progress_dots_fill_as_steps_are_done_without_a_reload(new_page):
+    from playwright.sync_api import expect
+
+    from courses.models import ModulePage
+
+    from .test_learner import current_step, new_learner, sign_in_with_card
+
+    module = ModulePage.objects.get(slug="utiliser-un-ecran-tactile")
+    assert module.steps[0].block_type == "explanation"
+    card = new_learner("Lucienne")
+    page = new_page("phone")
+    sign_in_with_card(page, card.token, "2468")
+    page.goto(f"/apprendre/{module.pk}/etape/1/")
+    done = re.compile(r"\bis-done\b")
+    first_dot = current_step(page).locator(".dots li").first
+    expect(first_dot).not_to_have_class(done)
+    current_step(page).get_by_role("button", name="Suivant").click()
+    expect(current_step(page)).to_have_attribute("data-step", "2")
+    # Step 2's row shows step 1 done, and so does step 1's row if the learner goes back.
+    expect(current_step(page).locator(".dots li").first).to_have_class(done)
+    expect(page.locator("[data-step='1'] .dots li").first).to_have_class(done)
+    page.get_by_role("link", name="Retour").click()
+    expect(current_step(page)).to_have_attribute("data-step", "1")
