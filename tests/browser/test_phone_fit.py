@@ -216,3 +216,21 @@ def test_the_progress_dots_fill_as_steps_are_done_without_a_reload(new_page):
     expect(page.locator("[data-step='1'] .dots li").first).to_have_class(done)
     page.get_by_role("link", name="Retour").click()
     expect(current_step(page)).to_have_attribute("data-step", "1")
+
+
+def test_choosing_a_theme_on_a_phone_brings_its_modules_into_view(new_page):
+    from playwright.sync_api import expect
+
+    from courses.models import CatalogueIndexPage, ModulePage, ThemePage
+
+    theme = ThemePage.objects.live().order_by("-path").first()  # the last card: the farthest
+    module = ModulePage.objects.live().child_of(theme).first()
+    page = new_page("phone")
+    page.goto(CatalogueIndexPage.objects.live().first().url)
+    page.get_by_role("link", name=theme.title, exact=True).click()
+    expect(page.get_by_role("link", name=module.title)).to_be_in_viewport()
+    # The search form's theme list does the same.
+    page.goto(CatalogueIndexPage.objects.live().first().url)
+    page.get_by_label("Thème").select_option(theme.slug)
+    page.locator("form[role=search] button[type=submit]").click()
+    expect(page.get_by_role("link", name=module.title)).to_be_in_viewport()
