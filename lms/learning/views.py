@@ -544,7 +544,11 @@ def module_done(request, module_id: int):
     return render(
         request,
         "learning/module_done.html",
-        {"module": module, "progress": progress},
+        {
+            "module": module,
+            "progress": progress,
+            "next_module": selectors.next_module(request.user, module),
+        },
     )
 
 
