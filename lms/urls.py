@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.cache import caches
 from django.http import HttpResponse
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -34,6 +36,9 @@ def health(request):
 
 urlpatterns = [
     path("sante/", health, name="health"),
+    # Browsers and bookmarks ask for /favicon.ico whatever the page says: sent to the
+    # static file (its hashed, long-cached name in production).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.ico")), name="favicon"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

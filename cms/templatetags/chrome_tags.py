@@ -31,6 +31,11 @@ register = template.Library()
 CSRF_MARK = "\ue001csrf\ue001"
 PATH_MARK = "\ue001path\ue001"
 TEXT_SIZE_MARK = "\ue001text-size\ue001"
+# aria-pressed of each text-size button, put in at each visit (see `text_size_pressed`).
+PRESSED_MARK_START = "\ue001pressed-"
+PRESSED_MARK = PRESSED_MARK_START + "{}\ue001"
+TEXT_SIZE_COOKIE = "pasapas_text_size"
+TEXT_SIZES = ("normal", "large", "larger")
 
 # How long each part may be kept; the footer shows site settings, which send no signal
 # (the same five minutes as its own {% cache %} fragment).
@@ -82,13 +87,14 @@ def chrome(context, template_name: str):
         html = html.replace(CSRF_MARK, token)
     if PATH_MARK in html:
         html = html.replace(PATH_MARK, escape(request.get_full_path()))
+    html = pressed_fill(html, getattr(request, "COOKIES", {}).get(TEXT_SIZE_COOKIE))
     return mark_safe(html)  # noqa: S308 (our templates; the values put in are escaped)
 
 
 class _FrameRequest(_MarkedRequest):
     """The request a page frame is rendered with: its host (in the key) and stand-ins."""
 
-    COOKIES = {"pasapas_text_size": TEXT_SIZE_MARK}
+    COOKIES = {TEXT_SIZE_COOKIE: TEXT_SIZE_MARK}
 
     def __init__(self, host: str):
         self._host = host
@@ -115,8 +121,49 @@ def frame_values(request) -> dict:
 def frame_fill(request, frame: str, token: str) -> str:
     """A page frame with this visit's CSRF token (`get_token(request)`), page address and
     text size put in."""
-    return (
+    chosen = request.COOKIES.get(TEXT_SIZE_COOKIE)
+    return pressed_fill(
         frame.replace(CSRF_MARK, token)
         .replace(PATH_MARK, escape(request.get_full_path()))
-        .replace(TEXT_SIZE_MARK, escape(request.COOKIES.get("pasapas_text_size") or "normal"))
+        .replace(TEXT_SIZE_MARK, escape(chosen or "normal")),
+        chosen,
     )
+
+
+SITE_NAME = "Pas à pas"
+
+
+@register.filter(is_safe=True)
+def page_title(title: str) -> str:
+    """The page's own title followed by the site's name, the site's name only once: the
+    home page, titled "Pas à pas" in Wagtail, had the name twice."""
+    title = title.strip()
+    if not title or title.casefold() == SITE_NAME.casefold():
+        return SITE_NAME
+    if title.endswith(SITE_NAME):
+        return title
+    return mark_safe(f"{title} – {SITE_NAME}")  # noqa: S308 (title is the rendered, escaped block)
+
+
+@register.simple_tag(takes_context=True)
+def text_size_pressed(context, size: str) -> str:
+    """ "true" on the text-size button of the size this device chose, "false" on the others.
+
+    In a part rendered for everyone (the cached chrome, a page frame) it writes a mark that
+    `pressed_fill` replaces at each visit.
+    """
+    request = context.get("request")
+    if request is None or isinstance(request, _MarkedRequest):
+        return PRESSED_MARK.format(size)
+    return "true" if (request.COOKIES.get(TEXT_SIZE_COOKIE) or "normal") == size else "false"
+
+
+def pressed_fill(html: str, chosen: str | None) -> str:
+    """Put this visit's aria-pressed values in place of the marks; a part being rendered into
+    a page frame (whose chosen size is still the frame's own mark) keeps its marks."""
+    if chosen == TEXT_SIZE_MARK or PRESSED_MARK_START not in html:
+        return html
+    chosen = chosen if chosen in TEXT_SIZES else "normal"
+    for size in TEXT_SIZES:
+        html = html.replace(PRESSED_MARK.format(size), "true" if size == chosen else "false")
+    return html

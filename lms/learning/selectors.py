@@ -283,6 +283,27 @@ def learner_association(learner: User, session) -> Association | None:
     return membership.association if membership else None
 
 
+def next_module(learner: User, module: ModulePage) -> ModulePage | None:
+    """The module to propose once `module` is done: the one after it in a path the learner
+    follows, else the next one of its theme; None at the end of both."""
+    for path in paths_for_learner(learner):
+        modules = [item.module for item in path.path_modules.all()]
+        ids = [item.pk for item in modules]
+        if module.pk in ids and ids.index(module.pk) + 1 < len(ids):
+            following = modules[ids.index(module.pk) + 1]
+            if following.live:
+                return following
+    return (
+        ModulePage.objects.live()
+        .sibling_of(module, inclusive=False)
+        .filter(path__gt=module.path)
+        .select_related("picture")
+        .defer("steps")
+        .order_by("path")
+        .first()
+    )
+
+
 def paths_for_learner(learner: User) -> list[LearningPathPage]:
     """The learning paths the learner follows, with their modules and pictures."""
     return list(

@@ -558,7 +558,12 @@ def module_done(request, module_id: int):
     return render(
         request,
         "learning/module_done.html",
-        {"module": module, "progress": progress, "steps_awaiting_trainer": awaiting},
+        {
+            "module": module,
+            "progress": progress,
+            "steps_awaiting_trainer": awaiting,
+            "next_module": selectors.next_module(request.user, module),
+        },
     )
 
 

@@ -235,7 +235,14 @@
         if (no) no.hidden = right === true;
       });
     }
-    if (data.success) revealNext(step);
+    if (data.success) { markDone(step); revealNext(step); }
+  }
+  // Progress dots: a step done fills its dot in every step's row at once, not at a reload.
+  function markDone(step) {
+    const index = Number(step.dataset.step) - 1;
+    player.querySelectorAll("[data-step] .dots").forEach((dots) => {
+      if (dots.children[index]) dots.children[index].classList.add("is-done");
+    });
   }
   function revealNext(step) {
     const check = step.querySelector("[data-check]");
@@ -265,11 +272,13 @@
       waiting = true;
       say(graded ? player.dataset.retryMessage : player.dataset.offlineMessage);
       if (graded) { revealNext(step); return; }
+      markDone(step);
       if (!show(Number(step.dataset.step) + 1, true)) say(player.dataset.offlineMessage);
       return;
     }
     if (!data.ok) { if (data.message) say(data.message); return; }
     if (graded) { showVerdict(step, form, data); return; }
+    markDone(step);
     if (!show(Number(step.dataset.step) + 1, true)) window.location.href = data.next_url;
   });
 
@@ -299,6 +308,7 @@
         .replace("{max}", detail.score.max);
       result.hidden = false;
     }
+    if (detail.completion) markDone(step);
     enqueue(itemFrom(form.action, body, new Date().toISOString()));
     if (navigator.onLine) {
       flushSoon();
@@ -339,6 +349,9 @@
       if (!button) return;
       event.preventDefault();
       document.documentElement.dataset.textSize = button.value;
+      form.querySelectorAll("button[name=size]").forEach((other) => {
+        other.setAttribute("aria-pressed", String(other === button));
+      });
       document.cookie = `pasapas_text_size=${button.value}; max-age=63072000; path=/; samesite=lax`;
     });
   });

@@ -149,6 +149,33 @@ def test_the_text_size_is_remembered_without_javascript(learner_client, module):
     assert 'data-text-size="larger"' in learner_client.get(url).content.decode()
 
 
+def pressed_sizes(page: str) -> dict[str, str]:
+    """Each text-size button's value and aria-pressed, in the page's order."""
+    import re
+
+    return dict(re.findall(r'name="size" value="(\w+)" aria-pressed="(\w+)"', page))
+
+
+def test_the_text_size_buttons_say_which_size_is_chosen(learner_client, module):
+    url = reverse("learning:step", args=[module.pk, 1])
+    # The first visit renders and caches the page frame and the form; the next ones reuse
+    # them, each with its own choice put in.
+    assert pressed_sizes(learner_client.get(url).content.decode()) == {
+        "normal": "true",
+        "large": "false",
+        "larger": "false",
+    }
+    for size in ("larger", "large", "normal"):
+        learner_client.post(reverse("learning:text_size"), {"size": size, "next": url})
+        page = learner_client.get(url).content.decode()
+        assert pressed_sizes(page) == {
+            s: str(s == size).lower() for s in ("normal", "large", "larger")
+        }
+        assert "\ue001" not in page
+    outcome = learner_client.get(reverse("learning:outcome_start", args=[module.pk]))
+    assert pressed_sizes(outcome.content.decode())["normal"] == "true"
+
+
 def test_an_attestation_is_offered_only_for_a_finished_path(learner_client, catalogue):
     from courses.models import LearningPathPage
     from lms.learning.models import PathEnrollment
@@ -214,3 +241,34 @@ def test_my_path_uses_a_constant_number_of_queries(
     with django_assert_max_num_queries(8):
         response = learner_client.get(reverse("learning:my_path"))
     assert response.status_code == 200
+
+
+def test_bravo_proposes_the_next_module_of_the_path_else_of_the_theme(learner_client, catalogue):
+    from courses.models import LearningPathPage, ModulePage
+    from lms.learning.models import PathEnrollment
+
+    path = LearningPathPage.objects.live().first()
+    first, second = [item.module for item in path.path_modules.order_by("sort_order")[:2]]
+    PathEnrollment.objects.create(learner=learner_client.learner, path=path)
+    page = learner_client.get(reverse("learning:module_done", args=[first.pk])).content.decode()
+    assert "Module suivant" in page
+    assert html.escape(second.title) in page
+    assert reverse("learning:module", args=[second.pk]) in page
+
+    # Outside the learner's paths: the next module of the same theme.
+    theme_modules = list(ModulePage.objects.live().child_of(first.get_parent()).order_by("path"))
+    outside = [
+        m for m in theme_modules[:-1] if m.pk not in {i.module_id for i in path.path_modules.all()}
+    ]
+    if outside:
+        module = outside[0]
+        following = theme_modules[theme_modules.index(module) + 1]
+        page = learner_client.get(
+            reverse("learning:module_done", args=[module.pk])
+        ).content.decode()
+        assert reverse("learning:module", args=[following.pk]) in page
+    # The theme's last module, in no path: nothing to propose.
+    PathEnrollment.objects.filter(learner=learner_client.learner).delete()
+    last = theme_modules[-1]
+    page = learner_client.get(reverse("learning:module_done", args=[last.pk])).content.decode()
+    assert "Module suivant" not in page
