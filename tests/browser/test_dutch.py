@@ -6,6 +6,7 @@ language, kept on them) and every piece of the module's own text says it is Fren
 
 import pytest
 from playwright.sync_api import expect
+from wagtail.models import Locale
 
 from lms.accounts.models import Association
 from lms.accounts.services import card_issue
@@ -67,7 +68,7 @@ def answer_in_dutch(page, module_step) -> None:
 def test_a_dutch_speaking_learner_follows_a_french_module_in_a_dutch_interface(new_page):
     from courses.models import ModulePage
 
-    module = ModulePage.objects.get(slug=MODULE_SLUG)
+    module = ModulePage.objects.get(slug=MODULE_SLUG, locale=Locale.get_default())
     association = Association.objects.get(slug="les-tilleuls")
     learner = learner_in(association, display_name="Sanne", preferred_language="nl-be")
     card = card_issue(learner=learner, association=association, pin="2468")

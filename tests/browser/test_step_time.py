@@ -13,6 +13,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from wagtail.models import Locale
 
 from courses.models import ModulePage
 from lms.learning.models import Statement
@@ -48,7 +49,7 @@ def stored_seconds(learner) -> list:
 
 
 def test_the_time_sent_is_the_time_the_step_was_in_front_and_in_use(new_page):
-    module = ModulePage.objects.get(slug=MODULE)
+    module = ModulePage.objects.get(slug=MODULE, locale=Locale.get_default())
     card = new_learner("Gisèle")
     page = new_page("phone")
     elsewhere = page.context.new_page()  # another window to put in front of the player
@@ -150,7 +151,7 @@ def test_the_time_sent_is_the_time_the_step_was_in_front_and_in_use(new_page):
 def test_time_in_an_h5p_activity_counts_while_the_learner_uses_it(new_page):
     """Tapping inside the sandboxed H5P frame moves the focus out of the page and is out of
     its sight: the frame says the learner is still there, and the time keeps counting."""
-    module = ModulePage.objects.get(slug=PHISHING)
+    module = ModulePage.objects.get(slug=PHISHING, locale=Locale.get_default())
     number, step = h5p_step_number(module)
     card = new_learner("Yvette")
     page = new_page("phone")

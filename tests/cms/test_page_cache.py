@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Locale, Page, PageViewRestriction
 
 from courses.models import CatalogueIndexPage, ModulePage, ThemePage
 from tests.factories import AssociationFactory, learner_in
@@ -118,7 +118,7 @@ def test_a_moved_page_is_not_served_at_its_old_address(client, catalogue):
 
 def test_view_restrictions_still_apply_to_a_remembered_route(client, catalogue):
     client.get("/catalogue/")
-    catalogue_page = CatalogueIndexPage.objects.get()
+    catalogue_page = CatalogueIndexPage.objects.get(locale=Locale.get_default())
     PageViewRestriction.objects.create(
         page=Page.objects.get(pk=catalogue_page.pk), restriction_type=PageViewRestriction.LOGIN
     )

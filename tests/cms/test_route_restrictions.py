@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Locale, Page, PageViewRestriction
 
 from courses.caching import content_version
 from courses.models import CatalogueIndexPage
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def catalogue_page(catalogue):
-    return Page.objects.get(pk=CatalogueIndexPage.objects.get().pk)
+    return Page.objects.get(pk=CatalogueIndexPage.objects.get(locale=Locale.get_default()).pk)
 
 
 def signed_in(user) -> Client:

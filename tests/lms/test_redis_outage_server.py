@@ -34,7 +34,8 @@ MODULE_SLUG = "reconnaitre-une-arnaque-par-e-mail"
 def module_id(alias: str) -> int:
     from courses.models import ModulePage
 
-    return ModulePage.objects.using(alias).get(slug=MODULE_SLUG).pk
+    # The French page: its Dutch translation shares the slug.
+    return ModulePage.objects.using(alias).get(slug=MODULE_SLUG, locale__language_code="fr-be").pk
 
 
 def statements_stored(alias: str, ids: list[str]) -> tuple[int, int]:
