@@ -97,7 +97,10 @@ def _updates(columns: dict, key: str) -> str:
 
 # The insert of the new statements, and in the same statement the read (locked, as
 # `services._progress_rows` locks them) of the summary rows of the learners and IRIs they
-# name. Both parts see the same snapshot: the insert adds no summary row.
+# name. The learners come as an array parameter, not from the JSON rows: the planner then
+# reaches the rows through the learner's index, where it would scan the whole table for
+# a join on rows it cannot count. Both parts see the same snapshot: the insert adds no
+# summary row.
 INSERT_AND_READ = f"""
 WITH new AS MATERIALIZED (
     SELECT * FROM json_to_recordset(%s::json) AS r({_typed(STATEMENT_COLUMNS)})
@@ -108,13 +111,13 @@ WITH new AS MATERIALIZED (
 SELECT
     (SELECT COALESCE(json_agg(a), '[]') FROM (
         SELECT * FROM learning_activityprogress t
-        WHERE t.learner_id IN (SELECT learner_id FROM new)
+        WHERE t.learner_id = ANY(%s::bigint[])
           AND t.activity_iri IN (SELECT object_iri FROM new)
         FOR UPDATE OF t
     ) a),
     (SELECT COALESCE(json_agg(m), '[]') FROM (
         SELECT * FROM learning_moduleprogress t
-        WHERE t.learner_id IN (SELECT learner_id FROM new)
+        WHERE t.learner_id = ANY(%s::bigint[])
           AND t.module_iri IN (SELECT module_iri FROM new WHERE module_iri <> '')
         FOR UPDATE OF t
     ) m)
@@ -181,7 +184,10 @@ def statements_insert(statements: list[Statement]) -> tuple[dict, dict]:
     for statement in statements:
         statement.stored_at = stored_at  # auto_now_add, as bulk_create sets it
     with connection.cursor() as cursor:
-        cursor.execute(INSERT_AND_READ, [_rows_json(statements, STATEMENT_COLUMNS)])
+        learner_ids = sorted({statement.learner_id for statement in statements})
+        cursor.execute(
+            INSERT_AND_READ, [_rows_json(statements, STATEMENT_COLUMNS), learner_ids, learner_ids]
+        )
         activities, modules = cursor.fetchone()
     # psycopg decodes json values itself; a text is decoded here.
     activities = json.loads(activities) if isinstance(activities, str) else activities
