@@ -56,6 +56,7 @@ class Rule:
 MATRIX: dict[str, Rule] = {
     # Public: the site, signing in, help, language, health.
     "health": Rule(EVERYONE, note="Monitoring; no data."),
+    "favicon": Rule(EVERYONE, note="The site icon (a redirect to the static file)."),
     "set_language": Rule(EVERYONE, method="POST"),
     "wagtail_serve": Rule(EVERYONE, note="Public catalogue and pages."),
     "wagtailcore_login": Rule(EVERYONE, note="Wagtail's redirect to the sign-in page."),

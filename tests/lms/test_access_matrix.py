@@ -142,7 +142,7 @@ def world(catalogue):
         ModuleProgress.objects.create(
             learner=learner,
             module=item.module,
-            module_iri=f"module-{item.module.pk}",
+            module_iri=item.module.iri,
             started_at=now,
             completed_at=now,
             updated_at=now,

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from wagtail.models import Locale
 
 from courses.models import LearningPathPage
 from lms.accounts.models import LearnerProfile
@@ -48,7 +49,7 @@ ARTEFACTS = Path(settings.BASE_DIR) / "test-results" / "pdf"
 def setting(catalogue):
     association = AssociationFactory(name="Espace public numérique Les Tilleuls")
     trainer = trainer_in(association, display_name="Thomas")
-    path = LearningPathPage.objects.live().get(slug="bien-debuter")
+    path = LearningPathPage.objects.live().get(slug="bien-debuter", locale=Locale.get_default())
     group = GroupFactory(association=association, learning_path=path)
     group.trainers.add(trainer)
     amina = learner_in(association, display_name="Amina")
