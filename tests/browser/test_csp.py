@@ -84,7 +84,9 @@ def test_the_learners_screens_run_under_the_policy(enforced_page):
     page.get_by_role("button", name="Entrer").click()
     page.wait_for_url("**/mon-parcours/")
     refused["/mon-parcours/"] = visit(page, "/mon-parcours/")
-    module = ModulePage.objects.live().filter(slug="reconnaitre-une-arnaque-par-e-mail").get()
+    module = ModulePage.objects.live().get(
+        slug="reconnaitre-une-arnaque-par-e-mail", locale__language_code="fr-be"
+    )
     for number in range(1, len(module.steps) + 1):
         path = f"/apprendre/{module.pk}/etape/{number}/"
         refused[path] = visit(page, path)

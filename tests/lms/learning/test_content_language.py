@@ -33,8 +33,8 @@ def test_only_another_language_than_the_interfaces_gets_a_lang():
 def module(catalogue):
     module = catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
     # A module not translated yet: the starter catalogue's Dutch page is taken offline.
-    for translation in module.get_translations():
-        translation.unpublish()
+    for dutch_page in module.get_translations():
+        dutch_page.unpublish()
     return module
 
 
