@@ -5,16 +5,22 @@ import time
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms.accounts.views import language_set
 from lms.redis_cache import cache_health
+
+
+def favicon(request):
+    """Browsers and bookmarks ask for /favicon.ico whatever the page says: sent to the static
+    file (its hashed, long-cached name in production). Looked up at each request, not when
+    the URLs load: the manifest of hashed names exists only once collectstatic has run."""
+    return HttpResponseRedirect(static("favicon.ico"))
 
 
 def health(request):
@@ -36,9 +42,7 @@ def health(request):
 
 urlpatterns = [
     path("sante/", health, name="health"),
-    # Browsers and bookmarks ask for /favicon.ico whatever the page says: sent to the
-    # static file (its hashed, long-cached name in production).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.ico")), name="favicon"),
+    path("favicon.ico", favicon, name="favicon"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
