@@ -556,7 +556,8 @@ def group_new(request):
         association = association_get_for_staff(
             request.user, posted_id(request, "association", associations[0].pk)
         )
-        name = request.POST.get("name", "").strip()[:120]
+        # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
+        name = request.POST.get("name", "").replace("\x00", "").strip()[:120]
         path = next((p for p in paths if str(p.pk) == request.POST.get("path")), None)
         chosen = [t for t in trainers if str(t.pk) in request.POST.getlist("trainers")] or [
             request.user
