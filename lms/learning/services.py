@@ -313,33 +313,10 @@ def _progress_apply(
         ):
             refold.add(scope)
             continue
-        if activity is None:
-            activity = activities[activity_key] = ActivityProgress(
-                learner_id=learner_id,
-                activity_iri=statement.object_iri,
-                module_iri=module_iri,
-                status=ProgressStatus.STARTED,
-                updated_at=statement.timestamp,
-            )
-        newly_completed = activity_progress_apply(activity, statement)
-        changed_activities[activity_key] = activity
-        if not module_iri:
-            continue
-        if module_progress is None:
-            module_progress = modules[(learner_id, module_iri)] = ModuleProgress(
-                learner_id=learner_id,
-                module_iri=module_iri,
-                module_id=statement.module_id,
-                started_at=statement.timestamp,
-                updated_at=statement.timestamp,
-            )
-        module_progress_apply(
-            module_progress,
-            statement,
-            newly_completed=newly_completed,
-            steps_total=steps_by_module.get(module_iri, 0),
-        )
-        changed_modules[(learner_id, module_iri)] = module_progress
+        _statement_apply_to_rows(statement, activities, modules, steps_by_module=steps_by_module)
+        changed_activities[activity_key] = activities[activity_key]
+        if module_iri:
+            changed_modules[(learner_id, module_iri)] = modules[(learner_id, module_iri)]
 
     for learner_id, module_iri, object_iri in sorted(refold):
         # What these rows hold now is replaced by the fold of the learner's whole log.
@@ -456,35 +433,49 @@ def _progress_fold(
     activity_rows: dict[tuple[int, str], ActivityProgress] = {}
     module_rows: dict[tuple[int, str], ModuleProgress] = {}
     for statement in statements:
-        key = (statement.learner_id, statement.object_iri)
-        activity = activity_rows.get(key)
-        if activity is None:
-            activity = activity_rows[key] = ActivityProgress(
-                learner_id=statement.learner_id,
-                activity_iri=statement.object_iri,
-                module_iri=statement.module_iri,
-                status=ProgressStatus.STARTED,
-                updated_at=statement.timestamp,
-            )
-        newly_completed = activity_progress_apply(activity, statement)
-        if statement.module_iri:
-            module_key = (statement.learner_id, statement.module_iri)
-            module_progress = module_rows.get(module_key)
-            if module_progress is None:
-                module_progress = module_rows[module_key] = ModuleProgress(
-                    learner_id=statement.learner_id,
-                    module_iri=statement.module_iri,
-                    module_id=statement.module_id,
-                    started_at=statement.timestamp,
-                    updated_at=statement.timestamp,
-                )
-            module_progress_apply(
-                module_progress,
-                statement,
-                newly_completed=newly_completed,
-                steps_total=steps_by_module.get(statement.module_iri, 0),
-            )
+        _statement_apply_to_rows(
+            statement, activity_rows, module_rows, steps_by_module=steps_by_module
+        )
     return activity_rows, module_rows
+
+
+def _statement_apply_to_rows(
+    statement: Statement,
+    activities: dict[tuple[int, str], ActivityProgress],
+    modules: dict[tuple[int, str], ModuleProgress],
+    *,
+    steps_by_module: Mapping[str, int],
+) -> None:
+    """Apply one statement to its step's row and its module's row in `activities` and
+    `modules` (keyed by learner and IRI), starting either row when it is missing."""
+    learner_id, module_iri = statement.learner_id, statement.module_iri
+    activity = activities.get((learner_id, statement.object_iri))
+    if activity is None:
+        activity = activities[(learner_id, statement.object_iri)] = ActivityProgress(
+            learner_id=learner_id,
+            activity_iri=statement.object_iri,
+            module_iri=module_iri,
+            status=ProgressStatus.STARTED,
+            updated_at=statement.timestamp,
+        )
+    newly_completed = activity_progress_apply(activity, statement)
+    if not module_iri:
+        return
+    module_progress = modules.get((learner_id, module_iri))
+    if module_progress is None:
+        module_progress = modules[(learner_id, module_iri)] = ModuleProgress(
+            learner_id=learner_id,
+            module_iri=module_iri,
+            module_id=statement.module_id,
+            started_at=statement.timestamp,
+            updated_at=statement.timestamp,
+        )
+    module_progress_apply(
+        module_progress,
+        statement,
+        newly_completed=newly_completed,
+        steps_total=steps_by_module.get(module_iri, 0),
+    )
 
 
 def activity_progress_apply(progress: ActivityProgress, statement: Statement) -> bool:
