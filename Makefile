@@ -36,13 +36,13 @@ demo: install ## Install, migrate, load the catalogue and demo people, and serve
 	@echo "Serving on http://$(HOST):$(PORT)/ – stop with Ctrl+C"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-chromium: ## Make sure Debian's Chromium is installed (the browser tests drive it)
-	@if [ ! -x /usr/bin/chromium ]; then \
+chromium: ## Make sure Debian's Chromium (browser tests) and poppler's pdftotext (PDF tests) are installed
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "Installing Debian's chromium and poppler-utils for the tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	  else \
-	    echo "The browser tests need Debian's Chromium: run 'sudo apt-get install chromium'."; exit 1; \
+	    echo "The tests need Debian's Chromium and poppler-utils: run 'sudo apt-get install chromium poppler-utils'."; exit 1; \
 	  fi; \
 	fi
 

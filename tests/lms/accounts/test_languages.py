@@ -1,8 +1,6 @@
 """A person's language is kept on them and used at every sign-in, whatever the device says."""
 
-import base64
 import re
-import zlib
 
 import pytest
 from django.conf import settings
@@ -13,6 +11,7 @@ from lms.accounts.services import card_issue, person_language_set
 from lms.learning.attestation import attestation_pdf
 from lms.logbook.services import learner_create
 from tests.factories import AssociationFactory, learner_in, trainer_in
+from tests.pdf_text import drawn_text
 
 pytestmark = pytest.mark.django_db
 COOKIE = settings.LANGUAGE_COOKIE_NAME
@@ -157,25 +156,13 @@ def test_learner_create_refuses_a_language_the_site_does_not_offer(association):
         )
 
 
-def pdf_text(pdf: bytes) -> str:
-    """The text drawn on the pages: reportlab writes each page stream compressed (Flate) and
-    then in ASCII85 (the PDF's /Filter says so)."""
-    text = b""
-    for stream in re.findall(rb"\nstream\r?\n(.*?)endstream", pdf, re.S):
-        data = stream.strip()
-        if data.endswith(b"~>"):
-            data = base64.a85decode(data[:-2])
-        text += zlib.decompress(data)
-    return text.decode("latin-1")
-
-
 def test_the_attestation_is_written_in_the_learners_language(catalogue, association):
     from courses.models import LearningPathPage
 
     path = LearningPathPage.objects.live().first()
     learner = learner_in(association, display_name="Sanne", preferred_language="nl-be")
     pdf = attestation_pdf(learner=learner, path=path, modules=[], association=association)
-    assert "Attest van opleiding" in pdf_text(pdf)
+    assert "Attest van opleiding" in drawn_text(pdf)
     learner.preferred_language = ""
     pdf = attestation_pdf(learner=learner, path=path, modules=[], association=association)
-    assert "Attestation de formation" in pdf_text(pdf)  # the page's language: French
+    assert "Attestation de formation" in drawn_text(pdf)  # the page's language: French

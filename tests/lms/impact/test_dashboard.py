@@ -4,8 +4,6 @@ import codecs
 import csv
 import datetime
 import io
-import shutil
-import subprocess
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -33,6 +31,7 @@ from tests.factories import (
     learners_at_a_session,
     trainer_in,
 )
+from tests.pdf_text import pdf_pages
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 3, 2)
@@ -608,17 +607,6 @@ def test_figures_read_as_each_language_writes_them():
         assert figure(4872.5) == "4,872.5"
 
 
-def pdf_pages(content: bytes, folder) -> list[str]:
-    """The text of each page of a PDF, as poppler's pdftotext reads it."""
-    path = folder / "report.pdf"
-    path.write_bytes(content)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return text.split("\f")
-
-
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 def test_the_pdf_is_a_report_with_a_title_page_charts_and_notes(
     client, world, monkeypatch, tmp_path
 ):
@@ -662,7 +650,6 @@ def test_the_excel_csv_writes_decimals_with_a_comma():
     assert content == codecs.BOM_UTF8 + b"Heures;4872,5;12;moins de 5\r\n"
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 @pytest.mark.parametrize(
     ("language", "start", "end"),
     [

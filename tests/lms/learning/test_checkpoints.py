@@ -5,12 +5,10 @@ batch endpoint, the session's validation screen, Mon parcours, the group matrix 
 attestation.
 """
 
-import base64
 import html
 import json
 import re
 import uuid
-import zlib
 from pathlib import Path
 
 import pytest
@@ -35,6 +33,7 @@ from tests.factories import (
     trainer_in,
 )
 from tests.lms.learning.step_answers import step_answers
+from tests.pdf_text import drawn_text
 
 pytestmark = pytest.mark.django_db
 
@@ -275,25 +274,6 @@ def test_the_device_page_names_the_association_with_elision(setting):
     )
 
 
-def pdf_text(content: bytes) -> str:
-    """The text drawn on the PDF's pages, one line a string: reportlab writes each page's
-    stream as ASCII85 over Flate (`/Filter [ /ASCII85Decode /FlateDecode ]`)."""
-    lines = []
-    for stream in re.findall(rb"stream\r?\n(.*?)endstream", content, re.S):
-        stream = stream.strip()
-        if not stream.endswith(b"~>"):
-            continue  # not a page's text (no other stream is drawn here)
-        data = zlib.decompress(base64.a85decode(stream[:-2]))
-        for literal in re.findall(rb"\((.*?)(?<!\\)\) Tj", data, re.S):
-            text = re.sub(
-                rb"\\([0-7]{3}|.)",
-                lambda m: bytes([int(m.group(1), 8)]) if len(m.group(1)) == 3 else m.group(1),
-                literal,
-            )
-            lines.append(text.decode("cp1252"))
-    return "\n".join(lines)
-
-
 def test_the_attestation_says_what_was_done_and_what_a_trainer_validated(setting):
     amina, trainer = setting["amina"], setting["trainer"]
     client = client_for(amina)
@@ -314,7 +294,7 @@ def test_the_attestation_says_what_was_done_and_what_a_trainer_validated(setting
     # Kept as a test artefact, to be looked at (pdftoppm -png) as a learner would print it.
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     (ARTEFACTS / "attestation-bien-debuter.pdf").write_bytes(response.content)
-    text = pdf_text(response.content)
+    text = drawn_text(response.content)
 
     assert "Amina Benali" in text
     assert "Avec l'aide de l'Espace public numérique Les Tilleuls." in text
