@@ -1,9 +1,11 @@
 """Pages compressed as Django's GZipMiddleware compresses them, by zlib-ng instead of zlib.
 
 zlib-ng writes the same gzip format, which every browser reads. At the same level (6) it
-takes about half zlib's time for a page of the same size or smaller: the learner's step page
-(29 KB of HTML) went from 0.57 ms to 0.28 ms and from 4,837 to 4,802 bytes on the bench
-machine. Compression was the largest single cost of that page after the sign-in.
+takes about half zlib's time, for a page within about 1 % of zlib's size: the learner's step
+page (29 KB of HTML) went from 0.57 ms to 0.28 ms and from 4,837 to 4,802 bytes on the bench
+machine. On very repetitive text it can be much larger, which pages are not;
+tests/lms/test_compression.py compares on a page the site serves. Compression was the largest single cost of
+that page after the sign-in.
 
 Only the compression of whole responses is replaced. What Django decides (too short, already
 encoded, a client that does not accept gzip, a streaming response) stays Django's own code,

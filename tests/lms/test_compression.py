@@ -24,14 +24,31 @@ def page(**headers):
     return response
 
 
-def test_a_page_reads_back_the_same_and_is_no_larger_than_with_zlib():
+def without_file_name(data):
+    """The deflate stream and trailer, after the gzip header and its random file name."""
+    return data[data.index(b"\0", 10) + 1 :]
+
+
+def test_a_page_reads_back_the_same_with_djangos_headers():
     ours, django = answer(GZipMiddleware, page()), answer(DjangoGZipMiddleware, page())
     assert gzip.decompress(ours.content) == PAGE
     assert ours.headers["Content-Encoding"] == django.headers["Content-Encoding"] == "gzip"
     assert ours.headers["Vary"] == django.headers["Vary"] == "Accept-Encoding"
     assert ours.headers["Content-Length"] == str(len(ours.content))
-    # Both headers carry a random file name of up to 100 bytes: compare without it.
-    assert len(ours.content) - 110 <= len(django.content)
+
+
+@pytest.mark.django_db
+def test_a_real_page_is_at_most_two_percent_larger_than_with_zlib(client, catalogue):
+    # zlib-ng trades a little size for speed: on the site's pages its level 6 is within
+    # about 1 % of zlib's (bench machine: 4,802 bytes against 4,837 for the step page). On
+    # very repetitive text it can be much larger (172 bytes against 127 for PAGE above),
+    # so the comparison uses a page the site serves, without the random file name.
+    html = client.get("/catalogue/").content
+    assert len(html) > 5_000
+    ours = answer(GZipMiddleware, HttpResponse(html)).content
+    django = answer(DjangoGZipMiddleware, HttpResponse(html)).content
+    assert gzip.decompress(ours) == html
+    assert len(without_file_name(ours)) <= 1.02 * len(without_file_name(django))
 
 
 def test_the_header_has_no_time_and_a_random_length_file_name():
