@@ -208,7 +208,7 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
         """Without a search, the whole page is the same for every visitor with the same
         roles: served from a frame rendered once (cms/framing.py), the visitor's CSRF token,
         address and text size put in. A search is rendered for its visitor."""
-        from cms.framing import render_framed  # cms builds on courses, not the other way
+        from .framing import render_framed
 
         localized = self.visitor_translation()
         if localized is not None:

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.framing import render_framed
+from courses.framing import render_framed
 from courses.caching import (
     content_key,
     content_keys,
