@@ -1,5 +1,5 @@
 """The public catalogue served from a frame rendered once (courses/models.py
-CatalogueIndexPage.serve, cms/framing.py): the page Wagtail's own rendering gives, for each
+CatalogueIndexPage.serve, courses/framing.py): the page Wagtail's own rendering gives, for each
 kind of visitor, and a search always rendered for its visitor."""
 
 import re
