@@ -15,12 +15,12 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from courses.models import CompetenceArea, ModulePage, PathModule, activity_iri
-from lms.accounts.access import programmes_for_funder
 from lms.accounts.models import Association, LearnerProfile, Membership, Role, Situation, User
 from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
 from lms.logbook.models import Attendance, TrainingSession
 
 from . import indicators, privacy, rollup_queries
+from .access import programmes_for_funder
 from .definitions import DEFINITIONS_VERSION
 from .models import FrozenReport, LearnerMonth, PathCompletion, Programme
 from .rollups import rollups_refresh

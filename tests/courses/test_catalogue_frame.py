@@ -10,8 +10,7 @@ from django.shortcuts import render
 from django.test import Client
 from django.urls import reverse
 
-from courses import framing
-from courses import caching
+from courses import caching, framing
 from courses.models import ThemePage
 from tests.factories import AssociationFactory, learner_in, trainer_in
 
