@@ -29,7 +29,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .gdpr import AUDIT_ACTIONS, ERASED_MARK, HIDDEN_KEYS, _short, field_label
+from lms.privacy.register import AUDIT_ACTIONS, ERASED_MARK, HIDDEN_KEYS, _short, field_label
+
 from .models import AuditEntry, Consent, ConsentPurpose, User
 
 

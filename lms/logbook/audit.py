@@ -20,8 +20,8 @@ from lms.accounts.audit import (
     people_names,
     with_details,
 )
-from lms.accounts.gdpr import _help_label
 from lms.accounts.models import Association, AuditEntry, Job
+from lms.privacy.register import _help_label
 
 from .models import Group, TrainingSession
 from .transfer import KINDS

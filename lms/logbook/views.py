@@ -39,7 +39,7 @@ from lms.accounts.services import (
     short_code_normalise,
 )
 from lms.learning.selectors import module_progress_for_learner, module_row_state, scores_for_learner
-from lms.accounts.gdpr import consents_for
+from lms.privacy.register import consents_for
 
 from . import selectors
 from .access import group_get_for_trainer, session_get_for_trainer

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "lms.learning",
     "lms.logbook",
     "lms.impact",
+    "lms.privacy",
     "lms.demo",
     "courses",
     "cms",

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.accounts.gdpr import ErasureRefused, learner_erase, learners_inactive, retention_days
+from lms.privacy.register import ErasureRefused, learner_erase, learners_inactive, retention_days
 
 
 class Command(BaseCommand):

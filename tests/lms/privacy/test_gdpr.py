@@ -13,19 +13,6 @@ from django.db.models import ForeignKey, ManyToManyField, OneToOneField
 from django.utils import timezone
 
 from courses.models import ModulePage
-from lms.accounts.gdpr import (
-    NOT_PERSONAL,
-    PROCESSING_REGISTER,
-    ErasureRefused,
-    consent_give,
-    consent_withdraw,
-    consents_for,
-    learner_data_export,
-    learner_erase,
-    learner_rectify,
-    learners_inactive,
-    register_rows,
-)
 from lms.accounts.models import (
     AuditEntry,
     Consent,
@@ -43,6 +30,19 @@ from lms.impact.services import report_freeze
 from lms.learning.models import ModuleProgress, Statement, Verb
 from lms.logbook.models import Attendance
 from lms.logbook.services import session_log
+from lms.privacy.register import (
+    NOT_PERSONAL,
+    PROCESSING_REGISTER,
+    ErasureRefused,
+    consent_give,
+    consent_withdraw,
+    consents_for,
+    learner_data_export,
+    learner_erase,
+    learner_rectify,
+    learners_inactive,
+    register_rows,
+)
 from tests.factories import (
     AssociationFactory,
     AttendanceFactory,

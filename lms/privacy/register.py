@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .access import (
+from lms.accounts.access import (
     STAFF_ROLES,
     associations_for_staff,
     coordinated_associations,
 )
-from .models import (
+from lms.accounts.models import (
     Association,
     AuditEntry,
     Consent,
@@ -35,8 +35,8 @@ from .models import (
     SignInEvent,
     User,
 )
-from .names import person_name_clean
-from .services import audit_record
+from lms.accounts.names import person_name_clean
+from lms.accounts.services import audit_record
 
 # The words read to the learner when a consent is recorded; a new wording gets a new version,
 # and each consent keeps the version the learner heard.
@@ -1090,9 +1090,8 @@ def learner_data_sections(data: dict) -> list[Section]:
     """The export as titled sections in the current language, for the printable page."""
     from django.utils.translation import gettext
 
+    from lms.accounts.models import Gender, Situation
     from lms.learning.models import Verb
-
-    from .models import Gender, Situation
 
     account = data["account"]
     sections = [
