@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from courses.models import ModulePage
+from lms.accounts.consents import consent_give
 from lms.accounts.languages import language_supported
 from lms.accounts.models import (
     Association,
@@ -29,7 +30,6 @@ from lms.learning.services import (
     statement_build,
     statements_store,
 )
-from lms.privacy.register import consent_give
 
 from .models import Attendance, Group, TrainingSession
 from .signals import learners_merged

@@ -25,6 +25,7 @@ from lms.accounts.access import (
 )
 from lms.accounts.backends import USER_BACKEND
 from lms.accounts.cards_pdf import cards_pdf
+from lms.accounts.consents import consents_for
 from lms.accounts.devices import device_trust
 from lms.accounts.languages import person_language_apply
 from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
@@ -39,7 +40,6 @@ from lms.accounts.services import (
     short_code_normalise,
 )
 from lms.learning.selectors import module_progress_for_learner, module_row_state, scores_for_learner
-from lms.privacy.register import consents_for
 
 from . import selectors
 from .access import group_get_for_trainer, session_get_for_trainer

@@ -26,23 +26,16 @@ from lms.accounts.access import (
     role_required,
 )
 from lms.accounts.audit import audit_rows
+from lms.accounts.consents import consent_give, consent_withdraw
 from lms.accounts.models import ConsentPurpose, Role
 from lms.logbook.forms import EraseForm, LearnerEditForm
 
-from .register import (
-    ErasureRefused,
-    audit_entries_for_coordinator,
-    consent_give,
-    consent_withdraw,
-    learner_association_for,
-    learner_data_export,
-    learner_data_sections,
-    learner_erase,
-    learner_export_record,
-    learner_identity,
-    learner_rectify,
-    register_rows,
-)
+from .erasure import ErasureRefused, learner_erase
+from .export import learner_data_export, learner_export_record
+from .export_sections import learner_data_sections
+from .rectification import learner_identity, learner_rectify
+from .register import register_rows
+from .selectors import audit_entries_for_coordinator, learner_association_for
 
 staff_required = role_required(*STAFF_ROLES)
 coordinator_required = role_required(Role.COORDINATOR)

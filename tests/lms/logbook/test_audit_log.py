@@ -15,7 +15,7 @@ from lms.accounts.services import audit_record
 from lms.logbook import transfer_services
 from lms.logbook.models import TrainingSession
 from lms.logbook.services import group_learners_add
-from lms.privacy.register import learner_erase
+from lms.privacy.erasure import learner_erase
 from tests.factories import (
     AssociationFactory,
     GroupFactory,
