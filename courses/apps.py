@@ -14,6 +14,7 @@ class CoursesConfig(AppConfig):
         from wagtail.models import Page, Site
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
+        from . import personal_data  # noqa: F401  (declares its personal data to lms/privacy)
         from .caching import bump_content_version
 
         # Any page change makes the cached catalogue and step content out of date.

@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from .blocks import StepBlock
 from .caching import active_locale, content_key, shared_content, shared_get_many, shared_set_many
+from .framing import render_framed
 from .h5p.models import H5PLibrary, H5PPackage  # noqa: F401 (the H5P models belong to this app)
 
 # --- Competences -------------------------------------------------------------------------
@@ -206,10 +207,8 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
 
     def serve(self, request, *args, **kwargs):
         """Without a search, the whole page is the same for every visitor with the same
-        roles: served from a frame rendered once (cms/framing.py), the visitor's CSRF token,
+        roles: served from a frame rendered once (courses/framing.py), the visitor's CSRF token,
         address and text size put in. A search is rendered for its visitor."""
-        from cms.framing import render_framed  # cms builds on courses, not the other way
-
         localized = self.visitor_translation()
         if localized is not None:
             return localized.specific.serve(request, *args, **kwargs)

@@ -13,6 +13,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms.accounts.views import language_set
+from lms.logbook import urls as logbook_urls
+from lms.privacy import urls as privacy_urls
 from lms.redis_cache import cache_health
 
 
@@ -49,7 +51,12 @@ urlpatterns = [
     path("langue/", language_set, name="set_language"),
     path("", include("lms.accounts.urls")),
     path("", include("lms.learning.urls")),
-    path("formateur/", include("lms.logbook.urls")),
+    # The personal data screens live in lms/privacy but sit in the trainer's workspace, under
+    # the logbook's names (`logbook:learner_data`, ...): one namespace made of both.
+    path(
+        "formateur/",
+        include((logbook_urls.urlpatterns + privacy_urls.urlpatterns, logbook_urls.app_name)),
+    ),
     path("formateur/", include("lms.logbook.transfer_urls")),
     path("impact/", include("lms.impact.urls")),
     path("api/v1/", include("lms.impact.api_urls")),

@@ -11,56 +11,32 @@ stand-ins for the per-visit values, then filled in at every visit, as the step f
 What stays per visit, never cached: the CSRF token, the page address, the banner of a
 session opened by a trainer (it names them: the chrome is then rendered as usual).
 
-`frame_values` and `frame_fill` do the same for a whole page (cms/framing.py
-`render_framed`): everything around the visitor's own part rendered once with these
-stand-ins, and the per-visit values put in at each visit.
+The stand-ins and their filling in are courses/framing.py's, which does the same for a
+whole page (`render_framed`): everything around the visitor's own part rendered once, and
+the per-visit values put in at each visit.
 """
 
 from django import template
-from django.template.context_processors import i18n
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from wagtail.contrib.settings.context_processors import settings as site_settings
 
 from courses.caching import CONTENT_CACHE_SECONDS, content_key, shared_get_many, shared_set_many
+from courses.framing import (
+    CSRF_MARK,
+    PATH_MARK,
+    PRESSED_MARK,
+    TEXT_SIZE_COOKIE,
+    MarkedRequest,
+    MarkedVisitor,
+    pressed_fill,
+)
 
 register = template.Library()
-
-# Private-use characters: neither a template nor escaping ever writes them.
-CSRF_MARK = "\ue001csrf\ue001"
-PATH_MARK = "\ue001path\ue001"
-TEXT_SIZE_MARK = "\ue001text-size\ue001"
-# aria-pressed of each text-size button, put in at each visit (see `text_size_pressed`).
-PRESSED_MARK_START = "\ue001pressed-"
-PRESSED_MARK = PRESSED_MARK_START + "{}\ue001"
-TEXT_SIZE_COOKIE = "pasapas_text_size"
-TEXT_SIZES = ("normal", "large", "larger")
 
 # How long each part may be kept; the footer shows site settings, which send no signal
 # (the same five minutes as its own {% cache %} fragment).
 PART_SECONDS = {"includes/footer.html": 300}
-
-
-class _MarkedRequest:
-    """All the cached chrome may read of the request: a stand-in for the page address.
-
-    Nothing else of the visitor's request (nor their user, see `_Visitor`) reaches a part
-    rendered for everyone: a template that one day shows more of them renders it empty
-    here, instead of showing one person's data to the next.
-    """
-
-    session: dict = {}  # read-only; `assisted_by` is never cached
-
-    def get_full_path(self):
-        return PATH_MARK
-
-
-class _Visitor:
-    """The `user` of the cached chrome: only whether someone is signed in."""
-
-    def __init__(self, is_authenticated: bool):
-        self.is_authenticated = is_authenticated
 
 
 @register.simple_tag(takes_context=True)
@@ -80,7 +56,9 @@ def chrome(context, template_name: str):
     html = shared_get_many([key], seconds).get(key)
     if html is None:
         values = context.flatten()
-        values.update(request=_MarkedRequest(), user=_Visitor(authenticated), csrf_token=CSRF_MARK)
+        values.update(
+            request=MarkedRequest(), user=MarkedVisitor(authenticated), csrf_token=CSRF_MARK
+        )
         html = render_to_string(template_name, values)
         shared_set_many({key: html}, seconds)
     if CSRF_MARK in html:
@@ -89,45 +67,6 @@ def chrome(context, template_name: str):
         html = html.replace(PATH_MARK, escape(request.get_full_path()))
     html = pressed_fill(html, getattr(request, "COOKIES", {}).get(TEXT_SIZE_COOKIE))
     return mark_safe(html)  # noqa: S308 (our templates; the values put in are escaped)
-
-
-class _FrameRequest(_MarkedRequest):
-    """The request a page frame is rendered with: its host (in the key) and stand-ins."""
-
-    COOKIES = {TEXT_SIZE_COOKIE: TEXT_SIZE_MARK}
-
-    def __init__(self, host: str):
-        self._host = host
-
-    def get_host(self):
-        return self._host
-
-
-def frame_values(request) -> dict:
-    """What a page frame is rendered with in place of the context processors' values: the
-    language and site settings, stand-ins for the request, the user and the CSRF token, and
-    no messages (a page with messages to show is rendered as usual). The caller adds what
-    it keys the frame by (the content, the roles) and the visitor's part as a mark."""
-    return {
-        **i18n(request),
-        **site_settings(request),
-        "request": _FrameRequest(request.get_host()),
-        "user": _Visitor(request.user.is_authenticated),
-        "csrf_token": CSRF_MARK,
-        "messages": (),
-    }
-
-
-def frame_fill(request, frame: str, token: str) -> str:
-    """A page frame with this visit's CSRF token (`get_token(request)`), page address and
-    text size put in."""
-    chosen = request.COOKIES.get(TEXT_SIZE_COOKIE)
-    return pressed_fill(
-        frame.replace(CSRF_MARK, token)
-        .replace(PATH_MARK, escape(request.get_full_path()))
-        .replace(TEXT_SIZE_MARK, escape(chosen or "normal")),
-        chosen,
-    )
 
 
 SITE_NAME = "Pas à pas"
@@ -153,17 +92,6 @@ def text_size_pressed(context, size: str) -> str:
     `pressed_fill` replaces at each visit.
     """
     request = context.get("request")
-    if request is None or isinstance(request, _MarkedRequest):
+    if request is None or isinstance(request, MarkedRequest):
         return PRESSED_MARK.format(size)
     return "true" if (request.COOKIES.get(TEXT_SIZE_COOKIE) or "normal") == size else "false"
-
-
-def pressed_fill(html: str, chosen: str | None) -> str:
-    """Put this visit's aria-pressed values in place of the marks; a part being rendered into
-    a page frame (whose chosen size is still the frame's own mark) keeps its marks."""
-    if chosen == TEXT_SIZE_MARK or PRESSED_MARK_START not in html:
-        return html
-    chosen = chosen if chosen in TEXT_SIZES else "normal"
-    for size in TEXT_SIZES:
-        html = html.replace(PRESSED_MARK.format(size), "true" if size == chosen else "false")
-    return html

@@ -1,7 +1,12 @@
-"""The one funnel that decides who may see or change what.
+"""The one funnel that decides who may see or change what: people and associations.
 
-Views never fetch a protected object another way: they call a function here, which
-returns a queryset limited to what the user may see, or raises PermissionDenied.
+Views never fetch a protected object another way: they call a funnel function, which
+returns a queryset limited to what the user may see, or raises PermissionDenied. The rules
+for people, roles and associations live here; each app above declares the rules for its own
+models in its own access module, built on these (lms/logbook/access.py: groups and
+sessions; lms/impact/access.py: programmes), so this module imports nothing above accounts.
+Names follow one pattern: `<things>_for_<role>` for a queryset, `<thing>_get_for_<role>`
+for one object.
 """
 
 import time
@@ -124,51 +129,10 @@ def funders_for_user(user: User) -> QuerySet[Funder]:
     return Funder.objects.filter(members=user)
 
 
-def programmes_for_funder(user: User):
-    """Programmes financed by the funders the user belongs to."""
-    from lms.impact.models import Programme  # access rules span apps; impact depends on accounts
-
-    return (
-        Programme.objects.filter(funder__members=user)
-        .select_related("funder")
-        .prefetch_related("associations")
-    )
-
-
 def association_get_for_staff(user: User, association_id: int) -> Association:
     try:
         return associations_for_staff(user).get(pk=association_id)
     except Association.DoesNotExist as missing:
-        raise PermissionDenied from missing
-
-
-def groups_for_staff(user: User):
-    from lms.logbook.models import Group  # access rules span apps; logbook depends on accounts
-
-    return Group.objects.filter(association__in=associations_for_staff(user))
-
-
-def group_get_for_trainer(user: User, group_id: int):
-    from lms.logbook.models import Group
-
-    try:
-        return (
-            groups_for_staff(user).select_related("association", "learning_path").get(pk=group_id)
-        )
-    except Group.DoesNotExist as missing:
-        raise PermissionDenied from missing
-
-
-def session_get_for_trainer(user: User, session_id: int):
-    from lms.logbook.models import TrainingSession
-
-    try:
-        return (
-            TrainingSession.objects.filter(association__in=associations_for_staff(user))
-            .select_related("association", "group")
-            .get(pk=session_id)
-        )
-    except TrainingSession.DoesNotExist as missing:
         raise PermissionDenied from missing
 
 

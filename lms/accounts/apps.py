@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and associations")
 
     def ready(self):
-        from . import audit  # noqa: F401  (registers the change log's sentences of accounts)
+        # Imported for what they register: the change log's sentences of accounts, and the
+        # personal data it holds (lms/personal_data.py).
+        from . import audit, personal_data  # noqa: F401
         from .backends import connect_signals
 
         connect_signals()

@@ -29,7 +29,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .gdpr import AUDIT_ACTIONS, ERASED_MARK, HIDDEN_KEYS, _short, field_label
+from .audit_values import AUDIT_ACTIONS, ERASED_MARK, HIDDEN_KEYS, field_label, short_value
 from .models import AuditEntry, Consent, ConsentPurpose, User
 
 
@@ -75,7 +75,7 @@ def raw_value(value) -> str:
     """A recorded value as it was stored; nested lists as JSON rather than Python's repr."""
     if isinstance(value, list) and any(isinstance(item, list | dict) for item in value):
         return json.dumps(value, ensure_ascii=False)
-    return _short(value)
+    return short_value(value)
 
 
 # --- Small helpers the describers share -----------------------------------------------------

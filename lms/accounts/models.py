@@ -22,7 +22,7 @@ class User(AbstractUser):
     # Statements keep this pseudonym, so figures stay true after the person is erased.
     pseudonym = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Set when the person's data was erased: the row stays as an anonymous tombstone so
-    # that their attendances and completions still count (see lms/accounts/gdpr.py).
+    # that their attendances and completions still count (see lms/privacy/erasure.py).
     erased_at = models.DateTimeField(_("erased on"), null=True, blank=True, editable=False)
 
     class Meta:

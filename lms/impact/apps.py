@@ -12,8 +12,9 @@ class ImpactConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        # tasks registers the impact job handlers, audit the change log's sentences.
-        from . import audit, signals, tasks  # noqa: F401
+        # tasks registers the impact job handlers, audit the change log's sentences,
+        # personal_data what it holds about people (lms/personal_data.py).
+        from . import audit, personal_data, signals, tasks  # noqa: F401
         from .rollup_queries import sqlite_functions_register
 
         signals.connect()

@@ -31,6 +31,7 @@ from lms.learning.models import ModuleProgress, Statement, Verb
 from lms.logbook.models import Attendance
 
 from . import indicators
+from .catalogue import module_area_rows, path_module_rows
 from .models import (
     LearnerAreaMonth,
     LearnerMonth,
@@ -176,8 +177,6 @@ def learners_rebuild(pseudonyms, *, replace: bool = True) -> None:
 
 def path_modules() -> dict[int, set[str]]:
     """The modules each learning path lists, by the modules' stable IRIs."""
-    from .selectors import path_module_rows
-
     modules: dict[int, set[str]] = defaultdict(set)
     for row in path_module_rows():
         modules[row["path_id"]].add(row["module_iri"])
@@ -204,8 +203,6 @@ def _path_rows(chunk, paths) -> list[Row]:
 
 def module_areas() -> dict[str, set[str]]:
     """DigComp areas taught by each module, by the module's stable IRI."""
-    from .selectors import module_area_rows
-
     areas: dict[str, set[str]] = defaultdict(set)
     for row in module_area_rows():
         areas[row["module_iri"]].add(row["area"])

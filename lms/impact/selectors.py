@@ -10,22 +10,21 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from courses.models import CompetenceArea, ModulePage, PathModule, activity_iri
-from lms.accounts.access import programmes_for_funder
+from courses.models import CompetenceArea
 from lms.accounts.models import Association, LearnerProfile, Membership, Role, Situation, User
 from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
 from lms.logbook.models import Attendance, TrainingSession
 
 from . import indicators, privacy, rollup_queries
+from .access import programmes_for_funder
+from .catalogue import DIGCOMP, module_area_rows, path_module_rows
 from .definitions import DEFINITIONS_VERSION
 from .models import FrozenReport, LearnerMonth, PathCompletion, Programme
 from .rollups import rollups_refresh
-
-DIGCOMP = "digcomp-2.2"
 
 
 def programmes_for_coordinator(user: User):
@@ -385,30 +384,6 @@ def _paths_completed(learner_ids, start: date, end: date) -> int:
         learner_id__in=learner_ids,
     )
     return PathCompletion.objects.filter(Exists(enrolled), completed_on__range=(start, end)).count()
-
-
-def path_module_rows() -> list[dict]:
-    """Which modules each learning path lists, keyed by the modules' stable IRIs."""
-    return [
-        {"path_id": row["path_id"], "module_iri": activity_iri("modules", row["key"])}
-        for row in PathModule.objects.values("path_id", key=F("module__translation_key"))
-    ]
-
-
-def module_area_rows() -> list[dict]:
-    """Which DigComp area each module teaches, keyed by the module's stable IRI."""
-    rows = (
-        ModulePage.objects.filter(competences__framework__slug=DIGCOMP)
-        .values("translation_key", "competences__area__code")
-        .distinct()
-    )
-    return [
-        {
-            "module_iri": activity_iri("modules", row["translation_key"]),
-            "area": row["competences__area__code"],
-        }
-        for row in rows
-    ]
 
 
 def area_labels() -> dict[str, str]:

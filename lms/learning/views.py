@@ -15,7 +15,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.framing import render_framed
 from courses.caching import (
     content_key,
     content_keys,
@@ -24,6 +23,7 @@ from courses.caching import (
     shared_set_many,
 )
 from courses.cards import catalogue_cards
+from courses.framing import render_framed
 from courses.languages import lang_attribute
 from lms.accounts.access import role_required
 from lms.accounts.models import Role

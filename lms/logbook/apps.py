@@ -10,5 +10,6 @@ class LogbookConfig(AppConfig):
     verbose_name = _("Trainer logbook")
 
     def ready(self):
-        # Imported for what they register: the job handlers and the change log's sentences.
-        from . import audit, tasks  # noqa: F401
+        # Imported for what they register: the job handlers, the change log's sentences and
+        # the personal data the logbook holds (lms/personal_data.py).
+        from . import audit, personal_data, tasks  # noqa: F401

@@ -20,9 +20,9 @@ from lms.accounts.audit import (
     people_names,
     with_details,
 )
-from lms.accounts.gdpr import _help_label
 from lms.accounts.models import Association, AuditEntry, Job
 
+from .forms import help_label
 from .models import Group, TrainingSession
 from .transfer import KINDS
 
@@ -151,7 +151,7 @@ def validations(entries):
             _("Validations: %(name)s – %(help)s (%(module)s)")
             % {
                 "name": name_of(names, learner),
-                "help": _help_label(help_level),
+                "help": help_label(help_level),
                 "module": titles.get(module, "–"),
             }
             for learner, module, _step, help_level in (row[:4] for row in recorded)

@@ -196,6 +196,12 @@ HELP_CHOICES = [
 ]
 
 
+def help_label(value) -> str:
+    """How much help a validation records, in the reader's language (a dash when none)."""
+    labels = {level: label for level, label in HELP_CHOICES if level}
+    return str(labels.get(value, value or "–"))
+
+
 class TrainerForm(forms.Form):
     display_name = PersonNameField(label=_("First name"), max_length=80)
     username = forms.SlugField(label=_("Username"), max_length=150)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from courses.models import ModulePage
-from lms.accounts.gdpr import consent_give
+from lms.accounts.consents import consent_give
 from lms.accounts.languages import language_supported
 from lms.accounts.models import (
     Association,

@@ -1,8 +1,8 @@
-"""Trainer URLs."""
+"""Trainer URLs; the personal data screens (lms/privacy/urls.py) join them in lms/urls.py."""
 
 from django.urls import path
 
-from . import privacy_views, views
+from . import views
 
 app_name = "logbook"
 urlpatterns = [
@@ -24,25 +24,6 @@ urlpatterns = [
         views.learner_open_session,
         name="learner_open_session",
     ),
-    path(
-        "apprenants/<int:learner_id>/donnees.json",
-        privacy_views.learner_data_json,
-        name="learner_data_json",
-    ),
-    path("apprenants/<int:learner_id>/donnees/", privacy_views.learner_data, name="learner_data"),
-    path("apprenants/<int:learner_id>/modifier/", privacy_views.learner_edit, name="learner_edit"),
-    path(
-        "apprenants/<int:learner_id>/effacer/",
-        privacy_views.learner_erase_view,
-        name="learner_erase",
-    ),
-    path(
-        "apprenants/<int:learner_id>/accords/",
-        privacy_views.learner_consent,
-        name="learner_consent",
-    ),
-    path("registre/", privacy_views.register, name="register"),
-    path("journal/", privacy_views.audit_log, name="audit_log"),
     path("appareil/", views.device_mark, name="device_mark"),
     path("formateurs/", views.trainers, name="trainers"),
     path("groupes/nouveau/", views.group_new, name="group_new"),

@@ -18,17 +18,15 @@ from lms.accounts.access import (
     association_get_for_staff,
     associations_for_staff,
     coordinates_learner,
-    group_get_for_trainer,
     is_coordinator,
     learner_get_for_trainer,
     learners_for_trainer,
     role_required,
-    session_get_for_trainer,
 )
 from lms.accounts.backends import USER_BACKEND
 from lms.accounts.cards_pdf import cards_pdf
+from lms.accounts.consents import consents_for
 from lms.accounts.devices import device_trust
-from lms.accounts.gdpr import consents_for
 from lms.accounts.languages import person_language_apply
 from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
 from lms.accounts.naming import belonging_to
@@ -44,6 +42,7 @@ from lms.accounts.services import (
 from lms.learning.selectors import module_progress_for_learner, module_row_state, scores_for_learner
 
 from . import selectors
+from .access import group_get_for_trainer, session_get_for_trainer
 from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, TrainerForm, default_slot
 from .models import Group
 from .services import (

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "lms.learning",
     "lms.logbook",
     "lms.impact",
+    "lms.privacy",
+    "lms.demo",
     "courses",
     "cms",
     "wagtail.contrib.forms",
@@ -98,6 +100,10 @@ TEMPLATES = [
         },
     },
 ]
+# The context processors that say which kind of visitor a page frame is for (courses/framing.py):
+# their values are rendered into the frame and key it. Only what many visitors share (roles),
+# never who they are.
+PAGE_FRAME_CONTEXT_PROCESSORS = ["lms.accounts.context_processors.roles"]
 
 # Database: SQLite (WAL) in the project folder unless DATABASE_URL names another one.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from lms.impact.demo import demo_build
+from lms.demo.builder import demo_build
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests
 # themselves are still plain synchronous calls.

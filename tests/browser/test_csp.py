@@ -8,7 +8,7 @@ trainer's, funder's and editor's screens.
 import pytest
 
 from courses.models import ModulePage
-from lms.impact.demo import DEMO_CARD_PIN, DEMO_CARD_TOKEN
+from lms.demo.builder import DEMO_CARD_PIN, DEMO_CARD_TOKEN
 from lms.logbook.models import Group
 
 from .conftest import sign_in

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from lms.accounts.models import Association, SignInCard
 from lms.accounts.services import card_check_secret, card_issue
-from lms.impact.demo import DEMO_CARD_PIN, DEMO_CARD_TOKEN
+from lms.demo.builder import DEMO_CARD_PIN, DEMO_CARD_TOKEN
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
 from tests.factories import learner_in
 

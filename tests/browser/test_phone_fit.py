@@ -153,7 +153,7 @@ def measure(page, name: str, address: str) -> list[str]:
 
 @pytest.mark.parametrize("screen", sorted(SCREENS))
 def test_every_learner_screen_fits_a_small_phone_at_every_text_size(browser, demo_server, screen):
-    from lms.impact.demo import DEMO_CARD_TOKEN
+    from lms.demo.builder import DEMO_CARD_TOKEN
 
     width, height = SCREENS[screen]
     context = browser.new_context(

@@ -1,5 +1,5 @@
 """The public catalogue served from a frame rendered once (courses/models.py
-CatalogueIndexPage.serve, cms/framing.py): the page Wagtail's own rendering gives, for each
+CatalogueIndexPage.serve, courses/framing.py): the page Wagtail's own rendering gives, for each
 kind of visitor, and a search always rendered for its visitor."""
 
 import re
@@ -10,8 +10,7 @@ from django.shortcuts import render
 from django.test import Client
 from django.urls import reverse
 
-from cms import framing
-from courses import caching
+from courses import caching, framing
 from courses.models import ThemePage
 from tests.factories import AssociationFactory, learner_in, trainer_in
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
+from lms.demo.builder import demo_build
 from lms.impact.definitions import KEY_FIGURES
-from lms.impact.demo import demo_build
 from lms.learning.models import Statement
 from lms.learning.services import MAX_STEP_SECONDS
 from tests.factories import (

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from lms.accounts.models import Membership, Role, Situation, User
+from lms.demo.builder import demo_build
 from lms.impact import indicators, selectors
-from lms.impact.demo import demo_build
 from lms.impact.models import LearnerMonth, OutcomePair, Programme, RollupStale
 from lms.impact.rollups import rollups_refresh, rollups_reset
 from lms.learning.models import Statement, Verb

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from courses.models import ModulePage
+from lms.demo.builder import demo_build
 from lms.impact import rollup_queries, selectors
-from lms.impact.demo import demo_build
 from lms.impact.models import Programme
 from lms.impact.rollups import rollups_reset
 

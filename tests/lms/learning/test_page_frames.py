@@ -1,4 +1,4 @@
-"""Learner pages served from a frame rendered once (cms/framing.py render_framed).
+"""Learner pages served from a frame rendered once (courses/framing.py render_framed).
 
 The frame must give the page `render` gives, with each visitor's own part, token, address
 and text size, and never one learner's data in another's page. The test settings use a

@@ -10,12 +10,12 @@ from django.db import connection
 from django.urls import reverse
 
 from courses.models import LearningPathPage
-from lms.accounts.gdpr import learner_erase
 from lms.accounts.models import AuditEntry, Job, Role
 from lms.accounts.services import audit_record
 from lms.logbook import transfer_services
 from lms.logbook.models import TrainingSession
 from lms.logbook.services import group_learners_add
+from lms.privacy.erasure import learner_erase
 from tests.factories import (
     AssociationFactory,
     GroupFactory,

@@ -271,7 +271,7 @@ def test_the_register_shows_no_model_path_and_no_english_word_to_a_french_coordi
 ):
     from django.utils import translation
 
-    from lms.accounts.gdpr import register_rows
+    from lms.privacy.register import register_rows
 
     client.force_login(setting["coordinator"])
     page = unescape(client.get(reverse("logbook:register")).content.decode())

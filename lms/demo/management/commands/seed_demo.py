@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.impact.demo import (
+from lms.demo.builder import (
     DEMO_ACCOUNTS,
     DEMO_CARD_CODE,
     DEMO_CARD_PIN,

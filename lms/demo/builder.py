@@ -1,7 +1,7 @@
 """A deterministic demo: associations, people, groups, months of sessions and progress.
 
-It lives in `impact` because it writes into every app, and impact is the one app
-allowed to depend on all the others. Every id is derived from the seed, so running it
+It has an app of its own on top of the others (lms/demo/) because it writes into every one
+of them, and none of them may depend on it. Every id is derived from the seed, so running it
 twice changes nothing and two installations built on the same day hold the same data.
 
 It scales to a regional programme (`seed_demo --learners 100000`, about 5 million
@@ -43,6 +43,9 @@ from lms.accounts.models import (
 )
 from lms.accounts.services import card_issue
 from lms.bulk_rows import rows_write
+from lms.impact.models import Programme
+from lms.impact.rollups import rollups_reset
+from lms.impact.selectors import figures_invalidate
 from lms.learning.models import (
     ActivityProgress,
     ModuleProgress,
@@ -52,10 +55,6 @@ from lms.learning.models import (
 )
 from lms.learning.services import statements_store
 from lms.logbook.models import Attendance, Group, TrainingSession
-
-from .models import Programme
-from .rollups import rollups_reset
-from .selectors import figures_invalidate
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (the documented password of the demo accounts)
 DEMO_CARD_TOKEN = "demo-apprenant-carte"  # noqa: S105 (a documented demo card, not a secret)

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.accounts.gdpr import ErasureRefused, learner_erase, learners_inactive, retention_days
+from lms.privacy.erasure import ErasureRefused, learner_erase
+from lms.privacy.retention import learners_inactive, retention_days
 
 
 class Command(BaseCommand):

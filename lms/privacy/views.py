@@ -26,23 +26,16 @@ from lms.accounts.access import (
     role_required,
 )
 from lms.accounts.audit import audit_rows
-from lms.accounts.gdpr import (
-    ErasureRefused,
-    audit_entries_for_coordinator,
-    consent_give,
-    consent_withdraw,
-    learner_association_for,
-    learner_data_export,
-    learner_data_sections,
-    learner_erase,
-    learner_export_record,
-    learner_identity,
-    learner_rectify,
-    register_rows,
-)
+from lms.accounts.consents import consent_give, consent_withdraw
 from lms.accounts.models import ConsentPurpose, Role
+from lms.logbook.forms import EraseForm, LearnerEditForm
 
-from .forms import EraseForm, LearnerEditForm
+from .erasure import ErasureRefused, learner_erase
+from .export import learner_data_export, learner_export_record
+from .export_sections import learner_data_sections
+from .rectification import learner_identity, learner_rectify
+from .register import register_rows
+from .selectors import audit_entries_for_coordinator, learner_association_for
 
 staff_required = role_required(*STAFF_ROLES)
 coordinator_required = role_required(Role.COORDINATOR)
@@ -89,7 +82,7 @@ def learner_data(request, learner_id: int):
     )
     return render(
         request,
-        "logbook/privacy/learner_data.html",
+        "privacy/learner_data.html",
         {"learner": learner, "data": data, "sections": learner_data_sections(data)},
     )
 
@@ -111,7 +104,7 @@ def learner_edit(request, learner_id: int):
         else:
             messages.success(request, _("Nothing was changed."))
         return redirect("logbook:learner", learner.pk)
-    return render(request, "logbook/privacy/learner_edit.html", {"learner": learner, "form": form})
+    return render(request, "privacy/learner_edit.html", {"learner": learner, "form": form})
 
 
 @coordinator_required
@@ -148,7 +141,7 @@ def learner_erase_view(request, learner_id: int):
         return redirect("logbook:learners")
     return render(
         request,
-        "logbook/privacy/learner_erase.html",
+        "privacy/learner_erase.html",
         {
             "learner": learner,
             "form": form,
@@ -184,7 +177,7 @@ def learner_consent(request, learner_id: int):
 @coordinator_or_superuser_required
 def register(request):
     """The register of processing activities (GDPR art. 30), generated from the code."""
-    return render(request, "logbook/privacy/register.html", {"activities": register_rows()})
+    return render(request, "privacy/register.html", {"activities": register_rows()})
 
 
 @coordinator_or_superuser_required
@@ -200,7 +193,7 @@ def audit_log(request):
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "logbook/privacy/audit_log.html",
+        "privacy/audit_log.html",
         {
             "page": page,
             "rows": audit_rows(page.object_list, viewer=request.user),

@@ -13,19 +13,7 @@ from django.db.models import ForeignKey, ManyToManyField, OneToOneField
 from django.utils import timezone
 
 from courses.models import ModulePage
-from lms.accounts.gdpr import (
-    NOT_PERSONAL,
-    PROCESSING_REGISTER,
-    ErasureRefused,
-    consent_give,
-    consent_withdraw,
-    consents_for,
-    learner_data_export,
-    learner_erase,
-    learner_rectify,
-    learners_inactive,
-    register_rows,
-)
+from lms.accounts.consents import consent_give, consent_withdraw, consents_for
 from lms.accounts.models import (
     AuditEntry,
     Consent,
@@ -43,6 +31,11 @@ from lms.impact.services import report_freeze
 from lms.learning.models import ModuleProgress, Statement, Verb
 from lms.logbook.models import Attendance
 from lms.logbook.services import session_log
+from lms.privacy.erasure import ErasureRefused, learner_erase
+from lms.privacy.export import learner_data_export
+from lms.privacy.rectification import learner_rectify
+from lms.privacy.register import NOT_PERSONAL, PROCESSING_REGISTER, register_rows
+from lms.privacy.retention import learners_inactive
 from tests.factories import (
     AssociationFactory,
     AttendanceFactory,

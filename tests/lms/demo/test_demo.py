@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import F, Q
 
 from lms.accounts.models import Membership, User
-from lms.impact import demo as demo_module
-from lms.impact.demo import DEMO_ACCOUNTS, demo_build
+from lms.demo import builder as demo_module
+from lms.demo.builder import DEMO_ACCOUNTS, demo_build
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement, Verb
 from lms.learning.services import h5p_result, progress_rebuild
 from lms.logbook.models import Attendance, Group, TrainingSession

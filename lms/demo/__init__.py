@@ -1,0 +1,1 @@
+"""The demo and benchmark data builder: it writes into every app, so it sits on top of them."""

@@ -1,0 +1,1 @@
+"""Personal data across apps: export, rectification, consent, erasure, register, retention."""

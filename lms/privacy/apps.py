@@ -1,0 +1,10 @@
+"""App configuration for the personal data screens and services."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "lms.privacy"
+    label = "privacy"
+    verbose_name = _("Personal data")
