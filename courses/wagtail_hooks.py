@@ -37,7 +37,11 @@ class H5PUpgradesMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def h5p_library_upgrades_menu_item():
     return H5PUpgradesMenuItem(
-        _("H5P library updates"), reverse("h5p_library_upgrades"), icon_name="pick", order=251
+        # Short: the sidebar cuts longer labels ("Mises à jour des bi…").
+        _("H5P updates"),
+        reverse("h5p_library_upgrades"),
+        icon_name="pick",
+        order=251,
     )
 
 

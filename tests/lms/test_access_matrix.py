@@ -238,12 +238,7 @@ def answer(client: Client, rule: Rule, url: str, world, person=None) -> str:
         if response.status_code >= 500:
             return "error"
         return "out" if response.status_code in (401, 403, 404) else "in"
-    if rule.prepare == "card":
-        client.get(reverse("accounts:card_start", args=[world["card"].token]))
-    elif rule.prepare == "device":
-        marked = HttpResponse()
-        device_trust(marked, association_id=world["association"].pk)
-        client.cookies.update(marked.cookies)
+    prepare(client, rule, world)
     if rule.method == "POST":
         data = {
             name: value.format(association=world["association"].pk)
@@ -263,6 +258,16 @@ def answer(client: Client, rule: Rule, url: str, world, person=None) -> str:
         if any(page in location for page in SIGN_IN_PAGES):
             return "out"
     return "in"
+
+
+def prepare(client: Client, rule: Rule, world) -> None:
+    """What a person does before opening the URL (rule.prepare): show a card, use a device."""
+    if rule.prepare == "card":
+        client.get(reverse("accounts:card_start", args=[world["card"].token]))
+    elif rule.prepare == "device":
+        marked = HttpResponse()
+        device_trust(marked, association_id=world["association"].pk)
+        client.cookies.update(marked.cookies)
 
 
 def client_for(person) -> Client:

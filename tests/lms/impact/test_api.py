@@ -2,14 +2,19 @@
 
 import datetime
 import json
+import re
 from collections import Counter
 
 import pytest
 import schemathesis
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -19,7 +24,16 @@ from schemathesis.specs.openapi.checks import (
 
 from lms.accounts.models import AuditEntry, Role
 from lms.impact import selectors, tokens
-from lms.impact.models import ApiToken, FrozenReport
+from lms.impact.models import (
+    ApiToken,
+    FrozenReport,
+    LearnerAreaMonth,
+    LearnerMonth,
+    OutcomePair,
+    PathCompletion,
+    RollupStale,
+    RollupState,
+)
 from tests.factories import (
     AssociationFactory,
     FunderFactory,
@@ -28,6 +42,7 @@ from tests.factories import (
     UserFactory,
     learner_in,
     learners_at_a_session,
+    trainer_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -435,18 +450,56 @@ def test_the_openapi_description_is_valid_versioned_and_has_no_docs_page(client,
 
 @pytest.fixture
 def fuzz(world, monkeypatch):
-    """A valid token and a report it may read; the fuzzer's wrong tokens must not lock it out."""
+    """A token for each kind of caller, and reports they may read; the fuzzer's wrong tokens
+    must not lock the right ones out."""
     from lms.accounts.ratelimit import Rate
 
     monkeypatch.setattr(tokens, "FAILURE_RATE", Rate(count=100_000, seconds=60))
-    report = FrozenReport.objects.create(
+    programme_wide = FrozenReport.objects.create(
         programme=world["programme"],
         period_start_on=DAY,
         period_end_on=DAY,
         definitions_version="1.0",
         figures={"key_figures": {"learners": None}},
     )
-    return {"secret": bearer(world["funder"]), "report_id": report.pk}
+    tilleuls_report = FrozenReport.objects.create(
+        programme=world["programme"],
+        association=world["tilleuls"],
+        period_start_on=DAY,
+        period_end_on=DAY,
+        definitions_version="1.0",
+        figures={"key_figures": {"learners": None}},
+    )
+    revoked, revoked_secret = tokens.api_token_create(user=world["funder"], name="old tool")
+    tokens.api_token_revoke(token=revoked, by=world["funder"])
+    # A trainer who coordinated once and kept the token: it no longer opens anything.
+    former = trainer_in(world["tilleuls"], username="former-coordinator")
+    former_secret = bearer(former)
+    learner = learner_in(world["tilleuls"], username="fuzz-learner")
+    session = Client()
+    session.force_login(learner)
+    programme = {"programme_id": world["programme"].pk}
+    return {
+        "funder": {
+            "headers": {"Authorization": f"Bearer {bearer(world['funder'])}"},
+            "path": {**programme, "report_id": programme_wide.pk},
+            "query": {},
+        },
+        "coordinator": {
+            "headers": {"Authorization": f"Bearer {bearer(world['coordinator'])}"},
+            "path": {**programme, "report_id": tilleuls_report.pk},
+            # A coordinator sees their association's share only: named, or 400.
+            "query": {"association": world["tilleuls"].pk},
+        },
+        "former coordinator": {"headers": {"Authorization": f"Bearer {former_secret}"}},
+        "revoked token": {"headers": {"Authorization": f"Bearer {revoked_secret}"}},
+        "wrong token": {"headers": {"Authorization": "Bearer pap_" + "x" * 43}},
+        # Signed in on the site: the API asks for a token all the same.
+        "learner, no token": {
+            "headers": {},
+            "cookies": {name: morsel.value for name, morsel in session.cookies.items()},
+        },
+    }
 
 
 @pytest.fixture
@@ -466,42 +519,106 @@ def wsgi_app():
     request_finished.connect(close_old_connections)
 
 
-def test_no_operation_answers_500_to_generated_requests(world, fuzz, wsgi_app):
-    """Schemathesis, in-process over WSGI: every operation, a bounded number of examples."""
+# What an answer of the API may write: the rollups figures are computed from (derived from
+# the records, rebuilt when stale: lms/impact/rollups.py) and a token's "last used" time.
+# A refusal writes nothing at all.
+WRITE_RE = re.compile(
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY|TRUNCATE(?:\s+TABLE)?)\s+"?(\w+)"?',
+    re.IGNORECASE,
+)
+DERIVED_TABLES = {
+    model._meta.db_table
+    for model in (
+        LearnerMonth,
+        LearnerAreaMonth,
+        PathCompletion,
+        OutcomePair,
+        RollupStale,
+        RollupState,
+    )
+}
+LAST_USED_RE = re.compile(r'^\s*UPDATE "impact_apitoken" SET "last_used_at" = [^,]+ WHERE')
+ALLOWED = ("funder", "coordinator")
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "funder",
+        "coordinator",
+        "former coordinator",
+        "revoked token",
+        "wrong token",
+        "learner, no token",
+    ],
+)
+def test_no_operation_answers_500_or_writes_to_generated_requests(world, fuzz, wsgi_app, caller):
+    """Schemathesis, in-process over WSGI: every operation, as each kind of caller, with
+    values that fit the description (positive) and values that do not (negative: wrong
+    types, out-of-range ids, malformed dates). Never a 5xx; a refusal writes nothing and an
+    answer writes at most the token's "last used" time; answers conform to the description."""
     schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 4
+    who = fuzz[caller]
     # The WSGI transport does not decompress: ask for plain bodies (GZipMiddleware is on).
-    headers = {"Authorization": f"Bearer {fuzz['secret']}", "Accept-Encoding": "identity"}
-    checks = [
+    headers = {**who["headers"], "Accept-Encoding": "identity"}
+    cookies = who.get("cookies", {})
+    allowed = caller in ALLOWED
+    conformance = [
         not_a_server_error,
         status_code_conformance,
         content_type_conformance,
         response_schema_conformance,
     ]
-    known = {"programme_id": world["programme"].pk, "report_id": fuzz["report_id"]}
     answered = Counter()
+
+    def fuzz_operation(strategy, checks, max_examples):
+        @given(case=strategy)
+        @settings(
+            max_examples=max_examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def call(case):
+            with CaptureQueriesContext(connection) as queries:
+                response = case.call(headers=headers, cookies=cookies)
+            answered[(case.operation.path, response.status_code)] += 1
+            assert response.status_code < 500, (case.path, case.query, response.text[:500])
+            writes = [query["sql"] for query in queries if WRITE_RE.match(query["sql"])]
+            if response.status_code >= 400 or not allowed:
+                assert writes == [], (caller, case.path, case.query, response.status_code)
+            else:
+                assert [
+                    sql
+                    for sql in writes
+                    if WRITE_RE.match(sql)[1] not in DERIVED_TABLES and not LAST_USED_RE.match(sql)
+                ] == []
+            case.validate_response(response, checks=checks, headers=headers)
+
+        call()
+
     for operation in operations:
-        # Also on the real programme and report, so figures are computed, not just 404s.
-        fixed = {name: value for name, value in known.items() if f"{{{name}}}" in operation.path}
-        strategies = [operation.as_strategy()]
-        if fixed:
-            strategies.append(operation.as_strategy(path_parameters=fixed))
-        for strategy in strategies:
-
-            @given(case=strategy)
-            @settings(
-                max_examples=15,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
+        strategies = [
+            (operation.as_strategy(), conformance),
+            (operation.as_strategy(GenerationMode.NEGATIVE), [not_a_server_error]),
+        ]
+        if allowed:
+            # Also on the real programme and report, so figures are computed, not just 404s.
+            fixed = {name: v for name, v in who["path"].items() if f"{{{name}}}" in operation.path}
+            query = who["query"] if operation.path.endswith("/figures") else {}
+            strategies.append(
+                (operation.as_strategy(path_parameters=fixed, query=query), conformance)
             )
-            def call(case):
-                response = case.call(headers=headers)
-                answered[(case.operation.path, response.status_code)] += 1
-                assert response.status_code < 500, (case.path, case.query, response.text[:500])
-                case.validate_response(response, checks=checks, headers=headers)
-
-            call()
-    # Every operation answered with data at least once: the run reached the real code.
-    assert {path for path, status in answered if status == 200} == {op.path for op in operations}
+        for strategy, checks in strategies:
+            # Refused callers meet the token check before anything else: a few suffice.
+            fuzz_operation(strategy, checks, max_examples=8 if allowed else 3)
+    if allowed:
+        # Every operation answered with data at least once: the run reached the real code.
+        assert {path for path, status in answered if status == 200} == {
+            op.path for op in operations
+        }
+    else:
+        assert {status for _path, status in answered} <= {401, 404}, answered
