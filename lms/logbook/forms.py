@@ -17,6 +17,7 @@ from lms.accounts.names import PersonNameField
 from lms.accounts.services import PICTURES
 from lms.accounts.templatetags.pictures import picture_name
 
+from .people import group_label, learner_label
 from .services import HelpLevel
 
 CURRENT_YEAR = timezone.now().year
@@ -68,7 +69,9 @@ class LearnerForm(forms.Form):
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [("", "–")] + [(str(g.pk), g.name) for g in groups]
+        self.fields["group"].choices = [("", "–")] + [
+            (str(g.pk), group_label(g, with_association=True)) for g in groups
+        ]
 
 
 class LearnerEditForm(forms.Form):
@@ -193,8 +196,11 @@ class SessionForm(forms.Form):
     present = forms.MultipleChoiceField(
         label=_("Who came?"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Ticked among many, found by typing a name (static/js/filter-list.js), not ctrl-click.
     others = forms.MultipleChoiceField(
-        label=_("Also came (not in the group)"), required=False, widget=forms.SelectMultiple
+        label=_("Also came (not in the group)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(
         label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -203,8 +209,11 @@ class SessionForm(forms.Form):
     def __init__(self, *args, modules, members, others, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["modules"].choices = [(str(m.pk), m.title) for m in modules]
-        self.fields["present"].choices = [(str(p.pk), p.public_name) for p in members]
-        self.fields["others"].choices = [(str(p.pk), p.public_name) for p in others]
+        # Names with what tells homonyms apart (lms/logbook/people.py).
+        self.fields["present"].choices = [
+            (str(p.pk), learner_label(p, show_groups=False)) for p in members
+        ]
+        self.fields["others"].choices = [(str(p.pk), learner_label(p)) for p in others]
 
     def clean(self):
         data = super().clean()

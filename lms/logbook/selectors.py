@@ -7,6 +7,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
 
 from courses.models import ModulePage
 from lms.accounts.models import Membership, Role, SignInCard, User
+from lms.accounts.names import person_name_comparable
 from lms.learning.models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
 from lms.learning.progress import ModuleState, module_state_of
 
@@ -47,6 +48,22 @@ def learners_described(people: QuerySet[User], *, associations) -> QuerySet[User
             ),
         )
     )
+
+
+def homonyms_in(association, first_name: str) -> QuerySet[User]:
+    """Learners of the association whose first name is `first_name`, case, accents and
+    spaces ignored ("Andre" finds "André"), to flag a homonym before a record is created."""
+    wanted = person_name_comparable(first_name)
+    learners = User.objects.filter(
+        memberships__association=association, memberships__role=Role.LEARNER
+    ).distinct()
+    # Compared in Python: SQLite has no accent-insensitive comparison. Two short columns.
+    ids = [
+        pk
+        for pk, name in learners.values_list("pk", "display_name")
+        if person_name_comparable(name) == wanted
+    ]
+    return User.objects.filter(pk__in=ids)
 
 
 def groups_for_trainer(associations) -> QuerySet[Group]:
@@ -91,7 +108,11 @@ def group_matrix(group: Group, *, today: date) -> tuple[list[ModulePage], list[L
     A constant number of queries whatever the size of the group or the path.
     """
     modules = group_modules(group)
-    learners = list(group.learners.order_by("display_name", "pk"))
+    learners = list(
+        learners_described(group.learners.all(), associations=[group.association]).order_by(
+            "display_name", "pk"
+        )
+    )
     learner_ids = [learner.pk for learner in learners]
     iris = [module.iri for module in modules]
     progress = {

@@ -152,10 +152,10 @@ def learner_new(request):
             )
         )
         similar = list(
-            learners_for_trainer(request.user).filter(
-                memberships__association=association,
-                display_name__iexact=data["display_name"],
-            )
+            selectors.learners_described(
+                selectors.homonyms_in(association, data["display_name"]),
+                associations=associations,
+            ).order_by("display_name", "pk")
         )
         if similar and not request.POST.get("confirm_new"):
             return render(
@@ -233,7 +233,11 @@ def learner_card(request, learner_id: int):
     if request.method == "POST" and form.is_valid():
         secret = {"pin": form.cleaned_data["pin"], "pictures": form.cleaned_data["pictures"]}
         if keeps_card:
-            card_secret_set(card=card, by=request.user, **secret)
+            try:
+                card_secret_set(card=card, by=request.user, **secret)
+            except ValueError:  # another trainer set it meanwhile: a new card is needed
+                messages.error(request, _("This card already has a secret. Make a new card."))
+                return redirect("logbook:learner", learner.pk)
             messages.success(request, _("The secret is saved: the printed card works now."))
         else:
             association = (
@@ -370,14 +374,22 @@ def _session_form(request, group, session=None):
         # The originals: a translation is the same activity, listed once.
         else list(ModulePage.objects.live().filter(locale=Locale.get_default()))
     )
-    members = list(group.learners.order_by("display_name")) if group else []
     association = group.association if group else session.association
-    others = (
+    members = (
+        list(
+            selectors.learners_described(group.learners.all(), associations=[association]).order_by(
+                "display_name", "pk"
+            )
+        )
+        if group
+        else []
+    )
+    others = selectors.learners_described(
         learners_for_trainer(request.user)
         .filter(memberships__association=association)
-        .exclude(pk__in=[m.pk for m in members])
-        .order_by("display_name")
-    )
+        .exclude(pk__in=[m.pk for m in members]),
+        associations=[association],
+    ).order_by("display_name", "pk")
     if session is not None:
         initial = {
             "held_on": session.held_on,
@@ -586,12 +598,18 @@ def learner_merge_view(request, learner_id: int):
         .first()
         .association
     )
-    candidates = (
+    candidates = selectors.learners_described(
         learners_for_trainer(request.user)
         .filter(memberships__association=association)
-        .exclude(pk=keep.pk)
-        .order_by("display_name")
-    )
+        .exclude(pk=keep.pk),
+        associations=[association],
+    ).order_by("display_name", "pk")
+    if request.method == "POST" and not request.POST.get("duplicate"):
+        return render(
+            request,
+            "logbook/learner_merge.html",
+            {"keep": keep, "candidates": candidates, "error": _("Choose the other record.")},
+        )
     if request.method == "POST":
         duplicate = learner_get_for_trainer(request.user, posted_id(request, "duplicate", 0))
         if request.POST.get("confirm"):

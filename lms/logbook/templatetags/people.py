@@ -11,3 +11,9 @@ register = template.Library()
 def person_label(person, show_association=False):
     """`{{ learner|person_label }}`; `{{ learner|person_label:True }}` adds the association."""
     return learner_label(person, show_association=bool(show_association))
+
+
+@register.filter
+def person_label_in_group(person):
+    """In a group's own screens: the association and the group go without saying."""
+    return learner_label(person, show_groups=False)
