@@ -36,13 +36,13 @@ demo: install ## Install, migrate, load the catalogue and demo people, and serve
 	@echo "Serving on http://$(HOST):$(PORT)/ – stop with Ctrl+C"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-chromium: ## Make sure Debian's Chromium (browser tests) and poppler's pdftotext (PDF tests) are installed
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; then \
+chromium: ## Make sure Debian's Chromium (browser tests), poppler (PDF tests) and zbar (QR codes read back) are installed
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! command -v zbarimg >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium and poppler-utils for the tests…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	    echo "Installing Debian's chromium, poppler-utils and zbar-tools for the tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils zbar-tools >/dev/null; \
 	  else \
-	    echo "The tests need Debian's Chromium and poppler-utils: run 'sudo apt-get install chromium poppler-utils'."; exit 1; \
+	    echo "The tests need Debian's Chromium, poppler-utils and zbar-tools: run 'sudo apt-get install chromium poppler-utils zbar-tools'."; exit 1; \
 	  fi; \
 	fi
 

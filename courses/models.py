@@ -2,6 +2,7 @@
 
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,6 +20,7 @@ from wagtail.search import index
 
 from .blocks import StepBlock
 from .caching import active_locale, content_key, shared_content, shared_get_many, shared_set_many
+from .forms import ModulePageForm
 from .framing import render_framed
 from .h5p.models import H5PLibrary, H5PPackage  # noqa: F401 (the H5P models belong to this app)
 
@@ -336,15 +338,21 @@ class ModulePage(ServeInVisitorLanguageMixin, FixtureSourceMixin, PictureMixin, 
     )
     steps = StreamField(StepBlock(), verbose_name=_("steps"))
 
+    base_form_class = ModulePageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("goal"),
         FieldPanel("picture"),
         MultiFieldPanel(
-            [FieldPanel("duration_minutes"), FieldPanel("level"), FieldPanel("competences")],
+            [
+                FieldPanel("duration_minutes"),
+                FieldPanel("level"),
+                # Ticked in a list, not a multiple select that needs ctrl-click.
+                FieldPanel("competences", widget=forms.CheckboxSelectMultiple),
+            ],
             heading=_("Level and competences"),
         ),
-        FieldPanel("prerequisites"),
+        FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),
         FieldPanel("steps"),
     ]
     search_fields = [

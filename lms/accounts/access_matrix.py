@@ -119,6 +119,7 @@ MATRIX: dict[str, Rule] = {
     "logbook:audit_log": Rule(COORDINATORS | SUPERUSERS),
     "logbook:group_new": Rule(STAFF),
     "logbook:group": Rule(STAFF, boundary="association"),
+    "logbook:group_cards": Rule(STAFF, boundary="association"),
     "logbook:group_cards_pdf": Rule(STAFF, boundary="association"),
     "logbook:session_new": Rule(STAFF, boundary="association"),
     "logbook:session_edit": Rule(STAFF, boundary="association"),

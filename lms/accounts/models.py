@@ -223,6 +223,7 @@ class SignInEvent(models.Model):
         ISSUED = "issued", _("card issued")
         REVOKED = "revoked", _("card replaced")
         ASSISTED = "assisted", _("session opened by a trainer")
+        SECRET_SET = "secret_set", _("secret chosen")
 
     card = models.ForeignKey(SignInCard, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -38,3 +38,10 @@ class PersonNameField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return person_name_clean(value) if value else value
+
+
+def person_name_comparable(text: str) -> str:
+    """The form two names are compared in to find homonyms: cleaned, then case, accents and
+    spaces ignored ("Andre", "andré " and "ANDRÉ" are the same name)."""
+    decomposed = unicodedata.normalize("NFKD", person_name_clean(text).casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())

@@ -65,12 +65,16 @@ def card_issue(
     issued_by: User | None = None,
     token: str | None = None,
     short_code: str | None = None,
+    secret_later: bool = False,
 ) -> SignInCard:
-    """Give the learner a new card; any previous card stops working."""
-    if not pin and not pictures:
+    """Give the learner a new card; any previous card stops working.
+
+    `secret_later`: a card printed before the learner chose a secret (the group's cards);
+    it signs nobody in until the secret is set with card_secret_set().
+    """
+    if not pin and not pictures and not secret_later:
         raise ValueError("A card needs a 4-digit secret or a picture code.")
-    if pin and (len(pin) != 4 or not pin.isdigit()):
-        raise ValueError("The secret is 4 digits.")
+    _secret_check(pin, pictures)
     now = timezone.now()
     for old in SignInCard.objects.select_for_update().filter(learner=learner, is_active=True):
         old.is_active = False
@@ -91,6 +95,58 @@ def card_issue(
     )
     SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.ISSUED, by=issued_by)
     return card
+
+
+def _secret_check(pin: str, pictures: list[str] | None) -> None:
+    if pin and (len(pin) != 4 or not pin.isdigit()):
+        raise ValueError("The secret is 4 digits.")
+    if pictures:
+        picture_code_key(pictures)
+
+
+def card_has_secret(card: SignInCard) -> bool:
+    return bool(card.pin_hash or card.picture_hash)
+
+
+@transaction.atomic
+def card_secret_set(
+    *, card: SignInCard, pin: str = "", pictures: list[str] | None = None, by: User | None
+) -> SignInCard:
+    """The learner chooses the secret of a card printed without one; the card stays the same.
+
+    Only a card without a secret: changing a secret means a new card (card_issue), so that a
+    lost card stops working.
+    """
+    if not pin and not pictures:
+        raise ValueError("A card needs a 4-digit secret or a picture code.")
+    _secret_check(pin, pictures)
+    card = SignInCard.objects.select_for_update().get(pk=card.pk, is_active=True)
+    if card_has_secret(card):
+        raise ValueError("This card already has a secret: make a new card instead.")
+    card.pin_hash = make_password(pin) if pin else ""
+    card.picture_hash = make_password(picture_code_key(pictures)) if pictures else ""
+    card.save(update_fields=["pin_hash", "picture_hash"])
+    SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.SECRET_SET, by=by)
+    return card
+
+
+@transaction.atomic
+def cards_issue_without_secret(
+    *, learners: list[User], association: Association, by: User
+) -> list[SignInCard]:
+    """Cards for learners who have none, to print with their group's; each learner chooses
+    their secret later, with a trainer (card_secret_set). Learners who got a card meanwhile
+    are left alone."""
+    have = set(
+        SignInCard.objects.filter(learner__in=learners, is_active=True).values_list(
+            "learner_id", flat=True
+        )
+    )
+    return [
+        card_issue(learner=learner, association=association, issued_by=by, secret_later=True)
+        for learner in learners
+        if learner.pk not in have
+    ]
 
 
 @dataclass(frozen=True)

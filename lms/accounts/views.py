@@ -38,6 +38,7 @@ from .services import (
     PICTURES,
     CardLocked,
     card_check_secret,
+    card_has_secret,
     person_language_set,
     short_code_normalise,
 )
@@ -110,6 +111,12 @@ def card_start(request, token: str):
 def _card_chosen(request, card: SignInCard):
     if request.user.is_authenticated and request.user != card.learner:
         logout(request)
+    if not card_has_secret(card):
+        # Printed with the group's cards before the learner chose a secret: the card alone
+        # must never sign anybody in.
+        return person_language_apply(
+            render(request, "accounts/card_no_secret.html", {"card": card}), card.learner
+        )
     request.session[CARD_SESSION_KEY] = card.pk
     request.session.pop(PICTURES_SESSION_KEY, None)
     # The card says who is signing in: the secret code is already asked in their language.

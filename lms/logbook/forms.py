@@ -8,13 +8,16 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Gender, Situation
 from lms.accounts.names import PersonNameField
 from lms.accounts.services import PICTURES
+from lms.accounts.templatetags.pictures import picture_name
 
+from .people import group_label, learner_label
 from .services import HelpLevel
 
 CURRENT_YEAR = timezone.now().year
@@ -66,7 +69,9 @@ class LearnerForm(forms.Form):
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [("", "–")] + [(str(g.pk), g.name) for g in groups]
+        self.fields["group"].choices = [("", "–")] + [
+            (str(g.pk), group_label(g, with_association=True)) for g in groups
+        ]
 
 
 class LearnerEditForm(forms.Form):
@@ -113,27 +118,42 @@ class EraseForm(forms.Form):
         return typed
 
 
+def _picture_field(position: int) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        # format_lazy: the label is translated when shown, in the person's language.
+        label=format_lazy(_("Picture {position} of 3"), position=position),
+        choices=[(p, picture_name(p)) for p in PICTURES],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
 class CardForm(forms.Form):
+    """The learner's secret: 4 digits, or three pictures tapped in order, or both.
+
+    The pictures are the nine of the sign-in screen, chosen by tapping them (radio buttons,
+    one set per position), so the learner makes the code the way they will give it.
+    """
+
     pin = forms.RegexField(
-        label=_("Secret code chosen by the learner (4 digits)"),
+        label=_("Secret code of 4 digits (if you want one)"),
         regex=r"^\d{4}$",
         required=False,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
         error_messages={"invalid": _("The secret code has exactly 4 digits.")},
     )
-    picture_1 = forms.ChoiceField(
-        label=_("Picture 1"), choices=[("", "–")] + [(p, p) for p in PICTURES], required=False
-    )
-    picture_2 = forms.ChoiceField(
-        label=_("Picture 2"), choices=[("", "–")] + [(p, p) for p in PICTURES], required=False
-    )
-    picture_3 = forms.ChoiceField(
-        label=_("Picture 3"), choices=[("", "–")] + [(p, p) for p in PICTURES], required=False
-    )
+    picture_1 = _picture_field(1)
+    picture_2 = _picture_field(2)
+    picture_3 = _picture_field(3)
+
+    PICTURE_FIELDS = ("picture_1", "picture_2", "picture_3")
+
+    def picture_fields(self):
+        return [self[name] for name in self.PICTURE_FIELDS]
 
     def clean(self):
         data = super().clean()
-        pictures = [data.get(f"picture_{i}") for i in (1, 2, 3)]
+        pictures = [data.get(name) for name in self.PICTURE_FIELDS]
         chosen = [p for p in pictures if p]
         if chosen and (len(chosen) != 3 or len(set(chosen)) != 3):
             raise forms.ValidationError(_("Choose three different pictures, or none."))
@@ -141,6 +161,19 @@ class CardForm(forms.Form):
             raise forms.ValidationError(_("Give a secret code or a picture code."))
         data["pictures"] = chosen or None
         return data
+
+
+class CardSecretForm(CardForm):
+    """The secret of a card the learner already has, to agree to join another association:
+    their 4 digits or their three pictures, as at sign-in."""
+
+    pin = forms.RegexField(
+        label=_("Type your secret code (4 digits)"),
+        regex=r"^\d{4}$",
+        required=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"invalid": _("The secret code has exactly 4 digits.")},
+    )
 
 
 class SessionForm(forms.Form):
@@ -163,8 +196,11 @@ class SessionForm(forms.Form):
     present = forms.MultipleChoiceField(
         label=_("Who came?"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Ticked among many, found by typing a name (static/js/filter-list.js), not ctrl-click.
     others = forms.MultipleChoiceField(
-        label=_("Also came (not in the group)"), required=False, widget=forms.SelectMultiple
+        label=_("Also came (not in the group)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(
         label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -173,8 +209,11 @@ class SessionForm(forms.Form):
     def __init__(self, *args, modules, members, others, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["modules"].choices = [(str(m.pk), m.title) for m in modules]
-        self.fields["present"].choices = [(str(p.pk), p.public_name) for p in members]
-        self.fields["others"].choices = [(str(p.pk), p.public_name) for p in others]
+        # Names with what tells homonyms apart (lms/logbook/people.py).
+        self.fields["present"].choices = [
+            (str(p.pk), learner_label(p, show_groups=False)) for p in members
+        ]
+        self.fields["others"].choices = [(str(p.pk), learner_label(p)) for p in others]
 
     def clean(self):
         data = super().clean()

@@ -28,9 +28,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
-from lms.accounts.models import Association, User
+from lms.accounts.models import Association, Role, User
+from lms.accounts.names import person_name_comparable
 from lms.accounts.services import audit_record
 
+from .people import import_homonym_warnings
+from .selectors import learners_described
 from .transfer import (
     CONTROL_CHARACTERS,
     KINDS,
@@ -405,6 +408,8 @@ def import_run(
             rollback_on_validation_errors=True,
         )
         preview.rows = row_reports(resource, dataset, result.rows)
+        if kind == "learners":
+            preview.warnings.extend(learner_homonyms_flag(resource, preview.rows, association))
         for error in result.base_errors:
             logger.error("Import failed", exc_info=error.error)
             preview.errors.append(_("The file could not be imported; nothing was saved."))
@@ -418,6 +423,30 @@ def import_run(
                 job=job, association=association, user=user, kind=kind, totals=preview.totals
             )
     return preview
+
+
+def learner_homonyms_flag(resource, rows: list[RowReport], association) -> list[str]:
+    """Warnings for the learners the file would add under a first name already known."""
+    position = [key for key, _label in resource.columns].index("first_name")
+    new_names = [(row.number, row.cells[position]) for row in rows if row.status == "new"]
+    if not new_names:
+        return []
+    learners = User.objects.filter(
+        memberships__association=association,
+        memberships__role=Role.LEARNER,
+        memberships__is_active=True,
+    ).distinct()
+    # Two short columns for every learner, the details only for the homonyms found.
+    wanted = {person_name_comparable(name) for _number, name in new_names}
+    homonym_ids = [
+        pk
+        for pk, name in learners.values_list("pk", "display_name")
+        if person_name_comparable(name) in wanted
+    ]
+    existing = learners_described(
+        User.objects.filter(pk__in=homonym_ids), associations=[association]
+    ).order_by("display_name", "pk")
+    return import_homonym_warnings(new_names=new_names, existing=existing)
 
 
 def row_reports(resource: ScopedResource, dataset, results: Sequence[RowResult]) -> list[RowReport]:

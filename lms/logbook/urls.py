@@ -28,6 +28,7 @@ urlpatterns = [
     path("formateurs/", views.trainers, name="trainers"),
     path("groupes/nouveau/", views.group_new, name="group_new"),
     path("groupes/<int:group_id>/", views.group_detail, name="group"),
+    path("groupes/<int:group_id>/cartes/", views.group_cards, name="group_cards"),
     path("groupes/<int:group_id>/cartes.pdf", views.group_cards_pdf, name="group_cards_pdf"),
     path("groupes/<int:group_id>/seance/", views.session_new, name="session_new"),
     path("seances/<int:session_id>/", views.session_edit, name="session_edit"),

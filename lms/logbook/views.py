@@ -33,18 +33,30 @@ from lms.accounts.naming import belonging_to
 from lms.accounts.services import (
     CardLocked,
     card_check_secret,
+    card_has_secret,
     card_is_locked,
     card_issue,
     card_needs_trainer,
+    card_secret_set,
     card_unlock,
+    cards_issue_without_secret,
     short_code_normalise,
 )
 from lms.learning.selectors import module_progress_for_learner, module_row_state, scores_for_learner
 
 from . import selectors
 from .access import group_get_for_trainer, session_get_for_trainer
-from .forms import HELP_CHOICES, CardForm, LearnerForm, SessionForm, TrainerForm, default_slot
+from .forms import (
+    HELP_CHOICES,
+    CardForm,
+    CardSecretForm,
+    LearnerForm,
+    SessionForm,
+    TrainerForm,
+    default_slot,
+)
 from .models import Group
+from .people import homonym_ids
 from .services import (
     Validation,
     group_create,
@@ -96,15 +108,26 @@ def posted_id(request, name: str, default: int | None = None) -> int:
 @staff_required
 def learners(request):
     query = request.GET.get("q", "").strip()[:80]
-    people = learners_for_trainer(request.user).select_related("learner_profile")
+    associations = list(associations_for_staff(request.user))
+    people = learners_for_trainer(request.user)
     if query:
         people = people.filter(
             Q(display_name__icontains=query) | Q(learner_profile__family_name__icontains=query)
         )
+    people = list(
+        selectors.learners_described(people, associations=associations).order_by(
+            "display_name", "learner_profile__family_name", "pk"
+        )[:200]
+    )
     return render(
         request,
         "logbook/learners.html",
-        {"learners": people.order_by("display_name")[:200], "query": query},
+        {
+            "learners": people,
+            "query": query,
+            "homonyms": homonym_ids(people),
+            "show_association": len(associations) > 1,
+        },
     )
 
 
@@ -128,10 +151,10 @@ def learner_new(request):
             )
         )
         similar = list(
-            learners_for_trainer(request.user).filter(
-                memberships__association=association,
-                display_name__iexact=data["display_name"],
-            )
+            selectors.learners_described(
+                selectors.homonyms_in(association, data["display_name"]),
+                associations=associations,
+            ).order_by("display_name", "pk")
         )
         if similar and not request.POST.get("confirm_new"):
             return render(
@@ -182,6 +205,7 @@ def learner_detail(request, learner_id: int):
         {
             "learner": learner,
             "card": card,
+            "card_has_secret": bool(card and card_has_secret(card)),
             "card_locked": bool(card and card_is_locked(card)),
             "card_needs_trainer": bool(card and card_needs_trainer(card)),
             "events": SignInEvent.objects.filter(card__learner=learner)[:10],
@@ -196,25 +220,38 @@ def learner_detail(request, learner_id: int):
 
 @staff_required
 def learner_card(request, learner_id: int):
-    """Make (or remake) a learner's card: the learner types their secret on this device."""
+    """Make (or remake) a learner's card: the learner chooses their secret on this device.
+
+    A card printed with the group's, before the learner chose a secret, is kept: the secret
+    is set on it, so the card already in their hands starts working.
+    """
     learner = learner_get_for_trainer(request.user, learner_id)
-    form = CardForm(request.POST or None)
+    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    keeps_card = card is not None and not card_has_secret(card)
+    form = CardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        association = (
-            learner.memberships.filter(association__in=associations_for_staff(request.user))
-            .first()
-            .association
-        )
-        card_issue(
-            learner=learner,
-            association=association,
-            pin=form.cleaned_data["pin"],
-            pictures=form.cleaned_data["pictures"],
-            issued_by=request.user,
-        )
-        messages.success(request, _("The card is ready. Print it now."))
+        secret = {"pin": form.cleaned_data["pin"], "pictures": form.cleaned_data["pictures"]}
+        if keeps_card:
+            try:
+                card_secret_set(card=card, by=request.user, **secret)
+            except ValueError:  # another trainer set it meanwhile: a new card is needed
+                messages.error(request, _("This card already has a secret. Make a new card."))
+                return redirect("logbook:learner", learner.pk)
+            messages.success(request, _("The secret is saved: the printed card works now."))
+        else:
+            association = (
+                learner.memberships.filter(association__in=associations_for_staff(request.user))
+                .first()
+                .association
+            )
+            card_issue(learner=learner, association=association, issued_by=request.user, **secret)
+            messages.success(request, _("The card is ready. Print it now."))
         return redirect("logbook:learner", learner.pk)
-    return render(request, "logbook/learner_card.html", {"learner": learner, "form": form})
+    return render(
+        request,
+        "logbook/learner_card.html",
+        {"learner": learner, "form": form, "keeps_card": keeps_card},
+    )
 
 
 @staff_required
@@ -290,13 +327,38 @@ def group_detail(request, group_id: int):
     )
 
 
+def _members_without_card(group: Group) -> list[User]:
+    return list(
+        selectors.learners_described(
+            group.learners.exclude(sign_in_cards__is_active=True),
+            associations=[group.association],
+        ).order_by("display_name", "pk")
+    )
+
+
+@staff_required
+def group_cards(request, group_id: int):
+    """Print a card for every member: those who have none get one first, once the trainer
+    has seen their names and confirmed (their cards work once they chose a secret)."""
+    group = group_get_for_trainer(request.user, group_id)
+    without = _members_without_card(group)
+    if not without:
+        return redirect("logbook:group_cards_pdf", group.pk)
+    if request.method == "POST":
+        cards_issue_without_secret(learners=without, association=group.association, by=request.user)
+        return redirect("logbook:group_cards_pdf", group.pk)
+    return render(request, "logbook/group_cards.html", {"group": group, "without": without})
+
+
 @staff_required
 def group_cards_pdf(request, group_id: int):
     group = group_get_for_trainer(request.user, group_id)
+    if _members_without_card(group):
+        return redirect("logbook:group_cards", group.pk)
     cards = (
         SignInCard.objects.filter(learner__in=group.learners.all(), is_active=True)
-        .select_related("learner", "association")
-        .order_by("learner__display_name")
+        .select_related("learner__learner_profile", "association")
+        .order_by("learner__display_name", "learner_id")
     )
     return _pdf_response(cards_pdf(cards), f"cartes-{group.name}.pdf")
 
@@ -311,14 +373,22 @@ def _session_form(request, group, session=None):
         # The originals: a translation is the same activity, listed once.
         else list(ModulePage.objects.live().filter(locale=Locale.get_default()))
     )
-    members = list(group.learners.order_by("display_name")) if group else []
     association = group.association if group else session.association
-    others = (
+    members = (
+        list(
+            selectors.learners_described(group.learners.all(), associations=[association]).order_by(
+                "display_name", "pk"
+            )
+        )
+        if group
+        else []
+    )
+    others = selectors.learners_described(
         learners_for_trainer(request.user)
         .filter(memberships__association=association)
-        .exclude(pk__in=[m.pk for m in members])
-        .order_by("display_name")
-    )
+        .exclude(pk__in=[m.pk for m in members]),
+        associations=[association],
+    ).order_by("display_name", "pk")
     if session is not None:
         initial = {
             "held_on": session.held_on,
@@ -476,9 +546,15 @@ def learner_join_view(request):
         association = association_get_for_staff(
             request.user, posted_id(request, "association", associations[0].pk)
         )
-        pin = "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]
+        secret_form = CardSecretForm(request.POST)
+        # The pictures when the learner tapped three, else the 4 digits.
+        secret = (
+            {"pictures": secret_form.cleaned_data["pictures"]}
+            if secret_form.is_valid() and secret_form.cleaned_data["pictures"]
+            else {"pin": "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]}
+        )
         try:
-            check = card_check_secret(card_id=card.pk, pin=pin)
+            check = card_check_secret(card_id=card.pk, **secret)
         except CardLocked as locked:
             if locked.until is None:
                 error = _(
@@ -501,7 +577,14 @@ def learner_join_view(request):
     return render(
         request,
         "logbook/learner_join.html",
-        {"card": card, "error": error, "associations": associations},
+        {
+            "card": card,
+            "error": error,
+            "associations": associations,
+            "secret_form": CardSecretForm(),
+            "card_has_pictures": bool(card and card.picture_hash),
+            "card_has_pin": bool(card and card.pin_hash),
+        },
     )
 
 
@@ -514,12 +597,18 @@ def learner_merge_view(request, learner_id: int):
         .first()
         .association
     )
-    candidates = (
+    candidates = selectors.learners_described(
         learners_for_trainer(request.user)
         .filter(memberships__association=association)
-        .exclude(pk=keep.pk)
-        .order_by("display_name")
-    )
+        .exclude(pk=keep.pk),
+        associations=[association],
+    ).order_by("display_name", "pk")
+    if request.method == "POST" and not request.POST.get("duplicate"):
+        return render(
+            request,
+            "logbook/learner_merge.html",
+            {"keep": keep, "candidates": candidates, "error": _("Choose the other record.")},
+        )
     if request.method == "POST":
         duplicate = learner_get_for_trainer(request.user, posted_id(request, "duplicate", 0))
         if request.POST.get("confirm"):

@@ -1,5 +1,7 @@
 """A trainer on a tablet: three new learners, their cards, a session with validations."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -30,7 +32,7 @@ def test_a_trainer_registers_learners_and_logs_a_session_on_a_tablet(new_page):
         if index == 0:
             assert_accessible(page, "trainer-learner-new")
         page.get_by_role("button", name="Créer l'apprenant·e").click()
-        page.get_by_label("Code secret choisi par la personne (4 chiffres)").fill(
+        page.get_by_label("Code secret de 4 chiffres (si vous en voulez un)").fill(
             f"{index + 1}{index + 1}47"
         )
         if index == 0:
@@ -42,11 +44,21 @@ def test_a_trainer_registers_learners_and_logs_a_session_on_a_tablet(new_page):
         assert response.headers["content-type"] == "application/pdf"
     assert_accessible(page, "trainer-learner-detail")
 
+    # The group's cards: the members without a card are named before theirs are made.
     page.goto(f"/formateur/groupes/{group.pk}/")
-    sheet = page.request.get(
-        page.get_by_role("link", name="Imprimer les cartes du groupe").get_attribute("href")
-    )
+    page.get_by_role("link", name="Imprimer les cartes du groupe").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Imprimer les cartes du groupe")
+    without = group.learners.exclude(sign_in_cards__is_active=True)
+    for learner in without:
+        expect(page.locator(".person-list").get_by_text(learner.public_name).first).to_be_visible()
+    for name in NAMES:  # their cards are made already
+        expect(page.locator(".person-list").get_by_text(name)).to_have_count(0)
+    assert_accessible(page, "trainer-group-cards-confirm")
+    token = page.locator("#main input[name=csrfmiddlewaretoken]").input_value()
+    sheet = page.request.post(page.url, form={"csrfmiddlewaretoken": token})
     assert sheet.body().startswith(b"%PDF")
+    assert not group.learners.exclude(sign_in_cards__is_active=True).exists()
+    page.goto(f"/formateur/groupes/{group.pk}/")
 
     # Logging the session: the group page, two screens, and back to the group page.
     screens = 1
@@ -54,7 +66,8 @@ def test_a_trainer_registers_learners_and_logs_a_session_on_a_tablet(new_page):
     screens += 1
     assert_accessible(page, "trainer-session-form")
     for name in NAMES:
-        expect(page.get_by_label(name, exact=True)).to_be_checked()
+        # The name comes first, then what tells homonyms apart (year of birth, card, ...).
+        expect(page.get_by_role("checkbox", name=re.compile(rf"^{name} "))).to_be_checked()
     page.get_by_role("button", name="Continuer").click()
     screens += 1
     assert_accessible(page, "trainer-session-validations")
