@@ -191,6 +191,93 @@ class PracticeInboxBlock(blocks.StructBlock):
         template = "blocks/practice_inbox.html"
 
 
+# The three ways of proving who you are that Belgian public services offer on their login
+# page (CSAM): the learner meets them in the pretend login and eID card reader steps.
+LOGIN_METHODS = [
+    ("itsme", _("itsme")),
+    ("eid", _("Identity card (eID) and card reader")),
+    ("app", _("Security codes by app")),
+]
+
+
+class PracticeItsmeBlock(blocks.StructBlock):
+    """A pretend itsme confirmation: confirm with a pretend code, or refuse a trap."""
+
+    title = blocks.CharBlock(label=_("Title"), max_length=80)
+    intro = blocks.TextBlock(
+        label=_("Situation"),
+        required=False,
+        help_text=_(
+            "What the learner is doing when the request arrives (or not doing, for a trap)."
+        ),
+    )
+    service = blocks.CharBlock(
+        label=_("Service that asks"), max_length=60, help_text=_("For example: MyMinfin.")
+    )
+    request = blocks.CharBlock(
+        label=_("Request shown on the phone"),
+        max_length=120,
+        help_text=_("For example: Log in to MyMinfin."),
+    )
+    started_by_learner = blocks.BooleanBlock(
+        label=_("The learner started this request"),
+        required=False,
+        default=True,
+        help_text=_("Untick for a trap: a request the learner did not start, to refuse."),
+    )
+    explanation = blocks.CharBlock(
+        label=_("Explanation"),
+        max_length=240,
+        help_text=_("Shown after the check: why to confirm, or why to refuse."),
+    )
+
+    class Meta:
+        icon = "mobile-alt"
+        label = _("Practice: pretend itsme confirmation")
+        template = "blocks/practice_itsme.html"
+
+
+class PracticeEidBlock(blocks.StructBlock):
+    """A pretend eID card reader: choose the card on the login page, insert it, type a PIN."""
+
+    title = blocks.CharBlock(label=_("Title"), max_length=80)
+    intro = blocks.TextBlock(label=_("Instructions"), required=False)
+    service = blocks.CharBlock(
+        label=_("Service to log in to"), max_length=60, help_text=_("For example: MyPension.")
+    )
+
+    class Meta:
+        icon = "password"
+        label = _("Practice: pretend eID card reader")
+        template = "blocks/practice_eid.html"
+
+
+class PracticeLoginBlock(blocks.StructBlock):
+    """A pretend public-service login page: pick the right way to prove who you are."""
+
+    title = blocks.CharBlock(label=_("Title"), max_length=80)
+    intro = blocks.TextBlock(
+        label=_("Situation"),
+        help_text=_("What the learner has with them, so that one way is the right one."),
+    )
+    service = blocks.CharBlock(
+        label=_("Service to log in to"), max_length=60, help_text=_("For example: MyPension.")
+    )
+    right_method = blocks.ChoiceBlock(
+        choices=LOGIN_METHODS, default="itsme", label=_("The right way to log in")
+    )
+    explanation = blocks.CharBlock(
+        label=_("Explanation"),
+        max_length=240,
+        help_text=_("Shown after the check: why this way is the right one."),
+    )
+
+    class Meta:
+        icon = "key"
+        label = _("Practice: pretend login page")
+        template = "blocks/practice_login.html"
+
+
 class CheckpointBlock(blocks.StructBlock):
     text = blocks.CharBlock(
         label=_("What the learner shows"),
@@ -210,6 +297,9 @@ class StepBlock(blocks.StreamBlock):
     quiz = QuizBlock()
     practice_form = PracticeFormBlock()
     practice_inbox = PracticeInboxBlock()
+    practice_itsme = PracticeItsmeBlock()
+    practice_eid = PracticeEidBlock()
+    practice_login = PracticeLoginBlock()
     h5p = H5PBlock()
     checkpoint = CheckpointBlock()
 

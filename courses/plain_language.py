@@ -48,6 +48,9 @@ READ_FIELDS = {
     "quiz": ["question"],
     "practice_form": ["title", "intro"],
     "practice_inbox": ["title", "intro"],
+    "practice_itsme": ["title", "intro", "request", "explanation"],
+    "practice_eid": ["title", "intro"],
+    "practice_login": ["title", "intro", "explanation"],
     "checkpoint": ["text"],
 }
 

@@ -48,8 +48,9 @@ CATALOGUE_INDEX_TEXT = {
     ),
 }
 # The texts a translation gives; everything else (keys, answers' order, which one is right,
-# expected answers...) comes from the French file. `expected`, `choices` and `sender` may stay
-# as they are (a password or an e-mail address reads the same in every language).
+# expected answers...) comes from the French file. `expected`, `choices`, `sender` and `service`
+# may stay as they are (a password, an e-mail address or MyMinfin reads the same in every
+# language).
 TRANSLATED_KEYS = {
     "title",
     "intro",
@@ -62,8 +63,9 @@ TRANSLATED_KEYS = {
     "subject",
     "body",
     "explanation",
+    "request",
 }
-OPTIONAL_TRANSLATED_KEYS = {"expected", "choices", "sender"}
+OPTIONAL_TRANSLATED_KEYS = {"expected", "choices", "sender", "service"}
 
 
 class CatalogueError(Exception):
@@ -294,6 +296,29 @@ def _step_raw(module_slug: str, step: dict, packages: dict[str, H5PPackage] | No
             "title": step["title"],
             "intro": (step.get("intro") or "").strip(),
             "messages": items(messages, "message"),
+        }
+    elif kind == "practice_itsme":
+        value = {
+            "title": step["title"],
+            "intro": (step.get("intro") or "").strip(),
+            "service": step["service"],
+            "request": step["request"],
+            "started_by_learner": bool(step.get("started_by_learner", True)),
+            "explanation": step["explanation"],
+        }
+    elif kind == "practice_eid":
+        value = {
+            "title": step["title"],
+            "intro": (step.get("intro") or "").strip(),
+            "service": step["service"],
+        }
+    elif kind == "practice_login":
+        value = {
+            "title": step["title"],
+            "intro": step["intro"].strip(),
+            "service": step["service"],
+            "right_method": step["right_method"],
+            "explanation": step["explanation"],
         }
     elif kind == "checkpoint":
         value = {"text": step["text"].strip()}

@@ -865,7 +865,7 @@ class _LearnerPlay:
                     response={"answer": 0},
                     duration_seconds=self._seconds(again=True),
                 )
-        elif kind in ("practice_form", "practice_inbox"):
+        elif kind.startswith("practice_"):
             add(
                 module,
                 step.iri,

@@ -1,4 +1,4 @@
-"""How each kind of step is checked on the server: quizzes, pretend forms, pretend inboxes."""
+"""How each kind of step is checked on the server: quizzes and the pretend practice steps."""
 
 import unicodedata
 from dataclasses import dataclass, field
@@ -88,4 +88,73 @@ def practice_inbox_check(value, choices: list[str]) -> Outcome:
         score_max=float(len(results)),
         response={"choices": choices[: len(results)]},
         items=results,
+    )
+
+
+# --- Pretend sign-in steps: itsme, the eID card reader, the login page ------------------
+# The code the learner types (itsme code, PIN) is pretend: only whether it has the right
+# shape is graded and kept, never the digits, in case someone types their real code.
+ITSME_CODE_DIGITS = 5
+EID_PIN_DIGITS = 4
+
+
+def _pretend_code_ok(code: str, digits: int) -> bool:
+    # ASCII digits only: "²" or "٣" are digits to isdigit() but not on a phone's keypad.
+    code = (code or "").strip()
+    return len(code) == digits and code.isascii() and code.isdigit()
+
+
+def practice_itsme_check(value, decision: str, code: str) -> Outcome:
+    """Confirm a request the learner started with a 5-digit code; refuse one they did not.
+
+    Items: [the decision, the code]. The code item is True when no code was needed
+    (refusing); for a trap only the decision counts.
+    """
+    decision = decision if decision in ("confirm", "refuse") else ""
+    code_ok = _pretend_code_ok(code, ITSME_CODE_DIGITS)
+    if value["started_by_learner"]:
+        decision_right = decision == "confirm" if decision else None
+        code_right = code_ok if decision == "confirm" else True
+        right = int(decision_right is True) + int(decision_right is True and code_right)
+        score_max = 2.0
+    else:
+        decision_right = decision == "refuse" if decision else None
+        code_right = True
+        right = int(decision_right is True)
+        score_max = 1.0
+    return Outcome(
+        success=decision_right is True and code_right,
+        score_raw=float(right),
+        score_max=score_max,
+        response={"decision": decision, "items": [decision_right, code_right]},
+        items=[decision_right, code_right],
+    )
+
+
+def practice_eid_check(value, method: str, card_inserted: bool, pin: str) -> Outcome:
+    """Choose the identity card on the login page, insert the card, type a 4-digit PIN."""
+    items = [
+        method == "eid" if method else None,
+        bool(card_inserted),
+        _pretend_code_ok(pin, EID_PIN_DIGITS),
+    ]
+    right = sum(1 for item in items if item is True)
+    return Outcome(
+        success=right == len(items),
+        score_raw=float(right),
+        score_max=float(len(items)),
+        response={"method": method if method in ("itsme", "eid", "app") else "", "items": items},
+        items=items,
+    )
+
+
+def practice_login_check(value, method: str) -> Outcome:
+    """Pick, on the login page, the way of logging in that fits the learner's situation."""
+    right = method == value["right_method"] if method else None
+    return Outcome(
+        success=right is True,
+        score_raw=1.0 if right else 0.0,
+        score_max=1.0,
+        response={"method": method if method in ("itsme", "eid", "app") else "", "items": [right]},
+        items=[right],
     )

@@ -20,7 +20,15 @@ from courses.models import ModulePage
 from lms.accounts.models import Association, Membership, Role, User
 
 from . import _writer_sql
-from .grading import Outcome, practice_form_check, practice_inbox_check, quiz_grade
+from .grading import (
+    Outcome,
+    practice_eid_check,
+    practice_form_check,
+    practice_inbox_check,
+    practice_itsme_check,
+    practice_login_check,
+    quiz_grade,
+)
 from .models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
 from .progress import step_status_after
 from .signals import statements_stored
@@ -595,6 +603,13 @@ class StepSubmission:
     typed: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     h5p: dict | None = None  # what the H5P frame reported, as sent by the page
+    # The pretend sign-in steps: the way of logging in picked on the pretend login page,
+    # "confirm" or "refuse" on the pretend itsme request, the pretend card put in the
+    # reader, and the pretend code typed (graded by its shape, never stored).
+    method: str = ""
+    decision: str = ""
+    card_inserted: bool = False
+    code: str = ""
     timestamp: datetime | None = None
     # Seconds the step was on screen, in front and in use before this was sent (measured
     # by static/js/player.js); None when nothing measured it (a plain form, no script).
@@ -659,6 +674,10 @@ def step_submission_parse(
         choices=tuple(
             fields.get(f"message-{i}", "") for i in range(20) if f"message-{i}" in fields
         ),
+        method=fields.get("method", "")[:10],
+        decision=fields.get("decision", "")[:10],
+        card_inserted=fields.get("card") == "inserted",
+        code=fields.get("code", "")[:20],
         timestamp=timestamp,
         duration_seconds=_duration_parse(fields.get("duration_seconds")),
     )
@@ -688,7 +707,13 @@ GRADING_FIELDS = {
     "practice_form": ("fields", ("required", "expected")),
     "practice_inbox": ("messages", ("is_scam",)),
 }
-ANSWERED_KINDS = set(GRADING_FIELDS)
+# The graded kinds whose grading reads plain fields of the value, not a list.
+GRADING_VALUE_FIELDS = {
+    "practice_itsme": ("started_by_learner",),
+    "practice_eid": (),
+    "practice_login": ("right_method",),
+}
+ANSWERED_KINDS = set(GRADING_FIELDS) | set(GRADING_VALUE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -724,6 +749,9 @@ def _step_outline(module: ModulePage, index: int) -> StepOutline:
         items, fields = GRADING_FIELDS[kind]
         value = module.steps[index].value
         grading = {items: [{name: item[name] for name in fields} for item in value[items]]}
+    elif kind in GRADING_VALUE_FIELDS:
+        value = module.steps[index].value
+        grading = {name: value[name] for name in GRADING_VALUE_FIELDS[kind]}
     return StepOutline(step_id, kind, module.step_iri(step_id), grading)
 
 
@@ -760,6 +788,14 @@ def _step_grade(step: StepOutline, submission: StepSubmission) -> _Graded:
         outcome = practice_form_check(step.grading, list(submission.typed))
     elif step.kind == "practice_inbox":
         outcome = practice_inbox_check(step.grading, list(submission.choices))
+    elif step.kind == "practice_itsme":
+        outcome = practice_itsme_check(step.grading, submission.decision, submission.code)
+    elif step.kind == "practice_eid":
+        outcome = practice_eid_check(
+            step.grading, submission.method, submission.card_inserted, submission.code
+        )
+    elif step.kind == "practice_login":
+        outcome = practice_login_check(step.grading, submission.method)
     result = None
     if outcome is not None:
         result = Result(

@@ -475,7 +475,7 @@ def _step_contents(request, module, steps, *, validated, personal: int | None, e
 def _feedback_items(statement) -> list:
     if statement is None or not isinstance(statement.response, dict):
         return []
-    for key in ("answer", "fields", "choices"):
+    for key in ("answer", "fields", "choices", "items"):
         if key in statement.response:
             return statement.response[key] if key != "answer" else [statement.response[key]]
     return []

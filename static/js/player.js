@@ -234,6 +234,7 @@
         if (yes) yes.hidden = right !== true;
         if (no) no.hidden = right === true;
       });
+      step.querySelectorAll("[data-verdict-success]").forEach((p) => { p.hidden = !data.success; });
     }
     if (data.success) { markDone(step); revealNext(step); }
   }
@@ -251,6 +252,16 @@
     if (next) { next.hidden = false; next.focus(); }
   }
 
+  // A pretend code (itsme code, eID PIN) waiting in the queue is kept on the device: in
+  // case a learner typed their real one, its digits are replaced by zeros. The server only
+  // grades the code's shape (how many ASCII digits), so the verdict stays the same.
+  function pretendCodesMasked(form, body) {
+    const secret = new Set(
+      Array.from(form.querySelectorAll("[data-pretend-secret]"), (field) => field.name),
+    );
+    return body.map(([name, value]) => [name, secret.has(name) ? value.replace(/[0-9]/g, "0") : value]);
+  }
+
   player.addEventListener("submit", async (event) => {
     const form = event.target.closest("[data-step-form]");
     if (!form) return;
@@ -260,7 +271,8 @@
     const body = Array.from(new FormData(form).entries());
     body.push(["duration_seconds", String(stepSecondsTake(Number(step.dataset.step)))]);
     const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
-    const graded = ["quiz", "practice_form", "practice_inbox"].includes(step.dataset.kind);
+    const kind = step.dataset.kind;
+    const graded = kind === "quiz" || kind.startsWith("practice_"); // lms ANSWERED_KINDS
     const idField = form.querySelector("[name=statement_id]");
     idField.value = newId(); // the next attempt at this step is a new statement
     let data = null;
@@ -268,7 +280,7 @@
       if (!navigator.onLine) throw new Error("offline");
       data = await send(form.action, body, csrf);
     } catch (error) {
-      enqueue(itemFrom(form.action, body, new Date().toISOString()));
+      enqueue(itemFrom(form.action, pretendCodesMasked(form, body), new Date().toISOString()));
       waiting = true;
       say(graded ? player.dataset.retryMessage : player.dataset.offlineMessage);
       if (graded) { revealNext(step); return; }

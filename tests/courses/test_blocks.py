@@ -62,3 +62,30 @@ def test_a_choice_field_needs_two_choices_and_an_expected_answer_among_them():
     )
     with pytest.raises(ValidationError):
         block.clean(value)
+
+
+def test_the_editor_offers_the_pretend_sign_in_steps():
+    from courses.blocks import StepBlock
+
+    labels = {name: str(block.label) for name, block in StepBlock().child_blocks.items()}
+    assert labels["practice_itsme"] == "Exercice\u202f: confirmation itsme d'entraînement"
+    assert labels["practice_eid"] == "Exercice\u202f: lecteur de carte eID d'entraînement"
+    assert labels["practice_login"] == "Exercice\u202f: page de connexion d'entraînement"
+
+
+def test_a_new_pretend_itsme_request_is_one_the_learner_started():
+    from courses.blocks import PracticeItsmeBlock
+
+    # A trap is a choice the editor makes (unticking the box), never the default.
+    assert PracticeItsmeBlock().get_default()["started_by_learner"] is True
+
+
+def test_a_pretend_login_page_needs_one_of_the_three_ways_to_log_in():
+    from courses.blocks import PracticeLoginBlock
+
+    block = PracticeLoginBlock()
+    base = {"title": "Clé", "intro": "Pas de smartphone.", "service": "MyPension"}
+    value = block.to_python({**base, "right_method": "eid", "explanation": "La carte."})
+    assert block.clean(value)["right_method"] == "eid"
+    with pytest.raises(ValidationError):
+        block.clean(block.to_python({**base, "right_method": "sms", "explanation": "Non."}))

@@ -240,3 +240,34 @@ def test_records_of_an_association_outside_the_programme_keep_its_cache(
     assert len(callbacks) == 1
     with django_assert_num_queries(0):
         figures_live(**scope(world))
+
+
+def test_the_pretend_sign_in_answers_count_in_the_funders_scores(
+    world, catalogue, django_capture_on_commit_callbacks, settings
+):
+    """itsme, eID card reader and login page: graded by the server, counted with the quizzes."""
+    settings.IMPACT_MIN_COUNT = 1  # one learner answers here: show the count, not "too few"
+    client = signed_in(world["newcomer"])
+    before = figures_live(**scope(world))["key_figures"]
+    steps = [
+        (module, number)
+        for module in catalogue.filter(
+            slug__in=[
+                "installer-et-utiliser-itsme",
+                "utiliser-le-lecteur-de-carte-eid",
+                "se-connecter-a-un-service-public",
+            ]
+        )
+        for number, step in enumerate(module.steps, 1)
+        if step.block_type in ("practice_itsme", "practice_eid", "practice_login")
+    ]
+    assert len(steps) == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        # Two sent at once, two queued offline and sent later in a batch.
+        for module, number in steps[:2]:
+            assert post_step(client, module, number, uuid.uuid4())["success"] is True
+        for module, number in steps[2:]:
+            post_batch(client, module, [number], [uuid.uuid4()])
+    after = figures_live(**scope(world))
+    assert after["key_figures"]["quiz_answers"] == (before["quiz_answers"] or 0) + 4
+    assert after == figures_compute(**scope(world))

@@ -20,6 +20,21 @@ def step_answers(step, *, right: bool = True) -> dict:
             f"field-{i}": (spec["expected"] or "Dupont") if right else "« l'autre »"
             for i, spec in enumerate(step.value["fields"])
         }
+    if step.block_type == "practice_itsme":
+        started = bool(step.value["started_by_learner"])
+        if started and right:
+            return {"decision": "confirm", "code": "12345"}
+        if right:
+            return {"decision": "refuse"}
+        return {"decision": "confirm", "code": "12345" if not started else "12"}
+    if step.block_type == "practice_eid":
+        if right:
+            return {"method": "eid", "card": "inserted", "code": "1234"}
+        return {"method": "itsme", "code": ""}
+    if step.block_type == "practice_login":
+        methods = ["itsme", "eid", "app"]
+        methods.remove(step.value["right_method"])
+        return {"method": step.value["right_method"] if right else methods[0]}
     if step.block_type == "h5p":
         return {
             "h5p_verb": "answered",

@@ -10,6 +10,7 @@ from lms.learning.models import ActivityProgress, ModuleProgress, Statement
 from lms.logbook.selectors import checkpoints_of
 from lms.logbook.services import Validation, validations_record
 from tests.factories import AssociationFactory, TrainingSessionFactory, learner_in, trainer_in
+from tests.lms.learning.step_answers import step_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -188,21 +189,7 @@ def test_an_attestation_is_offered_only_for_a_finished_path(learner_client, cata
         module = item.module.specific
         for number in range(1, len(module.steps) + 1):
             step = module.steps[number - 1]
-            data = {"statement_id": str(uuid.uuid4())}
-            if step.block_type == "quiz":
-                data["answer"] = next(
-                    i for i, a in enumerate(step.value["answers"]) if a["is_correct"]
-                )
-            elif step.block_type == "practice_inbox":
-                data |= {
-                    f"message-{i}": "scam" if m["is_scam"] else "genuine"
-                    for i, m in enumerate(step.value["messages"])
-                }
-            elif step.block_type == "practice_form":
-                data |= {
-                    f"field-{i}": f["expected"] or "Marie"
-                    for i, f in enumerate(step.value["fields"])
-                }
+            data = {"statement_id": str(uuid.uuid4()), **step_answers(step)}
             learner_client.post(reverse("learning:step", args=[module.pk, number]), data)
     # Every step done online: the "show your trainer" steps still wait for a trainer.
     assert learner_client.get(url).status_code == 404

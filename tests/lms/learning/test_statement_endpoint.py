@@ -10,7 +10,14 @@ from django.urls import reverse
 
 from courses.models import ModulePage
 from lms.learning import selectors
-from lms.learning.grading import practice_form_check, practice_inbox_check, quiz_grade
+from lms.learning.grading import (
+    practice_eid_check,
+    practice_form_check,
+    practice_inbox_check,
+    practice_itsme_check,
+    practice_login_check,
+    quiz_grade,
+)
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
 from lms.learning.services import (
     module_outline,
@@ -72,6 +79,13 @@ def test_the_outline_grades_every_step_of_the_catalogue_as_the_page_does(catalog
         "quiz": lambda value, fields: quiz_grade(value, int(fields["answer"])),
         "practice_form": lambda value, fields: practice_form_check(value, list(fields.values())),
         "practice_inbox": lambda value, fields: practice_inbox_check(value, list(fields.values())),
+        "practice_itsme": lambda value, fields: practice_itsme_check(
+            value, fields["decision"], fields.get("code", "")
+        ),
+        "practice_eid": lambda value, fields: practice_eid_check(
+            value, fields["method"], fields.get("card") == "inserted", fields["code"]
+        ),
+        "practice_login": lambda value, fields: practice_login_check(value, fields["method"]),
     }
     seen = set()
     for module in catalogue:
