@@ -36,13 +36,13 @@ demo: install ## Install, migrate, load the catalogue and demo people, and serve
 	@echo "Serving on http://$(HOST):$(PORT)/ – stop with Ctrl+C"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-chromium: ## Make sure Debian's Chromium (browser tests) and poppler's pdftotext (PDF tests) are installed
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; then \
+chromium: ## Make sure Debian's Chromium (browser tests), poppler's pdftotext (PDF tests), espeak-ng and lame (server voice) are installed
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! command -v espeak-ng >/dev/null || ! command -v lame >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium and poppler-utils for the tests…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	    echo "Installing Debian's chromium, poppler-utils, espeak-ng and lame for the tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils espeak-ng lame >/dev/null; \
 	  else \
-	    echo "The tests need Debian's Chromium and poppler-utils: run 'sudo apt-get install chromium poppler-utils'."; exit 1; \
+	    echo "The tests need Debian's Chromium, poppler-utils, espeak-ng and lame: run 'sudo apt-get install chromium poppler-utils espeak-ng lame'."; exit 1; \
 	  fi; \
 	fi
 

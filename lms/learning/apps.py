@@ -8,3 +8,12 @@ class LearningConfig(AppConfig):
     name = "lms.learning"
     label = "learning"
     verbose_name = _("Learning records")
+
+    def ready(self):
+        from wagtail.signals import page_published
+
+        from courses.models import ModulePage
+
+        from .voice import module_published
+
+        page_published.connect(module_published, sender=ModulePage, dispatch_uid="learning-voice")
