@@ -1,5 +1,7 @@
 """Listen on a learner screen in a browser with no device voice: the server's voice plays."""
 
+from urllib.parse import urljoin
+
 import pytest
 from playwright.sync_api import expect
 
@@ -91,11 +93,18 @@ def test_listen_fits_a_small_phone_with_the_largest_text(new_page):
     page = new_page("phone")
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(f"/c/{DEMO_CARD_TOKEN}/")
-    page.context.add_cookies([{"name": "pasapas_text_size", "value": "larger", "url": page.url}])
+    page.context.add_cookies(
+        [{"name": "pasapas_text_size", "value": "larger", "url": urljoin(page.url, "/")}]
+    )
     page.reload()
     check_listen_fits(page, "card")
     assert axe_violations(page) == []
     sign_in_with_card(page, new_learner("Noor").token, "2468")
+    # Signing in applies the learner's own text size (normal for a new learner).
+    page.context.add_cookies(
+        [{"name": "pasapas_text_size", "value": "larger", "url": urljoin(page.url, "/")}]
+    )
+    page.reload()
     check_listen_fits(page, "my-path")
     page.goto(f"/apprendre/{module_page().pk}/etape/1/")
     check_listen_fits(page, "step")
