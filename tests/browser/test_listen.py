@@ -78,6 +78,43 @@ def test_listen_plays_the_server_voice_when_the_device_has_none(
     context.close()
 
 
+# A device with a French voice, as Chromium exposes none here: the page's speechSynthesis
+# lists one and records what it is asked to say; with window.silentVoice set, the voice is
+# listed but never starts (some phones do that).
+DEVICE_VOICE_SCRIPT = """
+window.spoken = [];
+const voice = { lang: "fr-BE", name: "Device", voiceURI: "device", default: true, localService: true };
+window.SpeechSynthesisUtterance = class { constructor(text) { this.text = text; } };
+Object.defineProperty(speechSynthesis, "getVoices", { value: () => [voice] });
+speechSynthesis.cancel = () => {};
+speechSynthesis.speak = (utterance) => {
+  window.spoken.push({ text: utterance.text, lang: utterance.lang });
+  if (!window.silentVoice) setTimeout(() => utterance.onstart && utterance.onstart(), 10);
+};
+"""
+
+
+def test_listen_uses_the_device_voice_and_hands_over_when_it_stays_silent(new_page):
+    page = new_page("phone")
+    page.add_init_script(DEVICE_VOICE_SCRIPT)
+    asked = []
+    page.on("request", lambda request: "/voix/" in request.url and asked.append(request.url))
+    page.goto(f"/c/{DEMO_CARD_TOKEN}/")
+    button = page.locator("button[data-listen]")
+    button.click()
+    expect(button).to_have_accessible_name("Arrêter")
+    spoken = page.evaluate("window.spoken")
+    assert spoken == [{"text": button.get_attribute("data-listen-text"), "lang": "fr-BE"}]
+    assert "Bonjour Amina" in spoken[0]["text"] and asked == []  # the device voice only
+    button.click()
+    expect(button).to_have_accessible_name("Écouter")
+
+    page.evaluate("window.silentVoice = true")
+    button.click()
+    page.wait_for_function(PLAYING_SCRIPT, timeout=15000)  # the server's voice took over
+    assert len(page.evaluate("window.spoken")) == 2 and asked
+
+
 def check_listen_fits(page, name: str) -> None:
     assert page.locator("html").get_attribute("data-text-size") == "larger"
     button = page.locator("button[data-listen]:visible").first
