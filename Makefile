@@ -36,13 +36,13 @@ demo: install ## Install, migrate, load the catalogue and demo people, and serve
 	@echo "Serving on http://$(HOST):$(PORT)/ – stop with Ctrl+C"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-chromium: ## Make sure Debian's Chromium (browser tests), poppler (PDF tests) and zbar (QR codes read back) are installed
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! command -v zbarimg >/dev/null; then \
+chromium: ## Make sure the tests' Debian tools are installed: Chromium (browser tests), poppler (PDF tests), zbar (QR codes read back), espeak-ng and lame (server voice)
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! command -v zbarimg >/dev/null || ! command -v espeak-ng >/dev/null || ! command -v lame >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium, poppler-utils and zbar-tools for the tests…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils zbar-tools >/dev/null; \
+	    echo "Installing Debian's chromium, poppler-utils, zbar-tools, espeak-ng and lame for the tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils zbar-tools espeak-ng lame >/dev/null; \
 	  else \
-	    echo "The tests need Debian's Chromium, poppler-utils and zbar-tools: run 'sudo apt-get install chromium poppler-utils zbar-tools'."; exit 1; \
+	    echo "The tests need Debian's Chromium, poppler-utils, zbar-tools, espeak-ng and lame: run 'sudo apt-get install chromium poppler-utils zbar-tools espeak-ng lame'."; exit 1; \
 	  fi; \
 	fi
 

@@ -9,6 +9,7 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self):
+        from django.core import checks
         from django.db.models.signals import post_delete, post_save
         from wagtail.images import get_image_model
         from wagtail.models import Page, Site
@@ -16,6 +17,9 @@ class CoursesConfig(AppConfig):
 
         from . import personal_data  # noqa: F401  (declares its personal data to lms/privacy)
         from .caching import bump_content_version
+        from .voice import voice_engine_check
+
+        checks.register(voice_engine_check)
 
         # Any page change makes the cached catalogue and step content out of date.
         for signal in (page_published, page_unpublished, post_page_move):

@@ -61,6 +61,7 @@ urlpatterns = [
     path("impact/", include("lms.impact.urls")),
     path("api/v1/", include("lms.impact.api_urls")),
     path("h5p/", include("courses.h5p.urls")),
+    path("voix/", include("courses.voice_urls")),
 ]
 
 if settings.SERVE_MEDIA:

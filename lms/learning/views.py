@@ -25,6 +25,7 @@ from courses.caching import (
 from courses.cards import catalogue_cards
 from courses.framing import render_framed
 from courses.languages import lang_attribute
+from courses.templatetags.voice_tags import listen_render
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
@@ -98,7 +99,8 @@ def my_path(request):
         "done_cards": _cards_html(card_items, ((row.module_id, row.state) for row in done)),
         "paths": paths,
     }
-    own = _my_path_own(request.user, context)
+    # Listen reads the learner's own page: wrapped once their name and numbers are in.
+    own = listen_render(_my_path_own(request.user, context))
     # The page around the learner's own part is the same for everyone.
     return render_framed(
         request,
@@ -422,6 +424,24 @@ def _step_frames(module, steps: list[StepInfo], *, current, success_nav, urls) -
     return [found[key] for key in keys]
 
 
+def step_content_html(page, index: int, *, number: int, validated: bool, request, extra) -> str:
+    """One step's listen button and body (templates/learning/steps/content.html); also
+    rendered when a module is published, to make its server voice (lms/learning/voice.py)."""
+    block = page.steps[index]
+    context = {
+        "step": block,
+        "value": block.value,
+        "number": number,
+        "item": {"validated": validated},
+        # The editors' language, said on their text when the interface's differs.
+        "content_language": page.locale.language_code,
+        "content_lang": lang_attribute(page.locale.language_code),
+        "request": request,
+        **extra,
+    }
+    return render_to_string("learning/steps/content.html", context)
+
+
 def _step_contents(request, module, steps, *, validated, personal: int | None, extra) -> list:
     """The listen button and body of each step (templates/learning/steps/content.html).
 
@@ -449,21 +469,16 @@ def _step_contents(request, module, steps, *, validated, personal: int | None, e
         if html is None:
             if page is None:
                 page = selectors.module_get_live(module.pk)
-            block = page.steps[step.index]
             is_personal = key is None
-            context = {
-                "step": block,
-                "value": block.value,
-                "number": step.number,
-                "item": {"validated": validated[i]},
-                # The editors' language, said on their text when the interface's differs.
-                "content_language": page.locale.language_code,
-                "content_lang": lang_attribute(page.locale.language_code),
+            html = step_content_html(
+                page,
+                step.index,
+                number=step.number,
+                validated=validated[i],
                 # Not the learner's request: only what content.html reads of it.
-                "request": request if is_personal else None,
-                **(extra if is_personal else {"current": extra["current"]}),
-            }
-            html = render_to_string("learning/steps/content.html", context)
+                request=request if is_personal else None,
+                extra=extra if is_personal else {"current": extra["current"]},
+            )
             if key is not None:
                 missing[key] = html
         contents.append(html)

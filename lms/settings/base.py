@@ -270,6 +270,9 @@ TASKS = {
     }
 }
 
+# Server voice (courses/voice.py): each step's audio is made when its module is published.
+VOICE_ON_PUBLISH = env_bool("VOICE_ON_PUBLISH", True)
+
 # Learning records name activities by stable IRIs under this base.
 XAPI_IRI_BASE = os.environ.get("XAPI_IRI_BASE", "https://pasapas.be/xapi")
 

@@ -329,28 +329,6 @@
       say(player.dataset.offlineMessage);
     }
   });
-
-  // --- Listen: recorded audio, or the browser's own voice in the page's language ---------
-  let playing = null;
-  player.querySelectorAll("[data-listen]").forEach((button) => {
-    const audioUrl = button.dataset.audio;
-    if (!audioUrl && !("speechSynthesis" in window)) return;
-    button.hidden = false;
-    button.addEventListener("click", () => {
-      if (playing) { playing.pause(); playing = null; }
-      if ("speechSynthesis" in window) speechSynthesis.cancel();
-      if (audioUrl) {
-        playing = new Audio(audioUrl);
-        playing.play();
-        return;
-      }
-      const body = button.closest("[data-step]").querySelector("[data-read-aloud]");
-      const utterance = new SpeechSynthesisUtterance(body.innerText);
-      utterance.lang = document.documentElement.lang || "fr-BE";
-      utterance.rate = 0.9;
-      speechSynthesis.speak(utterance);
-    });
-  });
 })();
 
 // Text size: applied at once and remembered in a cookie the server also reads.
