@@ -221,22 +221,29 @@ STATICFILES_DIRS = [
     # The H5P player, pinned in package-lock.json and served like our own files (no CDN).
     ("h5p-standalone", BASE_DIR / "node_modules" / "h5p-standalone" / "dist"),
 ]
-# The H5P player's own origin, e.g. "https://h5p.pasapas.example.org" (docs/deploy.md): a
+
+
+def h5p_origin_read(value: str) -> tuple[str, str]:
+    """H5P_ORIGIN's origin and host name, ("", "") when empty; refused unless an origin."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return "", ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+        raise ImproperlyConfigured(
+            "H5P_ORIGIN is a scheme and a host name only, e.g. https://h5p.example.org"
+        )
+    return value, parts.hostname
+
+
+# The H5P player's own origin, e.g. "https://pasapas-h5p.example.net" (docs/deploy.md): a
 # second host name of this same site, which serves nothing but the player and its files.
 # There the frame keeps its origin, so the browser reuses its files on the next visit;
 # without it (the embedded default) the frame runs in an opaque origin on this host and
 # every visit loads the player again.
-H5P_ORIGIN = os.environ.get("H5P_ORIGIN", "").strip().rstrip("/")
-if H5P_ORIGIN:
-    _h5p_origin = urlsplit(H5P_ORIGIN)
-    if _h5p_origin.scheme not in ("http", "https") or not _h5p_origin.hostname or _h5p_origin.path:
-        raise ImproperlyConfigured(
-            "H5P_ORIGIN is a scheme and a host name only, e.g. https://h5p.example.org"
-        )
-    H5P_HOST = _h5p_origin.hostname
+H5P_ORIGIN, H5P_HOST = h5p_origin_read(os.environ.get("H5P_ORIGIN", ""))
+if H5P_HOST:
     ALLOWED_HOSTS.append(H5P_HOST)
-else:
-    H5P_HOST = ""
 # Limits on an uploaded H5P package, checked before anything is unpacked.
 H5P_MAX_FILES = int(os.environ.get("H5P_MAX_FILES", "5000"))
 H5P_MAX_FILE_BYTES = int(os.environ.get("H5P_MAX_FILE_BYTES", str(50 * 1024 * 1024)))
