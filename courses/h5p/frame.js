@@ -4,9 +4,11 @@
 (function () {
   "use strict";
 
-  // An opaque origin has no storage: even reading window.localStorage throws, and H5P core
-  // reads it while starting (offline queue, clipboard, anonymous actor id). A memory-only
-  // stand-in keeps H5P working and forgets everything when the frame closes.
+  // The frame keeps nothing: H5P core reads and writes localStorage while starting
+  // (offline queue, clipboard, anonymous actor id), which an opaque origin lacks (even
+  // reading window.localStorage throws there) and which the player's own host must not hold
+  // either (every package shares that origin). A memory-only stand-in keeps H5P working
+  // and forgets everything when the frame closes.
   function memoryStorage() {
     var items = {};
     return {
@@ -31,23 +33,15 @@
       },
     };
   }
-  function storageWorks(name) {
-    try {
-      return Boolean(window[name]);
-    } catch (error) {
-      return false;
-    }
-  }
   ["localStorage", "sessionStorage"].forEach(function (name) {
-    if (!storageWorks(name)) {
-      Object.defineProperty(window, name, { value: memoryStorage(), configurable: true });
-    }
+    Object.defineProperty(window, name, { value: memoryStorage(), configurable: true });
   });
 
   var config = JSON.parse(document.getElementById("h5p-options").textContent);
-  // The frame's URL origin is the site's, and so is the page allowed to embed it
-  // (frame-ancestors 'self'): nothing is posted to any other window.
-  var parentOrigin = window.location.origin;
+  // Messages go to the site only. In the embedded default the frame's address is on the
+  // site (its origin is opaque, its URL's is the site's) and only the site may embed it
+  // (frame-ancestors 'self'); on the player's own host the view names the site.
+  var parentOrigin = config.parentOrigin || window.location.origin;
   var SCORED_VERBS = {
     "http://adlnet.gov/expapi/verbs/answered": true,
     "http://adlnet.gov/expapi/verbs/completed": true,

@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from courses.models import activity_iri
 
 from .models import H5PPackage
+from .origin import OPAQUE_SANDBOX, OWN_ORIGIN_SANDBOX, on_player_host, site_origin
 from .selectors import h5p_libraries_revision, h5p_library_of_package
 from .validation import CONTENT_EXTENSIONS, LIBRARY_EXTENSIONS
 
@@ -73,25 +74,41 @@ CONTENT_TYPES = {
 }
 DEFAULT_TYPE = "application/octet-stream"
 
-# The frame runs in an opaque origin (no cookies, no access to the page around it) and may
-# only load what this site serves. H5P libraries need two relaxations, harmless in that
-# sandbox: inline styles (set everywhere) and eval (EmbeddedJS templates, used by
-# MultiChoice); eval can only run text the frame already has, as nothing else may be fetched.
+# The frame may only load what its own origin serves. In the embedded default that origin is
+# opaque (no cookies, no access to the page around it); on the player's own host (H5P_ORIGIN,
+# see origin.py) it is that host, which holds nothing of the site, and only the site may embed
+# it. H5P libraries need two relaxations, harmless there: inline styles (set everywhere) and
+# eval (EmbeddedJS templates, used by MultiChoice); eval can only run text the frame already
+# has, as nothing else may be fetched.
+FRAME_POLICY_COMMON = [
+    "default-src 'none'",
+    "script-src 'self' 'unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'self'",
+    "form-action 'none'",
+]
 FRAME_POLICY = "; ".join(
-    [
-        "sandbox allow-scripts",
-        "default-src 'none'",
-        "script-src 'self' 'unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'self'",
-        "form-action 'none'",
-        "frame-ancestors 'self'",
-    ]
+    [f"sandbox {OPAQUE_SANDBOX}", *FRAME_POLICY_COMMON, "frame-ancestors 'self'"]
 )
+
+
+def frame_policy(request) -> str:
+    """The frame's Content-Security-Policy, for the host it was asked from."""
+    if on_player_host(request):
+        return "; ".join(
+            [
+                f"sandbox {OWN_ORIGIN_SANDBOX}",
+                *FRAME_POLICY_COMMON,
+                f"frame-ancestors {site_origin()}",
+            ]
+        )
+    return FRAME_POLICY
+
+
 # Opened directly, a package file is an inert document: no script, not even in an SVG.
 FILE_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 
@@ -103,10 +120,11 @@ def _frame_script() -> tuple[bytes, str]:
 
 
 @require_safe
-@xframe_options_sameorigin
+@xframe_options_exempt
 def frame(request, package_id: int) -> HttpResponse:
-    """The player document, for an <iframe sandbox="allow-scripts"> on a learner's page."""
+    """The player document, for the <iframe data-h5p-frame> on a learner's page."""
     package = get_object_or_404(H5PPackage, pk=package_id)
+    player_host = on_player_host(request)
     files = reverse("h5p:package_file", args=[package.pk, "h5p.json"]).removesuffix("/h5p.json")
     libraries = reverse(
         "h5p:library_file",
@@ -141,12 +159,21 @@ def frame(request, package_id: int) -> HttpResponse:
         {
             "package": package,
             "language": "" if package.language == "und" else package.language,
-            "options": {"packageId": package.pk, "player": player},
+            "options": {
+                "packageId": package.pk,
+                "player": player,
+                # Where the frame's messages go: the site, also when the frame is elsewhere.
+                "parentOrigin": site_origin() if player_host else None,
+            },
             "frame_script_version": _frame_script()[1],
         },
     )
     response = HttpResponse(html)
-    response["Content-Security-Policy"] = FRAME_POLICY
+    response["Content-Security-Policy"] = frame_policy(request)
+    if not player_host:
+        # For browsers without CSP's frame-ancestors; the player's own host is embedded by
+        # the site, another origin, which X-Frame-Options cannot name.
+        response["X-Frame-Options"] = "SAMEORIGIN"
     response["X-Content-Type-Options"] = "nosniff"
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-cache"

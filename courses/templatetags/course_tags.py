@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.utils.safestring import mark_safe
 
 from courses.caching import CONTENT_CACHE_SECONDS, content_key
+from courses.h5p.origin import frame_sandbox, frame_url
 from courses.languages import in_language, lang_attribute
 
 register = template.Library()
@@ -43,3 +44,15 @@ def content_lang(language: str):
 def in_lang(text: str, language: str):
     """`{{ text|in_lang:language }}`: the text, in a <span lang> if its language differs."""
     return in_language(text, language)
+
+
+@register.simple_tag
+def h5p_frame_url(package_id: int) -> str:
+    """The address of an H5P package's player frame (on the player's own host if set)."""
+    return frame_url(package_id)
+
+
+@register.simple_tag
+def h5p_frame_sandbox() -> str:
+    """The sandbox attribute of an H5P player frame (courses/h5p/origin.py says why)."""
+    return frame_sandbox()

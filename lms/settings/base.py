@@ -2,8 +2,10 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "courses.h5p.origin.PlayerHostMiddleware",
     "lms.accounts.security.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lms.compression.GZipMiddleware",
@@ -224,6 +227,29 @@ STATICFILES_DIRS = [
     # The H5P player, pinned in package-lock.json and served like our own files (no CDN).
     ("h5p-standalone", BASE_DIR / "node_modules" / "h5p-standalone" / "dist"),
 ]
+
+
+def h5p_origin_read(value: str) -> tuple[str, str]:
+    """H5P_ORIGIN's origin and host name, ("", "") when empty; refused unless an origin."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return "", ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+        raise ImproperlyConfigured(
+            "H5P_ORIGIN is a scheme and a host name only, e.g. https://h5p.example.org"
+        )
+    return value, parts.hostname
+
+
+# The H5P player's own origin, e.g. "https://pasapas-h5p.example.net" (docs/deploy.md): a
+# second host name of this same site, which serves nothing but the player and its files.
+# There the frame keeps its origin, so the browser reuses its files on the next visit;
+# without it (the embedded default) the frame runs in an opaque origin on this host and
+# every visit loads the player again.
+H5P_ORIGIN, H5P_HOST = h5p_origin_read(os.environ.get("H5P_ORIGIN", ""))
+if H5P_HOST:
+    ALLOWED_HOSTS.append(H5P_HOST)
 # Limits on an uploaded H5P package, checked before anything is unpacked.
 H5P_MAX_FILES = int(os.environ.get("H5P_MAX_FILES", "5000"))
 H5P_MAX_FILE_BYTES = int(os.environ.get("H5P_MAX_FILE_BYTES", str(50 * 1024 * 1024)))
@@ -312,7 +338,7 @@ _SITE_POLICY = {
         "media-src": ["'self'"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "frame-src": ["'self'"],
+        "frame-src": ["'self'", *([H5P_ORIGIN] if H5P_ORIGIN else [])],
         "frame-ancestors": ["'self'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

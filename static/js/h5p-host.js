@@ -1,7 +1,9 @@
-// H5P activities on a learner's page. Each <iframe data-h5p-frame data-src="…"> is loaded in
-// turn (several players starting at once make a phone crawl), and what its sandboxed frame
-// reports is checked before it becomes a "pasapas:h5p-statement" event on the iframe (or a
-// "pasapas:h5p-use" event, when the learner taps or types in it).
+// H5P activities on a learner's page. Each <iframe data-h5p-frame data-src="…"> is loaded
+// when it is shown, not before: a module page shows one step at a time, and a player costs
+// a phone some 60 KB of script. Frames are loaded in turn (several players starting at once
+// make a phone crawl), and what a sandboxed frame reports is checked before it becomes a
+// "pasapas:h5p-statement" event on the iframe (or a "pasapas:h5p-use" event, when the
+// learner taps or types in it).
 
 const SCORED_VERBS = new Map([
   ["http://adlnet.gov/expapi/verbs/answered", "answered"],
@@ -36,40 +38,68 @@ export function readStatement(statement) {
   };
 }
 
-function loadInTurn(frames) {
-  let index = 0;
-  const next = () => {
-    if (index >= frames.length) return;
-    const frame = frames[index];
-    index += 1;
-    let done = false;
-    const proceed = () => {
-      if (!done) {
-        done = true;
-        next();
-      }
-    };
-    frame.addEventListener("load", proceed, { once: true });
-    window.setTimeout(proceed, LOAD_TIMEOUT_MS);
-    // The sandbox attribute is in the template already; set it again in case it was lost.
-    frame.setAttribute("sandbox", "allow-scripts");
-    frame.src = frame.dataset.src;
+// The sandbox the frame gets: its origin is kept only when it comes from another origin
+// than this page (the player's own host, courses/h5p/origin.py); a frame of this site
+// with allow-same-origin could reach into the page.
+function sandboxOf(frame) {
+  const crossOrigin = new URL(frame.dataset.src, window.location.href).origin !== window.location.origin;
+  return crossOrigin && frame.getAttribute("sandbox") === "allow-scripts allow-same-origin"
+    ? "allow-scripts allow-same-origin"
+    : "allow-scripts";
+}
+
+// The origin a frame's messages come from: "null" (how browsers name an opaque origin) in
+// the embedded default, the player's own host otherwise.
+function expectedOrigin(frame) {
+  return frame.getAttribute("sandbox").includes("allow-same-origin")
+    ? new URL(frame.dataset.src, window.location.href).origin
+    : "null";
+}
+
+const waiting = [];
+let loading = false;
+
+function loadNext() {
+  const frame = waiting.shift();
+  if (!frame) {
+    loading = false;
+    return;
+  }
+  loading = true;
+  let done = false;
+  const proceed = () => {
+    if (!done) {
+      done = true;
+      loadNext();
+    }
   };
-  next();
+  frame.addEventListener("load", proceed, { once: true });
+  window.setTimeout(proceed, LOAD_TIMEOUT_MS);
+  // Set again in case the attribute was changed: the frame never gets more than this.
+  frame.setAttribute("sandbox", sandboxOf(frame));
+  frame.src = frame.dataset.src;
+}
+
+// Loads the frames among `frames` that are on screen (not inside a hidden step).
+function loadShown(frames) {
+  frames
+    .filter((frame) => !frame.hasAttribute("data-h5p-started") && !frame.closest("[hidden]"))
+    .forEach((frame) => {
+      frame.setAttribute("data-h5p-started", "");
+      waiting.push(frame);
+    });
+  if (!loading) loadNext();
 }
 
 function start() {
-  const frames = Array.from(
-    document.querySelectorAll("iframe[data-h5p-frame]:not([data-h5p-started])"),
-  );
+  const frames = Array.from(document.querySelectorAll("iframe[data-h5p-frame]"));
   if (!frames.length) return;
-  frames.forEach((frame) => frame.setAttribute("data-h5p-started", ""));
 
   window.addEventListener("message", (event) => {
-    // Sandboxed frames have an opaque origin, which browsers report as the string "null";
-    // the source check is what ties the message to one of our iframes.
+    // The source check is what ties the message to one of our iframes; the origin check
+    // that it comes from the player and not from a page the frame was navigated to.
     const frame = frames.find((candidate) => candidate.contentWindow === event.source);
-    if (!frame || event.origin !== "null") return;
+    if (!frame || event.origin !== expectedOrigin(frame)) return;
     const data = event.data;
     if (!data || typeof data !== "object") return;
     if (String(data.packageId) !== frame.dataset.h5pPackage) return;
@@ -92,7 +122,9 @@ function start() {
     }
   });
 
-  loadInTurn(frames);
+  // The module player (player.js) says when it shows another step.
+  document.addEventListener("pasapas:step-shown", () => loadShown(frames));
+  loadShown(frames);
 }
 
 start();

@@ -203,6 +203,8 @@
     if (!target) return false;
     steps.forEach((step) => { step.hidden = step !== target; });
     stepTimeShow(number);
+    // h5p-host.js loads an H5P activity's frame once its step is shown.
+    target.dispatchEvent(new CustomEvent("pasapas:step-shown", { bubbles: true }));
     if (push) history.pushState({ step: number }, "", target.dataset.url);
     const title = target.querySelector(".step__title");
     if (title) { title.setAttribute("tabindex", "-1"); title.focus(); }
