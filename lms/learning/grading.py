@@ -86,7 +86,9 @@ def practice_inbox_check(value, choices: list[str]) -> Outcome:
         success=right == len(results),
         score_raw=float(right),
         score_max=float(len(results)),
-        response={"choices": choices[: len(results)]},
+        # The choices say what the learner answered; the items whether each was right, which
+        # the page without JavaScript shows message by message.
+        response={"choices": choices[: len(results)], "items": results},
         items=results,
     )
 

@@ -488,9 +488,11 @@ def _step_contents(request, module, steps, *, validated, personal: int | None, e
 
 
 def _feedback_items(statement) -> list:
+    """What the step's template needs to show its feedback without JavaScript: the quiz's
+    chosen answer, or whether each part (form field, inbox message, …) was right."""
     if statement is None or not isinstance(statement.response, dict):
         return []
-    for key in ("answer", "fields", "choices", "items"):
+    for key in ("answer", "fields", "items"):
         if key in statement.response:
             return statement.response[key] if key != "answer" else [statement.response[key]]
     return []

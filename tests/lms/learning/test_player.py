@@ -1,6 +1,7 @@
 """The module player, used without JavaScript: every step is a page, every button a form."""
 
 import html
+import re
 import uuid
 
 import pytest
@@ -99,6 +100,12 @@ def test_the_pretend_inbox_gives_feedback_message_by_message(learner_client, mod
     assert statement.success is False
     assert statement.response["choices"][0] == answers["message-0"]
     page = html.unescape(learner_client.get(response.url).content.decode())
+    # Without JavaScript the page itself says which message was sorted right: the first
+    # one only is wrong.
+    shown_right = re.findall(r'data-item-right="(\d+)">', page)
+    shown_wrong = re.findall(r'data-item-wrong="(\d+)">', page)
+    assert shown_wrong == ["0"]
+    assert shown_right == [str(i) for i in range(1, len(messages))]
     assert "Regardez encore" in page
 
 
