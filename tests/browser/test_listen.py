@@ -5,7 +5,7 @@ from urllib.parse import urljoin
 import pytest
 from playwright.sync_api import expect
 
-from lms.impact.demo import DEMO_CARD_TOKEN
+from lms.demo.builder import DEMO_CARD_TOKEN
 
 from .conftest import SIZES, axe_violations, screenshot
 from .test_csp import RECORD_VIOLATIONS
