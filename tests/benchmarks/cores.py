@@ -8,12 +8,17 @@ generator gets the last one and the server (gunicorn and its workers) the others
 pinned: they run where the system puts them, as they would beside a real server.
 """
 
+import functools
 import os
 import shutil
 
 
+@functools.cache
 def split() -> tuple[list[int], list[int]] | None:
-    """(server cores, generator cores), or None when they cannot be apart."""
+    """(server cores, generator cores), or None when they cannot be apart.
+
+    Read once: a load generator that pins itself afterwards still starts its server on the
+    server's cores."""
     cores = sorted(os.sched_getaffinity(0))
     if len(cores) < 2 or not shutil.which("taskset"):
         return None

@@ -36,6 +36,7 @@ BUILD_TARGET_SECONDS = 600
 # Address space allowed to the dashboard measurement (its RSS target is 300 MB).
 DASHBOARD_MEMORY_MB = 4096
 STARTED = time.monotonic()
+LOAD_AT_START = os.getloadavg()[0]
 
 
 def figure(name, size, value, unit, *, baseline=None, target="", met=None):
@@ -541,6 +542,16 @@ def main() -> None:
     print("== import of 10,000 learners", flush=True)
     results += run_import()
     seconds = time.monotonic() - STARTED
+    results.append(
+        figure(
+            "machine load average (1 minute) at the start and at the end of the run "
+            f"({os.cpu_count()} cores; other work on a shared machine slows every figure)",
+            0,
+            f"{LOAD_AT_START:.1f} / {os.getloadavg()[0]:.1f}",
+            "",
+            target="reported",
+        )
+    )
     results.append(
         figure(
             "make bench: whole run",
