@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test bench load lint format lock messages chromium
+.PHONY: help install demo serve test bench load lint format lock messages chromium wrk
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,7 +49,17 @@ chromium: ## Make sure the tests' Debian tools are installed: Chromium (browser 
 test: install chromium ## Run every test: unit, view and real-browser tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install chromium ## Measure at 1,000, 10,000 and 100,000 learners (SIZES=1000,10000 for fewer); writes docs/benchmarks.md
+wrk: ## Make sure wrk (the HTTP load generator of make bench) is installed
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's wrk for the benchmarks…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "make bench needs wrk: run 'sudo apt-get install wrk'."; exit 1; \
+	  fi; \
+	fi
+
+bench: install chromium wrk ## Measure at 1,000, 10,000 and 100,000 learners (SIZES=1000,10000 for fewer); writes docs/benchmarks.md
 	$(BIN)/python -m tests.benchmarks.run $(if $(SIZES),--sizes $(SIZES),)
 
 load: install ## 200 simulated learners for 10 minutes on gunicorn + PostgreSQL; writes docs/load-test.md

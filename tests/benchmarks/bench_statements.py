@@ -12,6 +12,12 @@ Phases, each of three windows of a few seconds (the figure is the median window)
 (b) single statements: one step's form per request, as the page's script posts it;
 (c) batches: `BATCH` statements per request to the batch endpoint;
 (d) every id of (b) and (c) sent again: no row may be added.
+(a) to (c) are measured for the current code and for the writer as it was before issue
+19's change: each version's own code exported from git (`EARLIER_WRITERS`), in a gunicorn
+of its own, on the same database and learners, the versions' windows taken in turn
+(round after round) so that the shared machine's load touches them alike. run.py shows
+them side by side, as ratios to the current code's empty POST. The load generator runs on
+a core of its own and gunicorn on the others (cores.py).
 Statements stored are counted in the database, not from the answers. Afterwards the
 statements made here are deleted by id, and the learners' progress rows and the sessions
 are put back, so the bench database stays as it was built.
@@ -37,7 +43,8 @@ import django
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from tests.benchmarks.redis_env import use_redis_as_production  # noqa: E402 (needs the path)
+from tests.benchmarks import cores  # noqa: E402 (needs the path)
+from tests.benchmarks.redis_env import use_redis_as_production  # noqa: E402
 
 use_redis_as_production()  # sessions in Redis (cached_db), as the pages' benchmark and production
 django.setup()
@@ -252,14 +259,47 @@ def stored_count(ids: list[str]) -> int:
     )
 
 
-def gunicorn(port: int) -> subprocess.Popen:
+# The writer before issue 19's change, measured in the same run, on the same database and
+# learners, against the same baseline: the code of those commits as they were, exported from
+# git into bench-data/writers/<commit>/ (the schema has only gained since, so it still runs).
+EARLIER_WRITERS = {
+    "58a496d": "hand-written SQL writer (steps_submit, _statements_insert, _progress_upsert)",
+    "3e7683c": "ORM writer (statements_store, bulk_create on every database)",
+}
+CURRENT_WRITER = "statements_store (ORM; two fixed SQL statements on PostgreSQL)"
+WRITERS_DIR = ROOT / "bench-data" / "writers"
+
+
+def tree_of(commit: str) -> Path | None:
+    """The project as it was at `commit` (exported once), or None without its history."""
+    tree = WRITERS_DIR / commit
+    if (tree / "manage.py").exists():
+        return tree
+    tree.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", commit],
+        capture_output=True,
+    )
+    if archive.returncode:
+        print(archive.stderr.decode()[-500:], file=sys.stderr)
+        return None
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
+def gunicorn(port: int, tree: Path = ROOT, cache_prefix: str = "") -> subprocess.Popen:
+    """2 sync workers of the project in `tree`, on the server's cores (cores.py), started."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.benchmarks.bench_settings",
         "DEBUG": "0",
     }
+    if cache_prefix:  # an earlier version's cached entries never meet the current ones
+        env["CACHE_KEY_PREFIX"] = env.get("CACHE_KEY_PREFIX", "pasapas-bench") + cache_prefix
+    pinned = cores.split()
     server = subprocess.Popen(
         [
+            *cores.taskset(pinned[0] if pinned else None),
             sys.executable,
             "-m",
             "gunicorn",
@@ -271,11 +311,16 @@ def gunicorn(port: int) -> subprocess.Popen:
             "--timeout",
             "120",
         ],
-        cwd=ROOT,
+        cwd=tree,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=sys.stderr,
     )
+    return server
+
+
+def ready(port: int) -> None:
+    """Wait until the gunicorn on `port` answers, both workers loaded."""
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -284,20 +329,51 @@ def gunicorn(port: int) -> subprocess.Popen:
             time.sleep(0.1)
     # Each worker loads the application on its first request; that is not what is measured.
     for _ in range(6):
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/sante/", timeout=180).read()
-    return server
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/sante/", timeout=300).read()
 
 
-def rate_windows(load: Load, kind: str) -> tuple[float, list[float]]:
-    """The median rate of WINDOWS windows: rows stored per second, or requests for 'empty'."""
-    rates = []
-    for _ in range(WINDOWS):
-        first = len(load.generated)
-        answered, seconds = load.window(kind, WINDOW_SECONDS)
-        # The ids sent in this window that the database holds: what was really stored.
-        count = answered if kind == "empty" else stored_count(load.generated[first:])
-        rates.append(count / seconds)
-    return statistics.median(rates), rates
+KINDS = ("empty", "single", "batch")
+
+
+def window_rate(load: Load, kind: str) -> float:
+    """One window: rows stored per second, or requests answered a second for 'empty'."""
+    first = len(load.generated)
+    answered, seconds = load.window(kind, WINDOW_SECONDS)
+    # The ids sent in this window that the database holds: what was really stored.
+    count = answered if kind == "empty" else stored_count(load.generated[first:])
+    return count / seconds
+
+
+def interleaved_rates(loads: dict[str, Load]) -> dict[str, dict]:
+    """Medians of WINDOWS rounds; in each round every version of the code gets its empty
+    POST, single statements and batches in turn, so that a change in the shared machine's
+    load touches every version alike. Only one server is loaded at a time."""
+    for load in loads.values():  # warm up: connections, caches
+        for kind in KINDS:
+            load.window(kind, 1)
+    runs = {label: {kind: [] for kind in KINDS} for label in loads}
+    for _round in range(WINDOWS):
+        for label, load in loads.items():
+            for kind in KINDS:
+                runs[label][kind].append(window_rate(load, kind))
+    return {
+        label: {
+            **{kind: statistics.median(rates) for kind, rates in kinds.items()},
+            **{f"{kind}_runs": rates for kind, rates in kinds.items()},
+        }
+        for label, kinds in runs.items()
+    }
+
+
+def put_back(generated: list[str], learner_ids: list[int], activity_rows, module_rows) -> None:
+    """Delete the statements sent, and give the learners their progress rows as they were."""
+    with transaction.atomic():
+        for start in range(0, len(generated), CHUNK):
+            Statement.objects.filter(pk__in=generated[start : start + CHUNK]).delete()
+        ActivityProgress.objects.filter(learner_id__in=learner_ids).delete()
+        ModuleProgress.objects.filter(learner_id__in=learner_ids).delete()
+        ActivityProgress.objects.bulk_create(activity_rows)
+        ModuleProgress.objects.bulk_create(module_rows)
 
 
 def main() -> list[dict]:
@@ -315,58 +391,67 @@ def main() -> list[dict]:
     )
     if not users:
         raise SystemExit("No generated learners (demo-…) in this database: run seed_demo first.")
+    pinned = cores.split()
+    if pinned:
+        os.sched_setaffinity(0, pinned[1])  # the load generator on a core of its own
     learner_ids = [user.pk for user in users]
     # What the run will change, to put back afterwards.
     activity_rows = list(ActivityProgress.objects.filter(learner_id__in=learner_ids))
     module_rows = list(ModuleProgress.objects.filter(learner_id__in=learner_ids))
     learners = [Learner(user) for user in users]
-    port = free_port()
-    server = None
-    load = Load(port, learners, module)
+    loads: dict[str, Load] = {}
+    servers = []
     try:
-        server = gunicorn(port)
-        load.window("empty", 1)  # warm up: connections, caches
-        load.window("single", 1)
-        load.window("batch", 1)
-        baseline, baseline_runs = rate_windows(load, "empty")
-        single, single_runs = rate_windows(load, "single")
-        batched, batch_runs = rate_windows(load, "batch")
+        # Every version in a gunicorn of its own, all started before any is measured.
+        versions = [(CURRENT_WRITER, ROOT, "")]
+        for commit, label in EARLIER_WRITERS.items():
+            tree = tree_of(commit)
+            if tree is not None:
+                versions.append((f"before: {label}, {commit}", tree, f"-{commit}"))
+        for label, tree, cache_prefix in versions:
+            # One at a time: six workers loading their code at once on one busy core time out.
+            load = Load(free_port(), learners, module)
+            servers.append(gunicorn(load.port, tree, cache_prefix))
+            try:
+                ready(load.port)
+            except OSError as error:  # urllib's errors too: that version does not run here
+                if label == CURRENT_WRITER:
+                    raise
+                print(f"{label}: not measured, its server did not start: {error}", file=sys.stderr)
+                continue
+            loads[label] = load
+        measured = interleaved_rates(loads)
         # The replay sends ids already stored: the learners' rows must not change in number.
+        current = measured[CURRENT_WRITER]
         before_replay = Statement.objects.filter(learner_id__in=learner_ids).count()
-        ids_sent = len(load.generated)
-        replayed = load.replay(3 * WINDOW_SECONDS)
-        added = Statement.objects.filter(learner_id__in=learner_ids).count() - before_replay
-        print(
-            json.dumps(
-                {
-                    "baseline_runs": baseline_runs,
-                    "single_runs": single_runs,
-                    "batch_runs": batch_runs,
-                    "replayed_requests": replayed,
-                    "ids": ids_sent,
-                    "errors": load.errors,
-                }
-            ),
-            file=sys.stderr,
+        current["replayed"] = loads[CURRENT_WRITER].replay(3 * WINDOW_SECONDS)
+        current["added"] = (
+            Statement.objects.filter(learner_id__in=learner_ids).count() - before_replay
         )
     finally:
-        if server is not None:
+        for server in servers:
             server.terminate()
+        for server in servers:
             server.wait(timeout=60)
-        with transaction.atomic():
-            for start in range(0, len(load.generated), CHUNK):
-                Statement.objects.filter(pk__in=load.generated[start : start + CHUNK]).delete()
-            ActivityProgress.objects.filter(learner_id__in=learner_ids).delete()
-            ModuleProgress.objects.filter(learner_id__in=learner_ids).delete()
-            ActivityProgress.objects.bulk_create(activity_rows)
-            ModuleProgress.objects.bulk_create(module_rows)
+        generated = [id_ for load in loads.values() for id_ in load.generated]
+        put_back(generated, learner_ids, activity_rows, module_rows)
         for learner in learners:
             SessionStore(session_key=learner.session_key).delete()  # database and cache
+    print(
+        json.dumps(
+            {
+                label: {**rates, "ids": len(loads[label].generated), "errors": loads[label].errors}
+                for label, rates in measured.items()
+            }
+        ),
+        file=sys.stderr,
+    )
     note = (
         f"{connection.vendor}, 2 gunicorn workers, {CONNECTIONS} connections, "
-        f"{len(learners)} learners"
+        f"{len(learners)} learners, {cores.describe()}"
     )
-    return [
+    baseline = current["empty"]
+    results = [
         figure(
             f"statement endpoint: empty POST view (baseline; {note})",
             SIZE,
@@ -377,30 +462,45 @@ def main() -> list[dict]:
         figure(
             "statement endpoint: single statements stored per second",
             SIZE,
-            single,
+            current["single"],
             "statements/s",
             baseline=baseline,
             target="≥ 500/s",
-            met=single >= 500,
+            met=current["single"] >= 500,
         ),
         figure(
             f"statement endpoint: statements stored per second in batches of {BATCH}",
             SIZE,
-            batched,
+            current["batch"],
             "statements/s",
             baseline=baseline,
             target="≥ 2,000/s",
-            met=batched >= 2000,
+            met=current["batch"] >= 2000,
         ),
         figure(
             "statement endpoint: rows added by replaying the same ids",
             SIZE,
-            added,
+            current["added"],
             "rows",
             target="0 (replay adds no row)",
-            met=added == 0 and replayed > 0,
+            met=current["added"] == 0 and current["replayed"] > 0,
         ),
     ]
+    # Every version side by side, as ratios to the current code's empty POST (run.py
+    # gathers the rows marked `writer` into one table).
+    for label, rates in measured.items():
+        for kind, what in (("single", "single statements"), ("batch", f"batches of {BATCH}")):
+            row = figure(
+                f"statement writer, {label}: {what}, stored per second",
+                SIZE,
+                rates[kind],
+                "statements/s",
+                baseline=baseline,
+                target="reported: before and after issue 19's writer change",
+            )
+            row.update(writer=label, kind=kind, own_empty_post=round(rates["empty"], 1))
+            results.append(row)
+    return results
 
 
 if __name__ == "__main__":
