@@ -69,7 +69,7 @@ def left(limit: float) -> float:
 
 
 def generator_version() -> int:
-    text = (ROOT / "lms" / "impact" / "demo.py").read_text()
+    text = (ROOT / "lms" / "demo" / "builder.py").read_text()
     return int(re.search(r"^GENERATOR_VERSION = (\d+)", text, re.MULTILINE).group(1))
 
 
