@@ -781,6 +781,7 @@ PROCESSING_REGISTER: tuple[Processing, ...] = (
             "impact.LearnerAreaMonth": ("pseudonym", "association", "month", "area"),
             "impact.OutcomePair": ("pseudonym", "before", "after", "answered_on"),
             "impact.PathCompletion": ("pseudonym", "path_id", "completed_on"),
+            "impact.ModuleValidation": ("pseudonym", "first_on", "help"),
             "impact.RollupStale": ("pseudonym",),
         },
     ),
@@ -898,6 +899,7 @@ MODEL_LABELS = {
     "impact.LearnerAreaMonth": _("learner's area in a month"),
     "impact.OutcomePair": _("answers before and after"),
     "impact.PathCompletion": _("learning path finished"),
+    "impact.ModuleValidation": _("module validated by a trainer"),
     "impact.RollupStale": _("figures to count again"),
 }
 FIELD_LABELS = {
@@ -946,6 +948,8 @@ FIELD_LABELS = {
     "answered_on": _("answered on"),
     "path_id": _("learning path"),
     "completed_on": _("finished on"),
+    "first_on": _("first validated on"),
+    "help": _("help needed"),
 }
 
 

@@ -161,14 +161,16 @@ def test_a_module_validated_after_the_period_counts_as_done_online_in_it(demo):
         ),
     )
 
+    after = {period: assert_same(ids, *period) for period in (march, spring)}
+
     def moved(period, name):
-        return assert_same(ids, *period)["key_figures"][name] - before[period][name]
+        return after[period]["key_figures"][name] - before[period][name]
 
     assert moved(march, "modules_completed_online") == 1
     assert moved(march, "modules_validated") == 0
     assert moved(spring, "modules_completed_online") == 0
     assert moved(spring, "modules_validated") == 1
-    how = dict(assert_same(ids, *spring)["breakdowns"]["module_completion"]["rows"])
+    how = dict(after[spring]["breakdowns"]["module_completion"]["rows"])
     assert how["lot_of_help"] > 0
 
 
