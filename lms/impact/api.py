@@ -112,10 +112,12 @@ class Target(Schema):
 
 class Breakdown(Schema):
     rows: list[tuple[str, int | None]] = Field(
-        description="Pairs of [category code, learners]; learners is null when hidden."
+        description="Pairs of [category code, count]; the count is null when hidden. Counts "
+        "are learners, except in `outcome_shift` (learner and module pairs) and "
+        "`module_completion` (modules completed)."
     )
     total: int | None = Field(
-        description="Learners the rows add up to; null when hidden or when a learner may "
+        description="What the rows add up to; null when hidden or when a learner may "
         "count in several rows."
     )
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Gender, Region, Situation
 
-DEFINITIONS_VERSION = "1.3"
+DEFINITIONS_VERSION = "1.4"
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,30 @@ KEY_FIGURES = {
             _("Modules completed"),
             _(
                 "Modules a learner of these associations finished during the period (one per learner and module)."
+            ),
+            _("modules"),
+        ),
+        Indicator(
+            "modules_completed_online",
+            _("Modules completed online, without a trainer"),
+            _(
+                "Of the modules completed: those of which no trainer had validated a step in person by the end of the period. The learner did them alone, online."
+            ),
+            _("modules"),
+        ),
+        Indicator(
+            "modules_validated",
+            _("Modules validated by a trainer"),
+            _(
+                "Of the modules completed: those of which a trainer had validated a step in person (“Show your trainer”) by the end of the period, at any association. The two figures add up to the modules completed."
+            ),
+            _("modules"),
+        ),
+        Indicator(
+            "modules_awaiting_trainer",
+            _("Modules done online, waiting for a trainer"),
+            _(
+                "Modules of which the learner did every step online, but a “Show your trainer” step no trainer has validated yet: not counted as completed. As it stands today, for the modules last worked on during the period."
             ),
             _("modules"),
         ),
@@ -259,6 +283,13 @@ REGION_LABELS = {
     Region.FLANDERS.value: Region.FLANDERS.label,
     "unknown": _("Unknown"),
 }
+COMPLETION_LABELS = {
+    "online": _("Online, no trainer"),
+    "alone": _("Validated: alone"),
+    "little_help": _("Validated: with a little help"),
+    "lot_of_help": _("Validated: with a lot of help"),
+    "unknown": _("Validated: help not recorded"),
+}
 HELP_LABELS = {
     "alone": _("Alone"),
     "little_help": _("With a little help"),
@@ -323,6 +354,16 @@ BREAKDOWNS = {
             _("First language"),
             _("Learners reached by first language: the five most frequent, then the others."),
             {},
+        ),
+        Breakdown(
+            "module_completion",
+            _("How the modules were completed"),
+            _(
+                "Modules completed during the period: done online with no trainer, or validated in person by a trainer, with the help the learner needed as last recorded."
+            ),
+            COMPLETION_LABELS,
+            count_label=_("Modules"),
+            unit=_("modules"),
         ),
         Breakdown(
             "competence_area",

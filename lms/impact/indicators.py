@@ -12,6 +12,9 @@ import pandas as pd
 AGE_BANDS = ["under_25", "25_44", "45_64", "65_plus", "unknown"]
 REGIONS = ["brussels", "wallonia", "flanders", "unknown"]
 HELP_LEVELS = ["alone", "little_help", "lot_of_help"]
+# How a module was completed: online with no trainer, or validated by a trainer with the
+# help they recorded last ("unknown": a validation that recorded none).
+COMPLETION_KINDS = ["online", *HELP_LEVELS, "unknown"]
 # Self-assessment levels, from "cannot do it yet" to "can do it alone".
 OUTCOME_LEVELS = ["not_yet", "with_help", "alone"]
 OUTCOME_SHIFTS = [f"{before}>{after}" for before in OUTCOME_LEVELS for after in OUTCOME_LEVELS]
@@ -36,6 +39,8 @@ COLUMNS = {
     "validations": ["pseudonym", "module_iri", "response", "day"],
     "module_areas": ["module_iri", "area"],
     "completions": ["pseudonym", "module_iri", "completed_on"],
+    "module_validations": ["pseudonym", "module_iri", "response", "day"],
+    "awaiting_trainer": ["pseudonym", "module_iri"],
     "online_time": ["pseudonym", "seconds"],
     "self_assessments": ["pseudonym", "module_iri", "response", "timestamp", "association_id"],
     "scores": ["pseudonym", "verb", "object_kind", "is_self_reported", "score_scaled"],
@@ -161,6 +166,35 @@ def help_of(response) -> str | None:
     if isinstance(response, dict) and response.get("help") in HELP_LEVELS:
         return response["help"]
     return None
+
+
+def completion_kinds(counts: dict[str, int]) -> pd.Series:
+    """Modules completed by how, in a fixed order; "help not recorded" only when there is any."""
+    kinds = [kind for kind in COMPLETION_KINDS if kind != "unknown" or counts.get(kind)]
+    return pd.Series({kind: int(counts.get(kind, 0)) for kind in kinds}, dtype=int)
+
+
+def completions_by_kind(
+    completions: pd.DataFrame, module_validations: pd.DataFrame, end: date
+) -> pd.Series:
+    """Modules completed, by how: "online" when no trainer had validated a step of the module
+    by the end of the period, else the help level of the learner's latest validation of it.
+
+    `module_validations` holds every trainer validation of the learners' modules, in the
+    order they were recorded (timestamp, then storage).
+    """
+    validations = module_validations.assign(
+        pseudonym=module_validations["pseudonym"].astype(str),
+        day=pd.to_datetime(module_validations["day"]).dt.date,
+        help=module_validations["response"].map(lambda response: help_of(response) or "unknown"),
+    )
+    keys = ["pseudonym", "module_iri"]
+    first = validations.groupby(keys, as_index=False)["day"].min()
+    latest = validations.drop_duplicates(keys, keep="last")[[*keys, "help"]]
+    pairs = first[first["day"] <= end].merge(latest, on=keys)
+    done = completions.assign(pseudonym=completions["pseudonym"].astype(str))
+    kinds = done.merge(pairs, on=keys, how="left")["help"].fillna("online")
+    return completion_kinds(kinds.value_counts().to_dict())
 
 
 def competences_by_area(validations: pd.DataFrame, module_areas: pd.DataFrame) -> pd.Series:
@@ -356,6 +390,12 @@ def outcome_shift(pairs: pd.DataFrame) -> pd.Series:
     return codes.value_counts().reindex(OUTCOME_SHIFTS, fill_value=0).astype(int)
 
 
+def completion_figures(kinds: pd.Series) -> dict:
+    """Modules completed online without a trainer, and those a trainer validated."""
+    online = int(kinds.get("online", 0))
+    return {"modules_completed_online": online, "modules_validated": int(kinds.sum()) - online}
+
+
 def outcome_figures(pairs: pd.DataFrame, shift: pd.Series) -> dict:
     """Learners and pairs answered, how many pairs moved up to "alone", and their share."""
     answered = int(shift.sum())
@@ -482,6 +522,9 @@ def compute(
         validations, frame(data.get("module_areas", []), "module_areas")
     )
     breakdowns["validation_help"] = validations_by_help(validations)
+    breakdowns["module_completion"] = completions_by_kind(
+        completions, frame(data.get("module_validations", []), "module_validations"), end
+    )
     pairs = outcome_pairs(
         frame(data.get("self_assessments", []), "self_assessments"),
         start,
@@ -498,6 +541,8 @@ def compute(
         "situation": None,
         "competence_area": None,
         "validation_help": None,
+        # Each module completed is done online or validated, once.
+        "module_completion": len(completions),
         # Every learner and module pair has exactly one start and one end level.
         "outcome_shift": len(pairs),
     }
@@ -508,6 +553,10 @@ def compute(
         "hours": hours,
         "learner_hours": learner_hours,
         "modules_completed": len(completions),
+        **completion_figures(breakdowns["module_completion"]),
+        "modules_awaiting_trainer": len(
+            frame(data.get("awaiting_trainer", []), "awaiting_trainer").drop_duplicates()
+        ),
         "learners_validated": int(validations["pseudonym"].nunique()),
         "returning_learners": kept["returning"],
         "active_recently": kept["active_recently"],
@@ -649,6 +698,7 @@ def compute_from_counts(
     breakdowns["validation_help"] = pd.Series(
         {level: learners[level] for level in HELP_LEVELS}, dtype=int
     )
+    breakdowns["module_completion"] = completion_kinds(data["completion_kinds"])
     outcome = data["outcome"]
     shift = pd.Series(outcome["shifts"], dtype=int).reindex(OUTCOME_SHIFTS, fill_value=0)
     breakdowns["outcome_shift"] = shift.astype(int)
@@ -664,6 +714,7 @@ def compute_from_counts(
         "situation": None,
         "competence_area": None,
         "validation_help": None,
+        "module_completion": int(breakdowns["module_completion"].sum()),
         "outcome_shift": answered,
     }
     key_figures = {
@@ -673,6 +724,8 @@ def compute_from_counts(
         "hours": hours,
         "learner_hours": round(float(sum(data["learner_hours"].values())), 1),
         "modules_completed": int(sum(data["completions"].values())),
+        **completion_figures(breakdowns["module_completion"]),
+        "modules_awaiting_trainer": int(data["modules_awaiting_trainer"]),
         "learners_validated": learners["validated"],
         "returning_learners": learners["returning_learners"],
         "active_recently": learners["active_recently"],

@@ -208,6 +208,28 @@ class PathCompletion(models.Model):
         return f"{self.pseudonym} {self.path_id} {self.completed_on}"
 
 
+class ModuleValidation(models.Model):
+    """A learner's module of which a trainer validated a step in person: since when, and the
+    help the learner needed as the trainer last recorded it (a correction is a new
+    validation). Tells "validated by a trainer" from "done alone online" in the figures."""
+
+    pseudonym = models.UUIDField()
+    module_iri = models.CharField(max_length=255)
+    first_on = models.DateField()  # the day of the first validation
+    # alone, little_help, lot_of_help; blank when the latest validation recorded none.
+    help = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pseudonym", "module_iri"], name="module_validation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} {self.module_iri} {self.first_on} {self.help}"
+
+
 class OutcomePair(models.Model):
     """A learner's first answer at the start of a module and their latest answer at its end."""
 

@@ -37,6 +37,7 @@ class ImpactData(PersonalData):
             "impact.LearnerAreaMonth": ("pseudonym", "association", "month", "area"),
             "impact.OutcomePair": ("pseudonym", "before", "after", "answered_on"),
             "impact.PathCompletion": ("pseudonym", "path_id", "completed_on"),
+            "impact.ModuleValidation": ("pseudonym", "first_on", "help"),
             "impact.RollupStale": ("pseudonym",),
         }
     }
@@ -46,6 +47,7 @@ class ImpactData(PersonalData):
         "impact.LearnerAreaMonth": _("learner's area in a month"),
         "impact.OutcomePair": _("answers before and after"),
         "impact.PathCompletion": _("learning path finished"),
+        "impact.ModuleValidation": _("module validated by a trainer"),
         "impact.RollupStale": _("figures to count again"),
     }
     field_labels = {
@@ -56,4 +58,6 @@ class ImpactData(PersonalData):
         "answered_on": _("answered on"),
         "path_id": _("learning path"),
         "completed_on": _("finished on"),
+        "first_on": _("first validated on"),
+        "help": _("help needed"),
     }

@@ -28,6 +28,9 @@ IMPROVED_SHIFTS = ("not_yet>alone", "with_help>alone")
 # Breakdowns every learner reached is in exactly once: their total is "learners reached".
 ADDITIVE_BREAKDOWNS = ("age", "gender", "region", "language")
 TOTAL = "@total"
+# How the modules were completed: a breakdown of "modules completed" (protect_completions).
+COMPLETION_BREAKDOWN = "module_completion"
+COMPLETION_FIGURES = ("modules_completed_online", "modules_validated")
 
 
 def minimum_count() -> int:
@@ -141,6 +144,44 @@ def protect_cells(
     return result.cells, result.total
 
 
+def protect_completions(safe: dict, minimum: int) -> list[str]:
+    """Suppress how the modules were completed (online, or validated with some help) and the
+    two key figures taken from it; the places labelled "fewer than".
+
+    Its cells add up to "modules completed", which is also the total of the months: when
+    the months hide that key figure, every cell is hidden (masked), or their sum would give
+    it back. Otherwise the key figure is their total, shown anyway. "Completed online" is
+    one cell; "validated by a trainer" is the key figure minus that cell, shown only when
+    both are (then the validated cells hidden add up to 5 or more, or none is hidden).
+    """
+    breakdown = safe["breakdowns"][COMPLETION_BREAKDOWN]
+    key_figures = safe["key_figures"]
+    total = breakdown["total"]
+    codes = [code for code, _count in breakdown["rows"]]
+    small: list[str] = []
+    if key_figures.get("modules_completed") is None:
+        cells = [None] * len(codes)
+    else:
+        result = suppress_cells(
+            [count for _code, count in breakdown["rows"]],
+            total,
+            minimum,
+            total_shown_elsewhere=True,
+        )
+        cells = result.cells
+        small += [place("breakdowns", COMPLETION_BREAKDOWN, codes[i]) for i in sorted(result.small)]
+    breakdown["rows"] = [[code, value] for code, value in zip(codes, cells, strict=True)]
+    breakdown["total"] = key_figures.get("modules_completed")
+    online = dict(breakdown["rows"]).get("online")
+    key_figures["modules_completed_online"] = online
+    if place("breakdowns", COMPLETION_BREAKDOWN, "online") in small:
+        small.append(place("key_figures", "modules_completed_online"))
+    key_figures["modules_validated"] = (
+        None if online is None or breakdown["total"] is None else breakdown["total"] - online
+    )
+    return small
+
+
 def protect(raw: dict, minimum: int | None = None) -> dict:
     """The figures as they may be displayed or exported: a suppressed count becomes None.
 
@@ -159,8 +200,34 @@ def protect(raw: dict, minimum: int | None = None) -> dict:
     if is_small(learners["value"], minimum):
         small.append(place("targets", "learners"))
     learners["value"] = hide_small(learners["value"], minimum)
+    # Months of learners reached overlap (one person, several months): no total to add up to.
+    for column, total in (
+        ("learners", None),
+        # New learners and completed modules add up, month by month, to their key figure.
+        ("new_learners", raw["key_figures"]["new_learners"]),
+        ("modules_completed", raw["key_figures"]["modules_completed"]),
+    ):
+        result = suppress_cells([row[column] for row in raw["trend"]], total, minimum)
+        if total is not None:
+            safe["key_figures"][column] = result.total
+            key_place = place("key_figures", column)
+            small = [item for item in small if item != key_place]
+            if result.total_small:
+                small.append(key_place)
+        for index, (row, value) in enumerate(zip(safe["trend"], result.cells, strict=True)):
+            row[column] = value
+            if index in result.small:
+                small.append(place("trend", row["month"], column))
     learners_shown = safe["key_figures"].get("learners") is not None
     for key, breakdown in safe["breakdowns"].items():
+        if key == COMPLETION_BREAKDOWN:
+            # Its key figures are labelled by the breakdown, not by their own size.
+            derived = {place("key_figures", name) for name in COMPLETION_FIGURES}
+            small = [item for item in small if item not in derived]
+            small += protect_completions(safe, minimum)
+            if place("key_figures", "modules_completed") in small:
+                small.append(place("breakdowns", key, TOTAL))
+            continue
         result = suppress_cells(
             [count for _code, count in breakdown["rows"]],
             breakdown["total"],
@@ -191,24 +258,6 @@ def protect(raw: dict, minimum: int | None = None) -> dict:
             small.append(place("key_figures", "outcome_answered"))
         moved = [value for code, value in shift["rows"] if code in IMPROVED_SHIFTS]
         safe["key_figures"]["outcome_alone"] = None if None in moved else sum(moved)
-    # Months of learners reached overlap (one person, several months): no total to add up to.
-    for column, total in (
-        ("learners", None),
-        # New learners and completed modules add up, month by month, to their key figure.
-        ("new_learners", raw["key_figures"]["new_learners"]),
-        ("modules_completed", raw["key_figures"]["modules_completed"]),
-    ):
-        result = suppress_cells([row[column] for row in raw["trend"]], total, minimum)
-        if total is not None:
-            safe["key_figures"][column] = result.total
-            key_place = place("key_figures", column)
-            small = [item for item in small if item != key_place]
-            if result.total_small:
-                small.append(key_place)
-        for index, (row, value) in enumerate(zip(safe["trend"], result.cells, strict=True)):
-            row[column] = value
-            if index in result.small:
-                small.append(place("trend", row["month"], column))
     # Last: an average or a share over hidden people would give them away.
     for key in safe["key_figures"]:
         if any(safe["key_figures"].get(base) is None for base in KEY_FIGURES[key].hidden_with):

@@ -35,6 +35,7 @@ from .catalogue import module_area_rows, path_module_rows
 from .models import (
     LearnerAreaMonth,
     LearnerMonth,
+    ModuleValidation,
     OutcomePair,
     PathCompletion,
     RollupStale,
@@ -155,7 +156,7 @@ def rollups_rebuild_all() -> int:
     return len(pseudonyms)
 
 
-ROLLUP_MODELS = [LearnerMonth, LearnerAreaMonth, OutcomePair, PathCompletion]
+ROLLUP_MODELS = [LearnerMonth, LearnerAreaMonth, OutcomePair, ModuleValidation, PathCompletion]
 
 
 def learners_rebuild(pseudonyms, *, replace: bool = True) -> None:
@@ -293,6 +294,8 @@ def _rows_for(chunk, areas) -> list[list]:
         )
     )
     assessed = []
+    # Per learner and module validated: the first validation's day, the latest one's help.
+    validated: dict[tuple, Row] = {}
     for (
         pseudonym,
         association_id,
@@ -308,6 +311,12 @@ def _rows_for(chunk, areas) -> list[list]:
             continue
         if self_reported:
             continue
+        module_row = validated.get((pseudonym, module_iri))
+        if module_row is None:
+            module_row = validated[(pseudonym, module_iri)] = Row(
+                pseudonym=pseudonym, module_iri=module_iri, first_on=day
+            )
+        module_row.help = indicators.help_of(response) or ""
         bit = day_bit(day)
         row = month_row(association_id, pseudonym, day)
         row.validated_days |= bit
@@ -341,7 +350,12 @@ def _rows_for(chunk, areas) -> list[list]:
         row.attendances += 1
         row.learner_hours += indicators.hours_between(starts_at, ends_at)
 
-    return [list(months.values()), list(area_months.values()), _pairs(assessed)]
+    return [
+        list(months.values()),
+        list(area_months.values()),
+        _pairs(assessed),
+        list(validated.values()),
+    ]
 
 
 def _pairs(assessed: list[tuple]) -> list[Row]:

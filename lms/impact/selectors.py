@@ -10,20 +10,39 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from courses.models import CompetenceArea
 from lms.accounts.models import Association, LearnerProfile, Membership, Role, Situation, User
-from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
+from lms.learning.models import (
+    ActivityProgress,
+    ModuleProgress,
+    PathEnrollment,
+    ProgressStatus,
+    Statement,
+    Verb,
+)
 from lms.logbook.models import Attendance, TrainingSession
 
 from . import indicators, privacy, rollup_queries
 from .access import programmes_for_funder
 from .catalogue import DIGCOMP, module_area_rows, path_module_rows
 from .definitions import DEFINITIONS_VERSION
-from .models import FrozenReport, LearnerMonth, PathCompletion, Programme
+from .models import FrozenReport, LearnerMonth, ModuleValidation, PathCompletion, Programme
 from .rollups import rollups_refresh
 
 
@@ -144,6 +163,31 @@ def impact_rows(*, association_ids: list[int], start: date, end: date) -> dict[s
             .annotate(day=TruncDate("completed_at"))
             .values("learner__pseudonym", "module_iri", "day")
         ],
+        "awaiting_trainer": [
+            {"pseudonym": row["learner__pseudonym"], "module_iri": row["module_iri"]}
+            for row in modules_awaiting_trainer(learner_ids, since, until).values(
+                "learner__pseudonym", "module_iri"
+            )
+        ],
+        # Every trainer validation of these learners, wherever and whenever, in the order
+        # recorded: whether a module completed was validated by the end of the period, and
+        # the help the trainer recorded last.
+        "module_validations": [
+            {
+                "pseudonym": row["learner_pseudonym"],
+                "module_iri": row["module_iri"],
+                "response": row["response"],
+                "day": timezone.localdate(row["timestamp"]),
+            }
+            for row in Statement.objects.filter(
+                verb=Verb.VALIDATED,
+                is_self_reported=False,
+                association_id__isnull=False,
+                learner_pseudonym__in=User.objects.filter(pk__in=learner_ids).values("pseudonym"),
+            )
+            .order_by("timestamp", "stored_at", "id")
+            .values("learner_pseudonym", "module_iri", "response", "timestamp")
+        ],
         "profiles": [
             {
                 "pseudonym": row["user__pseudonym"],
@@ -255,16 +299,24 @@ def rollup_rows(
         )
 
     # Independent counts, shared out between two connections: the longest first.
-    learners, completions, paths_completed, outcome, areas, (sums, hours), sessions = (
-        rollup_queries.in_parallel(
-            lambda: rollup_queries.learner_counts(association_ids, start, end, recent_end),
-            lambda: _module_completions(learner_ids, since, until),
-            lambda: _paths_completed(learner_ids, start, end),
-            lambda: rollup_queries.outcome_counts(association_ids, start, end),
-            lambda: rollup_queries.area_counts(association_ids, start, end),
-            sums_and_hours,
-            lambda: _session_months(association_ids, start, end),
-        )
+    (
+        learners,
+        (completions, kinds),
+        awaiting,
+        paths_completed,
+        outcome,
+        areas,
+        (sums, hours),
+        sessions,
+    ) = rollup_queries.in_parallel(
+        lambda: rollup_queries.learner_counts(association_ids, start, end, recent_end),
+        lambda: _module_completions(learner_ids, since, until, end),
+        lambda: modules_awaiting_trainer(learner_ids, since, until).count(),
+        lambda: _paths_completed(learner_ids, start, end),
+        lambda: rollup_queries.outcome_counts(association_ids, start, end),
+        lambda: rollup_queries.area_counts(association_ids, start, end),
+        sums_and_hours,
+        lambda: _session_months(association_ids, start, end),
     )
     return {
         "learners": learners,
@@ -274,6 +326,8 @@ def rollup_rows(
         "learner_hours": hours,
         "sessions": sessions,
         "completions": completions,
+        "completion_kinds": kinds,
+        "modules_awaiting_trainer": awaiting,
         "paths_completed": paths_completed,
         "outcome": outcome,
     }
@@ -363,17 +417,63 @@ def _session_months(association_ids, start: date, end: date) -> list[dict]:
     ]
 
 
-def _module_completions(learner_ids, since: datetime, until: datetime) -> dict[str, int]:
-    """Modules completed by the associations' learners, by month."""
+def _module_completions(
+    learner_ids, since: datetime, until: datetime, end: date
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Modules completed by the associations' learners: by month, and by how (online, or
+    validated by a trainer by the end of the period, with the help recorded last)."""
+    validation = ModuleValidation.objects.filter(
+        pseudonym=OuterRef("learner__pseudonym"),
+        module_iri=OuterRef("module_iri"),
+        first_on__lte=end,
+    ).values(
+        kind=Case(When(help__in=indicators.HELP_LEVELS, then=F("help")), default=Value("unknown"))
+    )[:1]
     rows = (
         ModuleProgress.objects.filter(
             learner_id__in=learner_ids, completed_at__gte=since, completed_at__lt=until
         )
-        .annotate(month=TruncMonth("completed_at"))
-        .values("month")
+        .annotate(
+            month=TruncMonth("completed_at"),
+            kind=Coalesce(Subquery(validation), Value("online")),
+        )
+        .values("month", "kind")
         .annotate(count=Count("id"))
     )
-    return {row["month"].strftime("%Y-%m"): row["count"] for row in rows}
+    by_month: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    for row in rows:
+        month = row["month"].strftime("%Y-%m")
+        by_month[month] = by_month.get(month, 0) + row["count"]
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["count"]
+    return by_month, by_kind
+
+
+def modules_awaiting_trainer(learner_ids, since: datetime, until: datetime):
+    """The associations' learners' modules waiting for a trainer today, last worked on in
+    the period: every step done but a "show your trainer" step no trainer validated yet
+    (`ModuleState.AWAITING_TRAINER`, as Mon parcours and the group matrix say it)."""
+    awaiting = (
+        ActivityProgress.objects.filter(
+            learner_id=OuterRef("learner_id"),
+            module_iri=OuterRef("module_iri"),
+            status=ProgressStatus.AWAITING_TRAINER,
+        )
+        .order_by()
+        .values("learner_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        ModuleProgress.objects.filter(
+            learner_id__in=learner_ids,
+            completed_at__isnull=True,
+            updated_at__gte=since,
+            updated_at__lt=until,
+        )
+        .annotate(awaiting=Coalesce(Subquery(awaiting), Value(0)))
+        .filter(awaiting__gt=0, steps_completed__gte=F("steps_total") - F("awaiting"))
+    )
 
 
 def _paths_completed(learner_ids, start: date, end: date) -> int:

@@ -78,6 +78,13 @@ def test_a_funder_reads_the_new_figures_on_a_laptop(new_page):
     expect(page.get_by_text("Temps d'apprentissage en ligne")).to_be_visible()
     shift = page.get_by_role("table", name="Du début à la fin d'un module")
     expect(shift.get_by_role("row", name="Pas encore → Seul·e")).to_be_visible()
+    # Done alone online, waiting for a trainer, validated by a trainer: told apart.
+    expect(page.get_by_text("Modules validés par un·e formateur·rice").first).to_be_visible()
+    expect(
+        page.get_by_text("Modules faits en ligne, en attente d'un·e formateur·rice")
+    ).to_be_visible()
+    completion = page.get_by_role("table", name="Comment les modules ont été terminés")
+    expect(completion.get_by_role("row", name="En ligne, sans formateur·rice")).to_be_visible()
     screenshot(page, "funder-dashboard-laptop")
     assert axe_violations(page) == []
 

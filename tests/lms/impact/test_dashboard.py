@@ -244,7 +244,7 @@ def test_xlsx_export_has_a_sheet_per_table_and_definitions(client, world):
     # "Définitions" once the French catalogue has the new msgids.
     definitions_title = gettext("Definitions")
     assert definitions_title in workbook.sheetnames
-    assert len(workbook.sheetnames) == 2 + 8 + 1 + 1  # key figures, targets, 8 breakdowns, trend
+    assert len(workbook.sheetnames) == 2 + 9 + 1 + 1  # key figures, targets, 9 breakdowns, trend
     values = [
         [cell.value for cell in row] for sheet in workbook.worksheets for row in sheet.iter_rows()
     ]
@@ -407,10 +407,10 @@ def test_pdf_export_is_a_pdf_and_unknown_formats_are_not_found(client, world):
 def test_every_breakdown_has_bars_a_table_and_a_sentence(client, world):
     client.force_login(world["funder"])
     html = client.get(URL).content.decode()
-    # 8 breakdowns and the trend: each a bar list hidden from screen readers, and a table.
-    assert html.count('class="impact-bars" aria-hidden="true"') == 9
-    assert html.count("<table>") == 1 + 9  # targets, trend and the 8 breakdowns
-    assert html.count('<caption class="visually-hidden">') == 9
+    # 9 breakdowns and the trend: each a bar list hidden from screen readers, and a table.
+    assert html.count('class="impact-bars" aria-hidden="true"') == 10
+    assert html.count("<table>") == 1 + 10  # targets, trend and the 9 breakdowns
+    assert html.count('<caption class="visually-hidden">') == 10
     assert 'name="start"' in html
     assert 'name="association"' in html
 

@@ -156,6 +156,15 @@ person = st.fixed_dictionaries(
             max_size=3,
         ),
         "completions": st.sets(st.sampled_from(["m1", "m2", "m3"]), max_size=3),
+        # Modules a trainer validated (a step of), with the help recorded ("" for none).
+        "module_validations": st.lists(
+            st.tuples(
+                st.sampled_from(["m1", "m2", "m3"]),
+                st.sampled_from(["alone", "little_help", "lot_of_help", ""]),
+            ),
+            max_size=3,
+        ),
+        "awaiting": st.sets(st.sampled_from(["m1", "m2", "m3"]), max_size=2),
         "online_seconds": st.one_of(st.none(), st.integers(min_value=0, max_value=7200)),
         "enrolled": st.booleans(),
         "assessments": st.lists(
@@ -185,6 +194,7 @@ def population_rows(people):
     ]
     rows = {"sessions": sessions, "attendances": [], "statement_days": [], "first_seen": []}
     rows.update(validations=[], completions=[], profiles=[])
+    rows.update(module_validations=[], awaiting_trainer=[])
     rows.update(online_time=[], self_assessments=[], scores=[])
     rows.update(path_enrollments=[], path_completions=[])
     rows["path_modules"] = [{"path_id": 1, "module_iri": "m1"}, {"path_id": 1, "module_iri": "m2"}]
@@ -222,6 +232,13 @@ def population_rows(people):
         rows["completions"] += [
             {"pseudonym": pseudonym, "module_iri": module, "completed_on": day}
             for module in data["completions"]
+        ]
+        rows["module_validations"] += [
+            {"pseudonym": pseudonym, "module_iri": module, "response": {"help": help_}, "day": day}
+            for module, help_ in data["module_validations"]
+        ]
+        rows["awaiting_trainer"] += [
+            {"pseudonym": pseudonym, "module_iri": module} for module in data["awaiting"]
         ]
         if data["online_seconds"] is not None:
             rows["online_time"].append({"pseudonym": pseudonym, "seconds": data["online_seconds"]})
@@ -346,6 +363,24 @@ def test_no_displayed_or_exported_figure_reveals_fewer_than_five_people(people):
             assert residual == 0 or residual >= MINIMUM
     if answered is None or alone is None:
         assert safe["key_figures"]["outcome_alone_share"] is None
+
+    # How the modules were completed adds up to "modules completed", the months' total too:
+    # "completed online" is one of its cells, "validated" the total minus that cell.
+    how = dict(safe["breakdowns"]["module_completion"]["rows"])
+    raw_how = dict(raw["breakdowns"]["module_completion"]["rows"])
+    completed = safe["key_figures"]["modules_completed"]
+    online = safe["key_figures"]["modules_completed_online"]
+    validated = safe["key_figures"]["modules_validated"]
+    assert sum(raw_how.values()) == raw["key_figures"]["modules_completed"]
+    assert raw["key_figures"]["modules_validated"] == sum(raw_how.values()) - raw_how["online"]
+    if completed is None:
+        assert set(how.values()) == {None} and online is None and validated is None
+    assert online == how["online"]
+    if validated is not None:
+        assert validated == raw["key_figures"]["modules_validated"]
+        shown_validated = [value for code, value in how.items() if code != "online"]
+        residual = validated - sum(value for value in shown_validated if value is not None)
+        assert residual == 0 or residual >= MINIMUM
 
     for column in PEOPLE_TREND_COLUMNS:
         for row in safe["trend"]:

@@ -16,7 +16,7 @@ from lms.demo.builder import demo_build
 from lms.impact import indicators, selectors
 from lms.impact.models import LearnerMonth, OutcomePair, Programme, RollupStale
 from lms.impact.rollups import rollups_refresh, rollups_reset
-from lms.learning.models import Statement, Verb
+from lms.learning.models import ModuleProgress, Statement, Verb
 from lms.logbook.models import Attendance, TrainingSession
 from lms.logbook.services import learner_merge
 
@@ -88,6 +88,8 @@ def test_figures_from_rollups_equal_figures_from_every_record(demo, start, end):
         assert key["outcome_answered"] > 0
         assert key["quiz_answers"] > 0
         assert key["modules_completed"] > 0
+        assert key["modules_validated"] > 0
+        assert key["modules_awaiting_trainer"] > 0
 
 
 def test_one_association_alone_gives_the_same_figures_both_ways(demo):
@@ -122,6 +124,54 @@ def test_a_new_statement_is_rolled_up_before_the_next_figures(demo):
     after = assert_same(ids, *PERIODS[0])
     assert after["key_figures"]["learners"] == before["key_figures"]["learners"] + 1
     assert after["key_figures"]["quiz_answers"] == before["key_figures"]["quiz_answers"] + 1
+
+
+def test_a_module_validated_after_the_period_counts_as_done_online_in_it(demo):
+    """Completed online in March, its step validated by a trainer on 5 April: "online" for
+    March, "validated" for March and April together, the same both ways."""
+    _programme, ids = demo
+    march = (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    spring = (datetime.date(2026, 3, 1), datetime.date(2026, 4, 30))
+    before = {period: both(ids, *period)[0]["key_figures"] for period in (march, spring)}
+    learner = learner_of(ids[0])
+    iri = "https://example.org/modules/done-before-checkpoints-waited"
+    completed = timezone.make_aware(
+        datetime.datetime.combine(datetime.date(2026, 3, 10), datetime.time(10))
+    )
+    ModuleProgress.objects.create(
+        learner=learner,
+        module_iri=iri,
+        steps_completed=3,
+        steps_total=3,
+        started_at=completed,
+        completed_at=completed,
+        updated_at=completed,
+    )
+    Statement.objects.create(
+        learner=learner,
+        learner_pseudonym=learner.pseudonym,
+        verb=Verb.VALIDATED,
+        object_iri=f"{iri}/steps/montrer",
+        object_kind="checkpoint",
+        module_iri=iri,
+        response={"help": "lot_of_help"},
+        association_id=ids[0],
+        timestamp=timezone.make_aware(
+            datetime.datetime.combine(datetime.date(2026, 4, 5), datetime.time(11))
+        ),
+    )
+
+    after = {period: assert_same(ids, *period) for period in (march, spring)}
+
+    def moved(period, name):
+        return after[period]["key_figures"][name] - before[period][name]
+
+    assert moved(march, "modules_completed_online") == 1
+    assert moved(march, "modules_validated") == 0
+    assert moved(spring, "modules_completed_online") == 0
+    assert moved(spring, "modules_validated") == 1
+    how = dict(after[spring]["breakdowns"]["module_completion"]["rows"])
+    assert how["lot_of_help"] > 0
 
 
 def test_several_statements_of_one_day_are_summed_as_each_alone(demo):
