@@ -150,6 +150,15 @@ MATRIX: dict[str, Rule] = {
     "impact-api:api-root": Rule(
         frozenset(), auth="token", note="Nothing is served at the API's root."
     ),
+    # The server voice: every learner screen, the sign-in ones too, has a Listen button.
+    "voice:request": Rule(
+        EVERYONE, method="POST", note="Speaks only a text the site signed (answers its URL)."
+    ),
+    "voice:audio": Rule(
+        EVERYONE,
+        probe=False,
+        note="Speech of a signed text, addressed by its hash (tests/courses/test_voice.py).",
+    ),
     # H5P player frames and files: sandboxed, no personal data, loaded by the learner's page.
     "h5p:frame": Rule(EVERYONE, note="Sandboxed (opaque origin); content only."),
     "h5p:frame_script": Rule(EVERYONE),
