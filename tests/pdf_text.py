@@ -44,3 +44,28 @@ def pdf_pages(content: bytes, folder) -> list[str]:
         ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
     return text.split("\f")
+
+
+def pdf_words(content: bytes, folder) -> list[list[tuple[str, float, float, float, float]]]:
+    """Each page's words with their boxes (word, x min, y min, x max, y max; y from the top),
+    as poppler's `pdftotext -bbox` places them."""
+    if shutil.which("pdftotext") is None:
+        missing_service("poppler's pdftotext (make test installs poppler-utils)", OSError())
+    path = folder / "boxes.pdf"
+    path.write_bytes(content)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = []
+    for page in html.split("<page ")[1:]:
+        pages.append(
+            [
+                (word, float(x0), float(y0), float(x1), float(y1))
+                for x0, y0, x1, y1, word in re.findall(
+                    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                    r"(.*?)</word>",
+                    page,
+                )
+            ]
+        )
+    return pages

@@ -21,6 +21,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as PdfTable
@@ -74,6 +75,16 @@ def text_of(value, narrow_space: bool) -> str:
     text = exports.cell(value)
     text = number_text(text) if isinstance(text, int | float) else str(text)
     return text if narrow_space else text.replace("\u202f", "\xa0").replace("→", "->")
+
+
+def text_fitted(text: str, font: str, size: float, width: float) -> str:
+    """`text`, cut short with an ellipsis where it would be wider than `width` (the footer's
+    programme and associations, which would otherwise run under the page number)."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip(" ,–") + "…"
 
 
 def bar_chart(rows: list[tuple[str, object, bool]], font: str, narrow_space: bool) -> Drawing:
@@ -235,10 +246,10 @@ def as_pdf(figures: dict, area_labels: dict[str, str], info: ReportInfo) -> byte
     def footer(canvas, doc):
         canvas.saveState()
         canvas.setFont(font, 8)
-        canvas.drawString(18 * mm, 10 * mm, f"{info.label}")
-        canvas.drawRightString(
-            A4[0] - 18 * mm, 10 * mm, str(_("Page %(number)s")) % {"number": doc.page}
-        )
+        number = str(_("Page %(number)s")) % {"number": doc.page}
+        room = PAGE_WIDTH - stringWidth(number, font, 8) - 6 * mm
+        canvas.drawString(18 * mm, 10 * mm, text_fitted(info.label, font, 8, room))
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, number)
         canvas.restoreState()
 
     document.build(story, onLaterPages=footer)

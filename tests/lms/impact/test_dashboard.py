@@ -31,7 +31,7 @@ from tests.factories import (
     learners_at_a_session,
     trainer_in,
 )
-from tests.pdf_text import pdf_pages
+from tests.pdf_text import pdf_pages, pdf_words
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 3, 2)
@@ -665,3 +665,21 @@ def test_the_pdf_follows_the_interface_language(client, world, tmp_path, languag
     title = " ".join(pdf_pages(response.content, tmp_path)[0].split())
     assert start in title and end in title
     assert "1er" not in title
+
+
+def test_the_pdf_footer_never_runs_under_the_page_number(client, world, tmp_path):
+    # A programme of associations with long names: the footer's label is cut short with an
+    # ellipsis rather than printed under "Page N" (seen with the demo's associations).
+    for association, name in ((world["tilleuls"], "Tilleuls"), (world["fil"], "Fil")):
+        association.name = f"Espace public numérique de l'association {name} à Saint-Gilles"
+        association.save()
+    client.force_login(world["funder"])
+    content = client.get(reverse("impact:export", args=["pdf"])).content
+    for page in pdf_words(content, tmp_path)[1:]:
+        footer_top = max(y0 for _word, _x0, y0, _x1, _y1 in page) - 2
+        footer = sorted(word for word in page if word[2] >= footer_top)
+        number = next(word for word in footer if word[0] == "Page")
+        label = [word for word in footer if word[1] < number[1]]
+        assert label, "the footer names the programme"
+        assert max(x1 for _word, _x0, _y0, x1, _y1 in label) < number[1] - 5
+        assert any(word.endswith("…") for word, *_box in label)
