@@ -1,7 +1,7 @@
 """The PostgreSQL statements of the one writer (`services.statements_store`), in plain SQL.
 
-Only `services._statements_store` calls this module, and only on PostgreSQL (SQLite keeps
-the ORM path). Measured with tests/benchmarks/bench_statements.py, the ORM version of the
+Only `services._statements_store` (and its `_learners_lock`) calls this module, and only on
+PostgreSQL (SQLite keeps the ORM path). Measured with tests/benchmarks/bench_statements.py, the ORM version of the
 writer needs 6 round trips a request (lock, insert, read of each summary table, upsert of
 each) and lost more than a quarter of the statement endpoint's throughput, the limit
 issue 19 set (1,000 learners, PostgreSQL + Redis, 3 rounds each, alternated, medians:
@@ -97,6 +97,31 @@ def _updates(columns: dict, key: str) -> str:
         for column in columns
         if column not in ("learner_id", key)
     )
+
+
+# The learner's lock (`services._learners_lock`) for one learner's few statements, and in
+# the same query whether any of the ids is stored already and, when asked, the learner's
+# association. The ORM builds this query anew at each request (an Exists and a Subquery),
+# which cost the single-statement request more Python than the rest of the writer.
+LOCK = """
+SELECT
+    EXISTS (SELECT 1 FROM learning_statement s WHERE s.id = ANY(%s::uuid[])),
+    NULL::bigint
+FROM accounts_user u WHERE u.id = %s
+FOR NO KEY UPDATE OF u
+"""
+# The same with the learner's association, as `services.LearnerAssociation` picks it: the
+# oldest active learner membership, in the association of the card signed in with if any.
+LOCK_WITH_ASSOCIATION = """
+SELECT
+    EXISTS (SELECT 1 FROM learning_statement s WHERE s.id = ANY(%s::uuid[])),
+    (SELECT m.association_id FROM accounts_membership m
+     WHERE m.user_id = u.id AND m.role = %s AND m.is_active
+       AND (%s::bigint IS NULL OR m.association_id = %s::bigint)
+     ORDER BY m.joined_on LIMIT 1)
+FROM accounts_user u WHERE u.id = %s
+FOR NO KEY UPDATE OF u
+"""
 
 
 # The insert of the new statements, and in the same statement the read (locked, as
@@ -209,3 +234,19 @@ def progress_upsert(activities, modules) -> None:
             UPSERT,
             [_rows_json(activities, ACTIVITY_COLUMNS), _rows_json(modules, MODULE_COLUMNS)],
         )
+
+
+def learner_lock(
+    learner_id: int, ids: list, *, role: str, card_id: int | None, lookup: bool
+) -> tuple[bool, int | None]:
+    """Lock one learner's row; return whether any of `ids` is stored, and (with `lookup`)
+    the learner's association: learner memberships of `role`, in `card_id`'s if given."""
+    with connection.cursor() as cursor:
+        if lookup:
+            cursor.execute(LOCK_WITH_ASSOCIATION, [list(ids), role, card_id, card_id, learner_id])
+        else:
+            cursor.execute(LOCK, [list(ids), learner_id])
+        row = cursor.fetchone()
+    if row is None:  # no such learner: nothing locked, as the ORM's query finds no row
+        return False, None
+    return bool(row[0]), row[1]
