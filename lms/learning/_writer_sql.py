@@ -1,7 +1,7 @@
 """The PostgreSQL statements of the one writer (`services.statements_store`), in plain SQL.
 
-Only `services._statements_store` calls this module, and only on PostgreSQL (SQLite keeps
-the ORM path). Measured with tests/benchmarks/bench_statements.py, the ORM version of the
+Only `services._statements_store` (and its `_learners_lock`) calls this module, and only on
+PostgreSQL (SQLite keeps the ORM path). Measured with tests/benchmarks/bench_statements.py, the ORM version of the
 writer needs 6 round trips a request (lock, insert, read of each summary table, upsert of
 each) and lost more than a quarter of the statement endpoint's throughput, the limit
 issue 19 set (1,000 learners, PostgreSQL + Redis, 3 rounds each, alternated, medians:
@@ -22,6 +22,7 @@ the models, and that this path writes the very rows the ORM path writes.
 """
 
 import json
+import operator
 from datetime import datetime
 
 from django.db import connection
@@ -99,6 +100,31 @@ def _updates(columns: dict, key: str) -> str:
     )
 
 
+# The learner's lock (`services._learners_lock`) for one learner's few statements, and in
+# the same query whether any of the ids is stored already and, when asked, the learner's
+# association. The ORM builds this query anew at each request (an Exists and a Subquery),
+# which cost the single-statement request more Python than the rest of the writer.
+LOCK = """
+SELECT
+    EXISTS (SELECT 1 FROM learning_statement s WHERE s.id = ANY(%s::uuid[])),
+    NULL::bigint
+FROM accounts_user u WHERE u.id = %s
+FOR NO KEY UPDATE OF u
+"""
+# The same with the learner's association, as `services.LearnerAssociation` picks it: the
+# oldest active learner membership, in the association of the card signed in with if any.
+LOCK_WITH_ASSOCIATION = """
+SELECT
+    EXISTS (SELECT 1 FROM learning_statement s WHERE s.id = ANY(%s::uuid[])),
+    (SELECT m.association_id FROM accounts_membership m
+     WHERE m.user_id = u.id AND m.role = %s AND m.is_active
+       AND (%s::bigint IS NULL OR m.association_id = %s::bigint)
+     ORDER BY m.joined_on LIMIT 1)
+FROM accounts_user u WHERE u.id = %s
+FOR NO KEY UPDATE OF u
+"""
+
+
 # The insert of the new statements, and in the same statement the read (locked, as
 # `services._progress_rows` locks them) of the summary rows of the learners and IRIs they
 # name. The learners come as an array parameter, not from the JSON rows: the planner then
@@ -143,21 +169,35 @@ ON CONFLICT (learner_id, module_iri) DO UPDATE SET {_updates(MODULE_COLUMNS, "mo
 """  # noqa: S608 (fixed text, as above)
 
 
-def _json_value(value):
-    """A field's value as JSON carries it: text for UUIDs, ISO 8601 for aware datetimes."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if value is None or isinstance(value, bool | int | float | str | list | tuple | dict):
-        return value
-    return str(value)  # a UUID
+def _json_plan(columns: dict) -> tuple:
+    """How rows travel as JSON: the columns, one reader of all their attributes, and the
+    columns whose value is converted (text for UUIDs, ISO 8601 for aware datetimes); the
+    others (a statement's response too, the JSON itself, as the ORM stores it) go as they
+    are. Made once per table: the batch endpoint converts hundreds of values a request."""
+    converted = []
+    for index, kind in enumerate(columns.values()):
+        if kind == "uuid":
+            converted.append((index, str))
+        elif kind == "timestamp with time zone":
+            converted.append((index, datetime.isoformat))
+    return tuple(columns), operator.attrgetter(*columns), tuple(converted)
 
 
-def _rows_json(rows, columns: dict) -> str:
-    # A JSONField's value (a statement's response) is the JSON itself, as the ORM stores it.
-    return json.dumps(
-        [{column: _json_value(getattr(row, column)) for column in columns} for row in rows],
-        separators=(",", ":"),
-    )
+STATEMENT_JSON = _json_plan(STATEMENT_COLUMNS)
+ACTIVITY_JSON = _json_plan(ACTIVITY_COLUMNS)
+MODULE_JSON = _json_plan(MODULE_COLUMNS)
+
+
+def _rows_json(rows, plan: tuple) -> str:
+    names, read, converted = plan
+    made = []
+    for row in rows:
+        values = list(read(row))
+        for index, convert in converted:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        made.append(dict(zip(names, values, strict=True)))
+    return json.dumps(made, separators=(",", ":"))
 
 
 def _rows_read(model, rows: list[dict], key: str) -> dict:
@@ -190,7 +230,7 @@ def statements_insert(statements: list[Statement]) -> tuple[dict, dict]:
     with connection.cursor() as cursor:
         learner_ids = sorted({statement.learner_id for statement in statements})
         cursor.execute(
-            INSERT_AND_READ, [_rows_json(statements, STATEMENT_COLUMNS), learner_ids, learner_ids]
+            INSERT_AND_READ, [_rows_json(statements, STATEMENT_JSON), learner_ids, learner_ids]
         )
         activities, modules = cursor.fetchone()
     # psycopg decodes json values itself; a text is decoded here.
@@ -207,5 +247,21 @@ def progress_upsert(activities, modules) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             UPSERT,
-            [_rows_json(activities, ACTIVITY_COLUMNS), _rows_json(modules, MODULE_COLUMNS)],
+            [_rows_json(activities, ACTIVITY_JSON), _rows_json(modules, MODULE_JSON)],
         )
+
+
+def learner_lock(
+    learner_id: int, ids: list, *, role: str, card_id: int | None, lookup: bool
+) -> tuple[bool, int | None]:
+    """Lock one learner's row; return whether any of `ids` is stored, and (with `lookup`)
+    the learner's association: learner memberships of `role`, in `card_id`'s if given."""
+    with connection.cursor() as cursor:
+        if lookup:
+            cursor.execute(LOCK_WITH_ASSOCIATION, [list(ids), role, card_id, card_id, learner_id])
+        else:
+            cursor.execute(LOCK, [list(ids), learner_id])
+        row = cursor.fetchone()
+    if row is None:  # no such learner: nothing locked, as the ORM's query finds no row
+        return False, None
+    return bool(row[0]), row[1]

@@ -201,7 +201,7 @@ def _statements_store(
     learner_ids = sorted({statement.learner_id for statement in statements})
     if association_lookup is not None and len(learner_ids) != 1:
         raise ValueError("An association is looked up for the statements of one learner.")
-    any_stored, association_id = _learners_lock(learner_ids, ids, association_lookup)
+    any_stored, association_id = _learners_lock(learner_ids, ids, association_lookup, sql=sql)
     if association_lookup is not None:
         for statement in statements:
             statement.association_id = association_id
@@ -242,7 +242,11 @@ def _chunks(values: Sequence, size: int = WRITE_BATCH):
 
 
 def _learners_lock(
-    learner_ids: list[int], ids: list[uuid.UUID], association_lookup: "LearnerAssociation | None"
+    learner_ids: list[int],
+    ids: list[uuid.UUID],
+    association_lookup: "LearnerAssociation | None",
+    *,
+    sql: bool = False,
 ) -> tuple[bool, int | None]:
     """One writer per learner at a time, until the end of the current transaction.
 
@@ -254,13 +258,24 @@ def _learners_lock(
     Returns whether any of `ids` may be stored already, and the learner's association
     when `association_lookup` is given. For one learner's few statements (a page's
     answers) both are read by the query that takes the lock: no round trip of their own.
+    `sql`: that query is `_writer_sql`'s fixed text (PostgreSQL), not built by the ORM.
     """
+    one_learner = len(learner_ids) == 1 and len(ids) <= WRITE_BATCH
+    if sql and one_learner:
+        card_id = association_lookup.card_id if association_lookup is not None else None
+        return _writer_sql.learner_lock(
+            learner_ids[0],
+            ids,
+            role=Role.LEARNER.value,
+            card_id=int(card_id) if card_id else None,
+            lookup=association_lookup is not None,
+        )
     locked = (
         User.objects.select_for_update(no_key=connection.features.has_select_for_no_key_update)
         .filter(pk__in=learner_ids)
         .order_by("pk")
     )
-    if len(learner_ids) > 1 or len(ids) > WRITE_BATCH:
+    if not one_learner:
         for chunk in _chunks(learner_ids):
             list(locked.filter(pk__in=chunk).values_list("pk", flat=True))
         return True, None

@@ -13,11 +13,12 @@ import uuid
 import pytest
 from django.db import connection, transaction
 
+from lms.accounts.models import Role
 from lms.learning import _writer_sql, services
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement, Verb
 from lms.learning.progress import CHECKPOINT_KIND
 from lms.learning.services import Result, statement_build
-from tests.factories import AssociationFactory, learner_in, trainer_in
+from tests.factories import AssociationFactory, MembershipFactory, learner_in, trainer_in
 from tests.lms.databases import on_postgres
 
 pytestmark = pytest.mark.django_db
@@ -276,3 +277,42 @@ def test_the_sql_names_every_column_of_the_models_with_its_type(model, columns, 
     for column, kind in columns.items():
         # Text is read as text and checked against the column's length on insert.
         assert kind == ("text" if table[column] == "character varying" else table[column])
+
+
+@pytest.mark.parametrize("card", ["oldest", "newest", "inactive", "trained", "none", "no lookup"])
+@pytest.mark.parametrize("stored", [False, True])
+def test_the_sql_lock_reads_what_the_orm_lock_reads(card, stored):
+    """One learner's lock: whether an id is stored, and the association the statements
+    count in (the oldest active learner membership, in the card's association if one)."""
+    newest, oldest, former, trained = (AssociationFactory() for _ in range(4))
+    learner = learner_in(newest)
+    today = datetime.date(2026, 12, 7)
+    for association, joined, role, active in (
+        (oldest, today - datetime.timedelta(days=300), Role.LEARNER, True),
+        (former, today - datetime.timedelta(days=900), Role.LEARNER, False),
+        (trained, today - datetime.timedelta(days=800), Role.TRAINER, True),
+    ):
+        MembershipFactory(
+            user=learner, association=association, joined_on=joined, role=role, is_active=active
+        )
+    chosen = {"oldest": oldest, "newest": newest, "inactive": former, "trained": trained}
+    lookup = None
+    if card != "no lookup":
+        lookup = services.LearnerAssociation(chosen[card].pk if card in chosen else None)
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    if stored:
+        Statement.objects.create(
+            id=ids[1],
+            learner=learner,
+            learner_pseudonym=learner.pseudonym,
+            verb=Verb.EXPERIENCED,
+            object_iri="https://example.org/a",
+            timestamp=START,
+        )
+    with transaction.atomic():
+        by_sql = services._learners_lock([learner.pk], ids, lookup, sql=True)
+    with transaction.atomic():
+        by_orm = services._learners_lock([learner.pk], ids, lookup, sql=False)
+    assert by_sql == by_orm
+    expected = {"oldest": oldest, "newest": newest, "none": oldest}.get(card)
+    assert by_sql == (stored, expected.pk if expected and lookup else None)
