@@ -34,38 +34,31 @@ def drawn_text(content: bytes) -> str:
     return "\n".join(lines)
 
 
-def pdf_pages(content: bytes, folder) -> list[str]:
-    """The text of each page of a PDF, as poppler's pdftotext reads it."""
+def pdftotext(content: bytes, folder, option: str) -> str:
+    """What poppler's pdftotext prints for a PDF with `option` (-layout, -bbox)."""
     if shutil.which("pdftotext") is None:
         missing_service("poppler's pdftotext (make test installs poppler-utils)", OSError())
     path = folder / "report.pdf"
     path.write_bytes(content)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    return subprocess.run(
+        ["pdftotext", option, str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
-    return text.split("\f")
+
+
+def pdf_pages(content: bytes, folder) -> list[str]:
+    """The text of each page of a PDF, as poppler's pdftotext reads it."""
+    return pdftotext(content, folder, "-layout").split("\f")
 
 
 def pdf_words(content: bytes, folder) -> list[list[tuple[str, float, float, float, float]]]:
     """Each page's words with their boxes (word, x min, y min, x max, y max; y from the top),
     as poppler's `pdftotext -bbox` places them."""
-    if shutil.which("pdftotext") is None:
-        missing_service("poppler's pdftotext (make test installs poppler-utils)", OSError())
-    path = folder / "boxes.pdf"
-    path.write_bytes(content)
-    html = subprocess.run(
-        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    pages = []
-    for page in html.split("<page ")[1:]:
-        pages.append(
-            [
-                (word, float(x0), float(y0), float(x1), float(y1))
-                for x0, y0, x1, y1, word in re.findall(
-                    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                    r"(.*?)</word>",
-                    page,
-                )
-            ]
-        )
-    return pages
+    html = pdftotext(content, folder, "-bbox")
+    word = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+    return [
+        [
+            (text, float(x0), float(y0), float(x1), float(y1))
+            for x0, y0, x1, y1, text in re.findall(word, page)
+        ]
+        for page in html.split("<page ")[1:]
+    ]
