@@ -13,7 +13,7 @@ from lms.accounts.models import LearnerProfile, Role, SignInCard, SignInEvent
 from lms.accounts.services import card_check_secret, card_issue
 from tests.factories import AssociationFactory, GroupFactory, learner_in, trainer_in
 from tests.lms.databases import missing_service
-from tests.pdf_text import drawn_text
+from tests.pdf_text import drawn_text, pdf_words
 
 pytestmark = pytest.mark.django_db
 
@@ -158,22 +158,6 @@ def test_a_card_printed_without_a_secret_signs_nobody_in_until_the_learner_choos
     assert response.url == reverse("learning:my_path")
 
 
-def _words(pdf_path) -> list[tuple[float, float, float, float, str]]:
-    """Each word pdftotext finds on the first page: left, top, right, bottom (from the top)."""
-    html = subprocess.run(
-        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf_path), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [
-        (float(a), float(b), float(c), float(d), unescape(word))
-        for a, b, c, d, word in re.findall(
-            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', html
-        )
-    ]
-
-
 def test_no_text_is_printed_over_a_qr_code_and_every_qr_code_decodes(tmp_path, setting):
     """A full page of ten cards with long names and association names: every word stays off
     the QR codes, and each QR code, cut out of the page rendered at 150 dpi, decodes to its
@@ -195,7 +179,10 @@ def test_no_text_is_printed_over_a_qr_code_and_every_qr_code_decodes(tmp_path, s
     pdf_path = tmp_path / "cards.pdf"
     pdf_path.write_bytes(cards_pdf(cards))
 
-    words = _words(pdf_path)
+    words = [
+        (x0, y0, x1, y1, word)
+        for word, x0, y0, x1, y1 in pdf_words(pdf_path.read_bytes(), tmp_path)[0]
+    ]
     assert any(word.startswith("Marie") for *_box, word in words)
     page_height = 841.89
     for slot in range(len(cards)):
