@@ -27,13 +27,10 @@ from lms.impact import selectors, tokens
 from lms.impact.models import (
     ApiToken,
     FrozenReport,
-    LearnerAreaMonth,
-    LearnerMonth,
-    OutcomePair,
-    PathCompletion,
     RollupStale,
     RollupState,
 )
+from lms.impact.rollups import ROLLUP_MODELS
 from tests.factories import (
     AssociationFactory,
     FunderFactory,
@@ -526,17 +523,8 @@ WRITE_RE = re.compile(
     r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY|TRUNCATE(?:\s+TABLE)?)\s+"?(\w+)"?',
     re.IGNORECASE,
 )
-DERIVED_TABLES = {
-    model._meta.db_table
-    for model in (
-        LearnerMonth,
-        LearnerAreaMonth,
-        PathCompletion,
-        OutcomePair,
-        RollupStale,
-        RollupState,
-    )
-}
+# The summaries a read brings up to date (lms/impact/rollups.py), and their bookkeeping.
+DERIVED_TABLES = {model._meta.db_table for model in (*ROLLUP_MODELS, RollupStale, RollupState)}
 LAST_USED_RE = re.compile(r'^\s*UPDATE "impact_apitoken" SET "last_used_at" = [^,]+ WHERE')
 ALLOWED = ("funder", "coordinator")
 
