@@ -76,7 +76,7 @@ format: install ## Fix code style
 	$(BIN)/ruff format .
 
 messages: install ## Extract translatable strings, then compile the translations
-	$(MANAGE) makemessages --locale fr --locale nl --locale en --ignore=.venv --ignore=node_modules --no-obsolete
+	$(MANAGE) makemessages --locale fr --locale nl --locale en --ignore=.venv --ignore=node_modules --no-obsolete --add-location=file
 	$(MANAGE) compilemessages --ignore=.venv
 
 lock: $(BIN)/python ## Re-pin every Python package after editing pyproject.toml
