@@ -54,16 +54,22 @@ def coordinator_or_superuser_required(view):
     return wrapper
 
 
-@staff_required
-def learner_data_json(request, learner_id: int):
+def _learner_data_exported(request, learner_id: int, kind: str):
+    """The learner (through the funnel) and everything held about them, the export logged."""
     learner = learner_get_for_trainer(request.user, learner_id)
     data = learner_data_export(learner)
     learner_export_record(
         learner=learner,
         by=request.user,
         association=learner_association_for(request.user, learner),
-        kind="json",
+        kind=kind,
     )
+    return learner, data
+
+
+@staff_required
+def learner_data_json(request, learner_id: int):
+    learner, data = _learner_data_exported(request, learner_id, "json")
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="donnees-apprenant-{learner.pk}.json"'
     return response
@@ -72,14 +78,7 @@ def learner_data_json(request, learner_id: int):
 @staff_required
 def learner_data(request, learner_id: int):
     """Everything held about the learner, readable and printable, to hand to them."""
-    learner = learner_get_for_trainer(request.user, learner_id)
-    data = learner_data_export(learner)
-    learner_export_record(
-        learner=learner,
-        by=request.user,
-        association=learner_association_for(request.user, learner),
-        kind="html",
-    )
+    learner, data = _learner_data_exported(request, learner_id, "html")
     return render(
         request,
         "privacy/learner_data.html",
