@@ -7,6 +7,7 @@ from . import views, views_statements
 app_name = "learning"
 urlpatterns = [
     path("mon-parcours/", views.my_path, name="my_path"),
+    path("mon-parcours/ecouter/", views.my_path_listen, name="my_path_listen"),
     path("mon-parcours/attestation/<int:path_id>/", views.attestation, name="attestation"),
     path("apprendre/<int:module_id>/", views.module_resume, name="module"),
     path("apprendre/<int:module_id>/etape/<int:number>/", views.module_step, name="step"),

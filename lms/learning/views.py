@@ -4,14 +4,16 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +27,8 @@ from courses.caching import (
 from courses.cards import catalogue_cards
 from courses.framing import render_framed
 from courses.languages import lang_attribute
-from courses.templatetags.voice_tags import listen_render
+from courses.listening import html_for_listening
+from courses.voice import voice_language, voice_signature
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
@@ -47,13 +50,45 @@ TEXT_SIZES = ("normal", "large", "larger")
 def my_path(request):
     """Mon parcours: one big button to continue, the learner's modules and paths, what is done.
 
+    Its Listen button reads the learner's own part, which changes at every visit: its words
+    are made only when the learner taps (my_path_listen), not at each visit.
+    """
+    context = _my_path_context(request.user)
+    own = _my_path_own(request.user, context)
+    # The page around the learner's own part is the same for everyone.
+    return render_framed(
+        request,
+        "learning/my_path.html",
+        context,
+        content={"listen_language": voice_language(get_language())},
+        key_parts=("my-path",),
+        slot="own_html",
+        own=own,
+    )
+
+
+@role_required(Role.LEARNER)
+def my_path_listen(request):
+    """The words of the learner's Mon parcours for a voice, fetched when they tap Listen."""
+    language = voice_language(get_language())
+    text = html_for_listening(_my_path_own(request.user, _my_path_context(request.user)), language)
+    response = JsonResponse(
+        {"text": text, "language": language, "signature": voice_signature(text, language)}
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _my_path_context(user) -> dict:
+    """What Mon parcours shows of `user`: the module to continue, their modules and paths.
+
     The learner's own rows give ids and progress; titles and pictures come from the shared
     cards (courses/cards.py).
     """
     cards = catalogue_cards()
     card_items = _card_items()
     progress = []
-    rows, enrolled = selectors.my_path_rows(request.user)
+    rows, enrolled = selectors.my_path_rows(user)
     for row in rows:
         row.card = cards.modules.get(row.module_id)
         if row.card:
@@ -88,7 +123,7 @@ def my_path(request):
                 "complete": done_count == len(rows),
             }
         )
-    context = {
+    return {
         "current": in_progress[0] if in_progress else None,
         "in_progress": in_progress,
         "many_in_progress": len(in_progress) > 1,
@@ -99,18 +134,6 @@ def my_path(request):
         "done_cards": _cards_html(card_items, ((row.module_id, row.state) for row in done)),
         "paths": paths,
     }
-    # Listen reads the learner's own page: wrapped once their name and numbers are in.
-    own = listen_render(_my_path_own(request.user, context))
-    # The page around the learner's own part is the same for everyone.
-    return render_framed(
-        request,
-        "learning/my_path.html",
-        context,
-        content={},
-        key_parts=("my-path",),
-        slot="own_html",
-        own=own,
-    )
 
 
 # Stand-ins for the learner's values in the cached shape of their part of Mon parcours:

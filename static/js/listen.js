@@ -123,6 +123,22 @@
     if (voicesSettled) speak(); else { show(button, "loading"); voicesReady.then(speak); }
   }
 
+  // A part that changes at every visit (Mon parcours) gives its words only when tapped:
+  // nothing is computed or downloaded for a learner who never listens.
+  function withWords(button, then) {
+    if (button.dataset.listenText || !button.dataset.listenSource) { then(); return; }
+    show(button, "loading");
+    fetch(button.dataset.listenSource, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response)))
+      .then((words) => {
+        button.dataset.listenText = words.text;
+        button.dataset.listenLanguage = words.language;
+        button.dataset.listenSignature = words.signature;
+        if (current === button) then();
+      })
+      .catch(() => fail(button));
+  }
+
   buttons.forEach((button) => {
     button.hidden = false;
     button.addEventListener("click", () => {
@@ -130,8 +146,8 @@
       stop();
       current = button;
       const recording = button.dataset.listenRecording;
-      if (recording) playFile(button, recording, () => deviceOrServer(button));
-      else deviceOrServer(button);
+      if (recording) playFile(button, recording, () => withWords(button, () => deviceOrServer(button)));
+      else withWords(button, () => deviceOrServer(button));
     });
   });
   window.addEventListener("pagehide", stop);

@@ -115,6 +115,27 @@ def test_listen_uses_the_device_voice_and_hands_over_when_it_stays_silent(new_pa
     assert len(page.evaluate("window.spoken")) == 2 and asked
 
 
+def test_listen_on_my_path_fetches_the_learners_words_only_when_tapped(new_page):
+    """Mon parcours carries no words in its page (it changes at every visit): the tap asks
+    for them, and the voice reads the learner's own page."""
+    page = new_page("phone")
+    page.add_init_script(DEVICE_VOICE_SCRIPT)
+    asked = []
+    page.on("request", lambda request: "/ecouter/" in request.url and asked.append(request.url))
+    sign_in_with_card(page, new_learner("Zénobie").token, "2468")
+    button = page.locator("button[data-listen]")
+    assert button.get_attribute("data-listen-text") == "" and asked == []
+    button.click()
+    expect(button).to_have_accessible_name("Arrêter")
+    spoken = page.evaluate("window.spoken")
+    assert len(spoken) == 1 and "Zénobie" in spoken[0]["text"] and len(asked) == 1
+    button.click()
+    expect(button).to_have_accessible_name("Écouter")
+    button.click()  # the words are kept for the next tap
+    expect(button).to_have_accessible_name("Arrêter")
+    assert len(page.evaluate("window.spoken")) == 2 and len(asked) == 1
+
+
 def check_listen_fits(page, name: str) -> None:
     assert page.locator("html").get_attribute("data-text-size") == "larger"
     button = page.locator("button[data-listen]:visible").first

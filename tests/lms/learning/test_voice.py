@@ -3,6 +3,7 @@
 import html
 import re
 import shutil
+import uuid
 
 import pytest
 from django.core.files.storage import default_storage
@@ -62,7 +63,6 @@ def test_listen_texts_reads_each_button():
         ("accounts:login", False),
         ("accounts:card_code", False),
         ("accounts:find_help", False),
-        ("learning:my_path", True),
         ("learning:outcome_start", True),
     ],
 )
@@ -81,3 +81,36 @@ def test_learner_screens_have_one_listen_button_with_their_words(
     assert buttons[0]["data-listen-language"] == "fr"
     assert buttons[0]["data-listen-signature"] == voice_signature(text, "fr")
     assert buttons[0]["data-listen-server"] == reverse("voice:request")
+
+
+def test_my_path_gives_its_words_only_when_listen_is_tapped(catalogue, client):
+    """Mon parcours changes at every visit: its button carries no words, and the address it
+    fetches on a tap gives the learner's own words, signed for the server voice."""
+    module = catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
+    learner = learner_in(AssociationFactory(), display_name="Zénobie")
+    client.force_login(learner)
+    client.post(reverse("learning:step", args=[module.pk, 1]), {"statement_id": str(uuid.uuid4())})
+    buttons = _listen_buttons(client.get(reverse("learning:my_path")).content.decode())
+    assert len(buttons) == 1
+    assert buttons[0]["data-listen-text"] == ""
+    assert buttons[0]["data-listen-source"] == reverse("learning:my_path_listen")
+    assert buttons[0]["data-listen-language"] == "fr"
+    response = client.get(buttons[0]["data-listen-source"])
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    words = response.json()
+    assert "Zénobie" in words["text"]
+    assert module.title in words["text"]
+    assert words["language"] == "fr"
+    assert words["signature"] == voice_signature(words["text"], "fr")
+
+
+def test_my_path_words_are_the_learners_own(catalogue, client):
+    client.force_login(learner_in(AssociationFactory(), display_name="Zénobie"))
+    assert "Zénobie" in client.get(reverse("learning:my_path_listen")).json()["text"]
+    client.force_login(learner_in(AssociationFactory(), display_name="Théophile"))
+    text = client.get(reverse("learning:my_path_listen")).json()["text"]
+    assert "Théophile" in text
+    assert "Zénobie" not in text
+    client.logout()
+    assert client.get(reverse("learning:my_path_listen")).status_code in (302, 403)
