@@ -45,7 +45,7 @@ def test_rebuilding_gives_the_committed_file_byte_for_byte(source):
 def test_a_built_package_is_valid_and_holds_its_library(source):
     package = h5p_validate(io.BytesIO(h5p_build(source)))
     assert package.main_library.folder == "PasAPas.PictureChoice-1.0"
-    assert package.language == "fr"
+    assert package.language == ("nl" if source.name.endswith("-nl") else "fr")
     with zipfile.ZipFile(io.BytesIO(h5p_build(source))) as archive:
         infos = archive.infolist()
         names = [info.filename for info in infos]
@@ -124,12 +124,18 @@ def test_a_rebuilt_package_revises_only_its_module(catalogue, fixtures_copy):
     (fixtures_copy / "h5p" / "quel-message-est-une-arnaque.h5p").write_bytes(h5p_build(source))
     before = _h5p_steps(MODULE)[0].value["package"]
     report = catalogue_load(directory=fixtures_copy)
-    # The Dutch translation shows the same activity: it is revised with its original.
-    assert report.updated == [f"module {MODULE}", f"module {MODULE} (nl-be)"]
+    # The Dutch translation plays its own Dutch build of the activity: it stays as it was.
+    assert report.updated == [f"module {MODULE}"]
     after = _h5p_steps(MODULE)[0].value["package"]
     assert after.pk != before.pk
     again = catalogue_load(directory=fixtures_copy)
     assert not again.changed
+
+    dutch = fixtures_copy / "h5p" / "src" / "quel-message-est-une-arnaque-nl"
+    content = dutch / "content" / "content.json"
+    content.write_text(content.read_text().replace("Sophie", "Sofie"), encoding="utf-8")
+    (fixtures_copy / "h5p" / "quel-message-est-une-arnaque-nl.h5p").write_bytes(h5p_build(dutch))
+    assert catalogue_load(directory=fixtures_copy).updated == [f"module {MODULE} (nl-be)"]
 
 
 @pytest.mark.django_db

@@ -59,6 +59,36 @@ def test_every_translated_file_gives_a_dutch_page_with_the_same_key_and_step_ids
             assert page.get_translation(dutch).live, page.slug
 
 
+def test_a_dutch_page_plays_its_h5p_activity_in_dutch(client, catalogue, dutch):
+    """The H5P activity of a Dutch page is the same step (same id, same IRI) built in Dutch:
+    its frame says lang="nl" and shows the Dutch question, never the French one."""
+    h5p_modules = [
+        module
+        for module in catalogue.filter(slug__in=dutch_module_slugs())
+        if any(step.block_type == "h5p" for step in module.steps)
+    ]
+    assert len(h5p_modules) >= 2
+    for module in h5p_modules:
+        translation = module.get_translation(dutch)
+        for french, dutch_step in zip(module.steps, translation.steps, strict=True):
+            if french.block_type != "h5p":
+                continue
+            assert dutch_step.id == french.id
+            assert french.value["package"].language == "fr"
+            assert dutch_step.value["package"].language == "nl", module.slug
+            assert dutch_step.value["package"].pk != french.value["package"].pk
+            frame = client.get(reverse("h5p:frame", args=[dutch_step.value["package"].pk]))
+            assert '<html lang="nl">' in frame.content.decode()
+            content = client.get(
+                reverse(
+                    "h5p:package_file",
+                    args=[dutch_step.value["package"].pk, "content/content.json"],
+                )
+            )
+            text = b"".join(content.streaming_content if content.streaming else [content.content])
+            assert b"Nakijken" in text and "Vérifier".encode() not in text
+
+
 def test_a_dutch_path_lists_the_dutch_modules_in_the_same_order(catalogue, dutch):
     path = LearningPathPage.objects.get(slug="bien-debuter", locale=Locale.get_default())
     translation = path.get_translation(dutch)
