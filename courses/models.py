@@ -28,12 +28,13 @@ from .h5p.models import H5PLibrary, H5PPackage  # noqa: F401 (the H5P models bel
 
 
 class LocalisedNameMixin:
-    """Frameworks are published in French and English; other languages fall back to French."""
+    """Names in the interface's language: French, Dutch or English (French where one is
+    missing: DigComp is published in French and English; the Dutch names are ours)."""
 
     @property
     def name(self) -> str:
         language = (get_language() or "fr")[:2]
-        return self.name_en if language == "en" and self.name_en else self.name_fr
+        return {"en": self.name_en, "nl": self.name_nl}.get(language) or self.name_fr
 
 
 class CompetenceFramework(LocalisedNameMixin, models.Model):
@@ -42,6 +43,7 @@ class CompetenceFramework(LocalisedNameMixin, models.Model):
     slug = models.SlugField(unique=True)
     name_fr = models.CharField(max_length=120)
     name_en = models.CharField(max_length=120)
+    name_nl = models.CharField(max_length=120, blank=True)
     published_on = models.DateField(null=True, blank=True)
     source = models.TextField(blank=True)
 
@@ -60,6 +62,7 @@ class CompetenceArea(LocalisedNameMixin, models.Model):
     code = models.CharField(max_length=10)
     name_fr = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200)
+    name_nl = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("competence area")
@@ -80,8 +83,10 @@ class Competence(LocalisedNameMixin, models.Model):
     code = models.CharField(max_length=10)
     name_fr = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200)
+    name_nl = models.CharField(max_length=200, blank=True)
     description_fr = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
+    description_nl = models.TextField(blank=True)
     # A competence of a newer framework points at the DigComp 2.2 competence it rewords,
     # so figures stay comparable across versions.
     maps_to = models.ForeignKey(
@@ -107,8 +112,10 @@ class ProficiencyLevel(LocalisedNameMixin, models.Model):
     number = models.PositiveSmallIntegerField()
     name_fr = models.CharField(max_length=80)
     name_en = models.CharField(max_length=80)
+    name_nl = models.CharField(max_length=80, blank=True)
     description_fr = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
+    description_nl = models.TextField(blank=True)
 
     class Meta:
         ordering = ["framework", "number"]

@@ -113,6 +113,7 @@ def competences_load(*, directory: Path | None = None) -> LoadReport:
             {"slug": meta["slug"]},
             name_fr=meta["name"]["fr"],
             name_en=meta["name"]["en"],
+            name_nl=meta["name"]["nl"],
             published_on=meta.get("published_on"),
             source=meta.get("source") or "",
         )
@@ -123,8 +124,10 @@ def competences_load(*, directory: Path | None = None) -> LoadReport:
                 {"framework": framework, "number": level["number"]},
                 name_fr=level["group"]["fr"],
                 name_en=level["group"]["en"],
+                name_nl=level["group"]["nl"],
                 description_fr=level["description"]["fr"],
                 description_en=level["description"]["en"],
+                description_nl=level["description"]["nl"],
             )
         for area_data in data["areas"]:
             area, _ = _upsert(
@@ -133,6 +136,7 @@ def competences_load(*, directory: Path | None = None) -> LoadReport:
                 {"framework": framework, "code": str(area_data["code"])},
                 name_fr=area_data["name"]["fr"],
                 name_en=area_data["name"]["en"],
+                name_nl=area_data["name"]["nl"],
             )
             for item in area_data["competences"]:
                 description = item.get("description") or {}
@@ -143,8 +147,10 @@ def competences_load(*, directory: Path | None = None) -> LoadReport:
                     area=area,
                     name_fr=item["name"]["fr"],
                     name_en=item["name"]["en"],
+                    name_nl=item["name"]["nl"],
                     description_fr=description.get("fr", ""),
                     description_en=description.get("en", ""),
+                    description_nl=description.get("nl", ""),
                 )
     return report
 

@@ -89,6 +89,20 @@ def test_a_dutch_page_plays_its_h5p_activity_in_dutch(client, catalogue, dutch):
             assert b"Nakijken" in text and "Vérifier".encode() not in text
 
 
+def test_a_dutch_module_page_names_its_competences_in_dutch(client, catalogue, dutch):
+    from courses.models import Competence, CompetenceArea, CompetenceFramework, ProficiencyLevel
+
+    for model in (Competence, CompetenceArea, CompetenceFramework, ProficiencyLevel):
+        assert not model.objects.filter(name_nl="").exists(), model
+    module = catalogue.get(slug="la-carte-eid-et-ses-codes")
+    competence = module.competences.get(code="4.2")
+    assert competence.name_nl == "Persoonsgegevens en privacy beschermen"
+    page = client.get(module.get_translation(dutch).url, HTTP_ACCEPT_LANGUAGE="nl-BE")
+    text = page.content.decode()
+    assert competence.name_nl in text
+    assert competence.name_fr not in text
+
+
 def test_a_dutch_path_lists_the_dutch_modules_in_the_same_order(catalogue, dutch):
     path = LearningPathPage.objects.get(slug="bien-debuter", locale=Locale.get_default())
     translation = path.get_translation(dutch)
