@@ -30,12 +30,6 @@ URL = "/apprendre/releves/"
 
 
 @pytest.fixture
-def module(catalogue):
-    # Every kind of step that records something: H5P, quiz, pretend inbox, plain steps.
-    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-
-
-@pytest.fixture
 def learner_client(client):
     client.learner = learner_in(AssociationFactory())
     client.force_login(client.learner)

@@ -30,12 +30,6 @@ from tests.lms.learning.step_answers import step_answers
 pytestmark = pytest.mark.django_db
 
 BATCH_URL = "/apprendre/releves/"
-SCAM_MODULE = "reconnaitre-une-arnaque-par-e-mail"  # H5P, quiz, pretend inbox, plain steps
-
-
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug=SCAM_MODULE)
 
 
 def signed_in(learner, **session) -> Client:

@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 BATCH_URL = "/apprendre/releves/"
 
 
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-
-
 def columns(model, learner, *, leave_out: set[str]) -> list[dict]:
     names = [f.attname for f in model._meta.concrete_fields if f.attname not in leave_out]
     rows = list(model.objects.filter(learner=learner).values(*names))
