@@ -225,7 +225,7 @@ class LearnerPlay:
                 duration_seconds=self._seconds(),
             )
         elif kind == "h5p":
-            # As learning.services.h5p_result records it: a score computed in the browser.
+            # As learning.submissions.h5p_result records it: a score computed in the browser.
             raw = rng.choices(range(H5P_SCORE_MAX + 1), weights=[5, 10, 20, 30, 35])[0]
             attempts = [raw]
             if raw < H5P_SCORE_MAX - 1 and rng.random() < 0.5:

@@ -11,12 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.learning.services import (
-    MAX_FUTURE_SKEW,
+from lms.learning.services import MAX_FUTURE_SKEW, progress_rebuild
+from lms.learning.submissions import (
     StepItem,
     StepSubmission,
     SubmitStatus,
-    progress_rebuild,
     step_submission_parse,
     step_submit,
     steps_submit,

@@ -19,11 +19,7 @@ from lms.learning.grading import (
     quiz_grade,
 )
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.learning.services import (
-    module_outline,
-    step_submission_parse,
-    step_submit,
-)
+from lms.learning.submissions import module_outline, step_submission_parse, step_submit
 from tests.factories import AssociationFactory, MembershipFactory, learner_in
 from tests.lms.learning.step_answers import step_answers
 

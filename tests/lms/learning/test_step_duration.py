@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from lms.learning.models import Statement
-from lms.learning.services import MAX_STEP_SECONDS
+from lms.learning.submissions import MAX_STEP_SECONDS
 from tests.factories import AssociationFactory, learner_in
 
 pytestmark = pytest.mark.django_db
