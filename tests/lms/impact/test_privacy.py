@@ -1,4 +1,9 @@
-"""Small-number suppression: no displayed or exported figure reveals fewer than 5 people."""
+"""Small-number suppression: no displayed or exported figure reveals fewer than 5 people.
+
+Just over 500 lines: each figure and breakdown gets a hand-made case with its known answer,
+and property tests (hypothesis) try many more; splitting them would part each rule from
+the cases that show it.
+"""
 
 import datetime
 from datetime import time
