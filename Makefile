@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test bench load lint format lock messages chromium wrk
+.PHONY: help install demo serve test test-fast bench load lint format lock messages chromium wrk
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ chromium: ## Make sure the tests' Debian tools are installed: Chromium (browser 
 
 test: install chromium ## Run every test: unit, view and real-browser tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install chromium ## Run every test except the slow set-ups (marked slow: backup and restore, replica, phone screens)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 wrk: ## Make sure wrk (the HTTP load generator of make bench) is installed
 	@if ! command -v wrk >/dev/null; then \

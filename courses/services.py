@@ -1,4 +1,12 @@
-"""Writes to the catalogue: load competence frameworks and the starter catalogue from fixtures/."""
+"""Writes to the catalogue: load competence frameworks and the starter catalogue from fixtures/.
+
+Why this module is longer than 500 lines: `load_catalogue` reads one tree of files
+(competence frameworks, then pictograms, H5P activities, themes, modules and paths in French
+with their Dutch translations) and writes it in order, each part needing the ids the
+previous one made, each load in a transaction and safe to repeat. Its sections follow that
+order (competences, pictograms, H5P activities, pages, translations); they share the load
+report and the fixture readers, and only the loader uses them.
+"""
 
 import hashlib
 import json

@@ -4,13 +4,17 @@ zlib-ng writes the same gzip format, which every browser reads. At the same leve
 takes about half zlib's time, for a page within about 1 % of zlib's size: the learner's step
 page (29 KB of HTML) went from 0.57 ms to 0.28 ms and from 4,837 to 4,802 bytes on the bench
 machine. On very repetitive text it can be much larger, which pages are not;
-tests/lms/test_compression.py compares on a page the site serves. Compression was the largest single cost of
-that page after the sign-in.
+tests/lms/test_compression.py compares on a page the site serves. Compression was the largest
+single cost of that page after the sign-in.
 
-Only the compression of whole responses is replaced. What Django decides (too short, already
-encoded, a client that does not accept gzip, a streaming response) stays Django's own code,
-and so does what it sends: the Vary header, a weak ETag, the random-length file name in the
-gzip header that Django adds against BREACH ("Heal The Breach").
+Only whole responses that Django would compress are handled here; the others (too short,
+already encoded, a client that does not accept gzip, a streaming response) go to Django's own
+`process_response`. For the whole responses, `GZipMiddleware.process_response` repeats what
+Django 5.2 sends around its compression: the Vary header, a weak ETag, the Content-Length, and
+the file name of random length in the gzip header that Django adds against BREACH ("Heal The
+Breach"). tests/lms/test_compression.py compares the Vary header and the ETag with those of
+Django's own middleware and checks the file name, so a Django upgrade that changes them fails
+there.
 """
 
 import gzip

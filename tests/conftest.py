@@ -1,4 +1,4 @@
-"""Shared fixtures: the starter catalogue, loaded once per test database."""
+"""Shared fixtures: the starter catalogue, loaded once per test database, and an association."""
 
 import pytest
 from django.core.management import call_command
@@ -43,6 +43,14 @@ def catalogue(db):
     from courses.models import ModulePage
 
     return ModulePage.objects.live().filter(locale=Locale.get_default())
+
+
+@pytest.fixture
+def association(db):
+    """An association (learners, trainers and sessions belong to one)."""
+    from tests.factories import AssociationFactory
+
+    return AssociationFactory()
 
 
 @pytest.hookimpl(trylast=True)

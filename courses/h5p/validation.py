@@ -1,4 +1,14 @@
-"""Checks an uploaded .h5p file without writing anything, and says clearly why one is refused."""
+"""Checks an uploaded .h5p file without writing anything, and says clearly why one is refused.
+
+Why this module is longer than 500 lines: an .h5p file is a zip archive anyone with an H5P
+editor can make, opened on the server, so every check that keeps it harmless runs before a
+byte is written: names and paths (`_check_name`), declared and real sizes, every entry
+inflated once (`_check_entries`, `_check_contents`), file types (`_check_extension`),
+the package's h5p.json (`_check_manifest`), each library's library.json and files
+(`_check_library`) and the dependencies between them (`_check_dependencies`). Split, the
+checks would have to pass the open archive and the totals between modules, and a reader
+could no longer see in one place that nothing is trusted before it is checked.
+"""
 
 import hashlib
 import json

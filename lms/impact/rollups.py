@@ -3,7 +3,7 @@
 A regional programme holds millions of statements; reading them all for every dashboard
 would take tens of seconds and gigabytes. Instead each learner's records are summed up
 once into `LearnerMonth` rows (day bitmasks and sums) and `OutcomePair` rows, and the
-figures are computed from those (`indicators.compute_from_rollups`).
+figures are computed from those (`rollup_queries.py` counts, `indicators.compute_from_counts`).
 
 A learner's rows are always rebuilt whole from their records, so a rebuild can be repeated
 safely. What to rebuild is found without the writers' help where possible:

@@ -3,7 +3,7 @@
 `step_post` answers the POST of a step's page, a plain form (the way to record one step
 without JavaScript) or the page's script asking for JSON. `statements_batch` is for the
 page's script: H5P statements and work done offline, several at once. Both record through
-`services.steps_submit`, and read the module through its cached outline (`module_outline_live`),
+`submissions.steps_submit`, and read the module through its cached outline (`module_outline_live`),
 not its page: the page's steps, pictures and packages are not needed to grade a step.
 
 The batch endpoint's body: a JSON list of at most `BATCH_LIMIT` objects, each
@@ -40,8 +40,8 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role
 
 from . import selectors
-from .services import (
-    LearnerAssociation,
+from .services import LearnerAssociation
+from .submissions import (
     ModuleOutline,
     StepItem,
     StepSubmissionInvalid,

@@ -163,6 +163,7 @@ def measure(page, name: str, address: str) -> list[str]:
     return [f"{name}: {problem}" for problem in page.evaluate(GEOMETRY)]
 
 
+@pytest.mark.slow  # every learner screen, at each text size, at each phone width
 @pytest.mark.parametrize("screen", sorted(SCREENS))
 def test_every_learner_screen_fits_a_small_phone_at_every_text_size(browser, demo_server, screen):
     from lms.demo.builder import DEMO_CARD_TOKEN

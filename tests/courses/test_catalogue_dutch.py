@@ -11,12 +11,12 @@ from wagtail.models import Locale, Page
 
 from courses.models import CatalogueIndexPage, LearningPathPage, ModulePage, ThemePage
 from courses.services import CatalogueError, catalogue_load
-from lms.impact import indicators
-from lms.impact.selectors import impact_rows
 from lms.learning.models import ModuleProgress, Statement
 from lms.learning.selectors import module_state
 from lms.logbook.services import Validation, validations_record
 from tests.factories import AssociationFactory, TrainingSessionFactory, learner_in, trainer_in
+from tests.lms.impact import reference_indicators
+from tests.lms.impact.reference_rows import impact_rows
 from tests.lms.learning.step_answers import step_answers
 
 pytestmark = pytest.mark.django_db
@@ -222,7 +222,7 @@ def test_the_funders_figures_are_the_same_whichever_language(client, catalogue, 
     start = today - timedelta(days=31)
 
     def figures(association):
-        return indicators.compute(
+        return reference_indicators.compute(
             impact_rows(association_ids=[association.pk], start=start, end=today),
             start=start,
             end=today,

@@ -22,7 +22,7 @@ from lms.accounts.access_matrix import AREAS, MATRIX, ROLES, Rule
 from lms.accounts.devices import device_trust
 from lms.accounts.models import Job, JobState, Role
 from lms.accounts.services import card_issue
-from lms.impact import indicators, privacy
+from lms.impact import privacy
 from lms.impact.models import ApiToken, FrozenReport
 from lms.impact.tokens import api_token_create, secret_hash
 from lms.learning.models import ModuleProgress, PathEnrollment
@@ -37,6 +37,7 @@ from tests.factories import (
     learner_in,
     trainer_in,
 )
+from tests.lms.impact import reference_indicators
 
 SIGN_IN_PAGES = ("/connexion/", "/admin/login/", "/django-admin/login/")
 
@@ -116,7 +117,7 @@ def world(catalogue):
             period_start_on=day,
             period_end_on=day,
             definitions_version="test",
-            figures=privacy.protect(indicators.compute({}, start=day, end=day)),
+            figures=privacy.protect(reference_indicators.compute({}, start=day, end=day)),
         )
 
     def objects(association, programme):

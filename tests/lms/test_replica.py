@@ -207,6 +207,7 @@ def observed(django_db_setup):
 
 
 @copies_the_test_database
+@pytest.mark.slow  # the site run three times in other processes on two databases
 def test_the_replica_database_is_configured_from_its_url(observed):
     seen = observed["with"]
     assert seen["databases"] == ["default", "replica"]
@@ -215,6 +216,7 @@ def test_the_replica_database_is_configured_from_its_url(observed):
 
 
 @copies_the_test_database
+@pytest.mark.slow  # the site run three times in other processes on two databases
 def test_the_funder_dashboard_reads_the_replica(observed):
     dashboard = observed["with"]["dashboard"]
     assert dashboard["status"] == 200
@@ -225,6 +227,7 @@ def test_the_funder_dashboard_reads_the_replica(observed):
 
 
 @copies_the_test_database
+@pytest.mark.slow  # the site run three times in other processes on two databases
 def test_the_funder_export_reads_the_replica(observed):
     export = observed["with"]["export"]
     assert export["status"] == 200
@@ -235,6 +238,7 @@ def test_the_funder_export_reads_the_replica(observed):
 
 
 @copies_the_test_database
+@pytest.mark.slow  # the site run three times in other processes on two databases
 def test_a_learner_signs_in_and_reads_on_the_primary_only(observed):
     learner = observed["with"]["learner"]
     assert learner["sign_in_status"] == 302
@@ -249,6 +253,7 @@ def test_a_learner_signs_in_and_reads_on_the_primary_only(observed):
 
 
 @copies_the_test_database
+@pytest.mark.slow  # the site run three times in other processes on two databases
 def test_a_frozen_report_opens_from_the_primary_right_after_it_is_written(observed):
     freeze = observed["with"]["freeze"]
     assert freeze["status"] == 302
@@ -262,6 +267,7 @@ def test_a_frozen_report_opens_from_the_primary_right_after_it_is_written(observ
 
 
 @copies_the_test_database
+@pytest.mark.slow  # the site run three times in other processes on two databases
 def test_replica_reads_in_code_and_transactions(observed):
     code = observed["with"]["code"]
     assert code["inside_replica_reads"] == ON_THE_REPLICA
@@ -272,6 +278,7 @@ def test_replica_reads_in_code_and_transactions(observed):
 
 
 @copies_the_test_database
+@pytest.mark.slow  # the site run three times in other processes on two databases
 def test_without_a_replica_url_everything_reads_the_primary(observed):
     seen = observed["without"]
     assert seen["databases"] == ["default"]

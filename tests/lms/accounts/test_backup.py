@@ -162,6 +162,7 @@ def round_trip(tmp_path_factory):
         target.drop()
 
 
+@pytest.mark.slow  # a demo migrated, seeded, backed up and restored
 def test_restored_installation_has_every_row_of_every_table(round_trip):
     source, target, _archive, _restored = round_trip
     before, after = source.rows(), target.rows()
@@ -171,6 +172,7 @@ def test_restored_installation_has_every_row_of_every_table(round_trip):
         assert before[table] == after[table], table
 
 
+@pytest.mark.slow  # a demo migrated, seeded, backed up and restored
 def test_restored_installation_has_every_media_file(round_trip):
     source, target, _archive, restored = round_trip
     assert source.media_files()
@@ -178,6 +180,7 @@ def test_restored_installation_has_every_media_file(round_trip):
     assert "Restored the backup" in restored.stdout
 
 
+@pytest.mark.slow  # a demo migrated, seeded, backed up and restored
 def test_backup_manifest_describes_the_database_and_every_file(round_trip):
     source, _target, archive, _restored = round_trip
     with zipfile.ZipFile(archive) as zipped:
@@ -194,6 +197,7 @@ def test_backup_manifest_describes_the_database_and_every_file(round_trip):
     assert media == source.media_files()
 
 
+@pytest.mark.slow  # a demo migrated, seeded, backed up and restored
 def test_restore_refuses_an_installation_that_holds_data(round_trip):
     source, _target, archive, _restored = round_trip
     users_before = source.rows()["accounts_user"]

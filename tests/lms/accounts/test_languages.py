@@ -10,7 +10,7 @@ from lms.accounts.models import User
 from lms.accounts.services import card_issue, person_language_set
 from lms.learning.attestation import attestation_pdf
 from lms.logbook.services import learner_create
-from tests.factories import AssociationFactory, learner_in, trainer_in
+from tests.factories import learner_in, trainer_in
 from tests.pdf_text import drawn_text
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +19,6 @@ COOKIE = settings.LANGUAGE_COOKIE_NAME
 
 def html_lang(response) -> str:
     return re.search(r'<html lang="([^"]+)"', response.content.decode()).group(1)
-
-
-@pytest.fixture
-def association():
-    return AssociationFactory()
 
 
 @pytest.fixture

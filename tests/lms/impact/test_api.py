@@ -1,4 +1,9 @@
-"""The read-only impact API: tokens, scope, the dashboard's figures and suppression, errors."""
+"""The read-only impact API: tokens, scope, the dashboard's figures and suppression, errors.
+
+Longer than 500 lines because the API is one contract, tested in one place on one shared
+world: its sections (tokens, scope, figures, frozen reports, the OpenAPI schema) follow the
+order in which a funder's system meets it.
+"""
 
 import datetime
 import json

@@ -1,4 +1,10 @@
-"""The impact dashboard, its exports and frozen reports: who sees what, and what is hidden."""
+"""The impact dashboard, its exports and frozen reports: who sees what, and what is hidden.
+
+Longer than 500 lines because its 38 tests share one world (a funder's programme, its
+associations, people of every role and their records, built by the `world` fixture): the
+dashboard, the CSV and XLSX exports and the frozen reports are three views of the same
+figures, and the tests check that they agree and hide the same small numbers.
+"""
 
 import codecs
 import csv

@@ -1,4 +1,5 @@
-"""Indicators: pure pandas functions on small hand-made rows with known answers."""
+"""Indicators: the reference computation (tests/lms/impact/reference_indicators.py) and the
+shared pure functions, on small hand-made rows with known answers."""
 
 import datetime
 import json
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 
 from lms.impact import indicators
+from tests.lms.impact import reference_indicators
 
 START = datetime.date(2026, 1, 1)
 END = datetime.date(2026, 3, 31)
@@ -218,7 +220,7 @@ def rows():
 
 @pytest.fixture
 def figures():
-    return indicators.compute(
+    return reference_indicators.compute(
         rows(),
         start=START,
         end=END,
@@ -255,7 +257,7 @@ def test_retention_counts_distinct_days_and_the_last_thirty_days(figures):
 
 
 def test_active_recently_ends_today_when_the_period_is_not_over():
-    figures = indicators.compute(rows(), start=START, end=END, as_of=d(2, 10))
+    figures = reference_indicators.compute(rows(), start=START, end=END, as_of=d(2, 10))
     assert figures["key_figures"]["active_recently"] == 1  # only A, 12 Jan to 10 Feb
 
 
@@ -374,7 +376,7 @@ def test_h5p_scores_are_kept_apart_from_server_graded_scores(figures):
 
 
 def test_no_rows_at_all_gives_zeros():
-    figures = indicators.compute({}, start=START, end=END)
+    figures = reference_indicators.compute({}, start=START, end=END)
     averages = {"outcome_alone_share", "h5p_average_score", "quiz_average_score"}
     # An average or a share of nothing is no figure at all, not zero.
     assert {figures["key_figures"][key] for key in averages} == {None}
@@ -436,7 +438,7 @@ def test_top_five_languages_then_other():
             for i, language in enumerate(["fr"] * 3 + ["ar"] * 2 + ["tr", "es", "it", "pt", "uk"])
         ]
     )
-    result = indicators.who_is_reached(profiles, set(profiles["pseudonym"]), 2026, [])
+    result = reference_indicators.who_is_reached(profiles, set(profiles["pseudonym"]), 2026, [])
     assert result["language"].to_dict() == {
         "fr": 3,
         "ar": 2,
@@ -462,7 +464,7 @@ def test_a_language_spoken_by_too_few_people_is_not_named():
             for i, language in enumerate(["fr"] * 5 + ["kinyarwanda"])
         ]
     )
-    result = indicators.who_is_reached(
+    result = reference_indicators.who_is_reached(
         profiles, set(profiles["pseudonym"]), 2026, [], minimum_named=5
     )
     assert result["language"].to_dict() == {"fr": 5, "other": 1, "unknown": 0}

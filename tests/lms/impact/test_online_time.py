@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from lms.demo.builder import demo_build
 from lms.impact.definitions import KEY_FIGURES
 from lms.learning.models import Statement
-from lms.learning.services import MAX_STEP_SECONDS
+from lms.learning.submissions import MAX_STEP_SECONDS
 from tests.factories import (
     AssociationFactory,
     FunderFactory,

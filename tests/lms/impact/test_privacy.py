@@ -1,4 +1,9 @@
-"""Small-number suppression: no displayed or exported figure reveals fewer than 5 people."""
+"""Small-number suppression: no displayed or exported figure reveals fewer than 5 people.
+
+Just over 500 lines: each figure and breakdown gets a hand-made case with its known answer,
+and property tests (hypothesis) try many more; splitting them would part each rule from
+the cases that show it.
+"""
 
 import datetime
 from datetime import time
@@ -6,7 +11,8 @@ from datetime import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lms.impact import exports, indicators, privacy
+from lms.impact import exports, privacy
+from tests.lms.impact import reference_indicators
 
 MINIMUM = 5
 START = datetime.date(2026, 1, 1)
@@ -312,7 +318,7 @@ def raw_value(raw: dict, where: str):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(person, max_size=14))
 def test_no_displayed_or_exported_figure_reveals_fewer_than_five_people(people):
-    raw = indicators.compute(
+    raw = reference_indicators.compute(
         population_rows(people),
         start=START,
         end=END,
@@ -442,7 +448,7 @@ def shift_rows(counts: dict[str, int]) -> dict:
 
 
 def test_now_alone_is_hidden_when_one_of_its_cells_is_hidden():
-    raw = indicators.compute(
+    raw = reference_indicators.compute(
         shift_rows({"not_yet>alone": 3, "with_help>alone": 10, "alone>alone": 6}),
         start=START,
         end=END,
@@ -464,7 +470,7 @@ def test_pairs_from_fewer_than_five_learners_show_nothing():
     for number, row in enumerate(rows):
         row["pseudonym"] = f"p{number // 2 % 2}"
         row["module_iri"] = f"m{number // 4}"
-    raw = indicators.compute({"self_assessments": rows}, start=START, end=END)
+    raw = reference_indicators.compute({"self_assessments": rows}, start=START, end=END)
     assert (raw["key_figures"]["outcome_learners"], raw["key_figures"]["outcome_answered"]) == (
         2,
         10,
@@ -491,11 +497,15 @@ def test_an_average_over_fewer_than_five_learners_is_hidden_and_over_five_shown(
             ]
         }
 
-    few = privacy.protect(indicators.compute(scores(4), start=START, end=END), minimum=MINIMUM)
+    few = privacy.protect(
+        reference_indicators.compute(scores(4), start=START, end=END), minimum=MINIMUM
+    )
     assert few["key_figures"]["h5p_learners"] is None
     assert few["key_figures"]["h5p_answers"] is None  # 12 answers would bound the learners
     assert few["key_figures"]["h5p_average_score"] is None
-    enough = privacy.protect(indicators.compute(scores(5), start=START, end=END), minimum=MINIMUM)
+    enough = privacy.protect(
+        reference_indicators.compute(scores(5), start=START, end=END), minimum=MINIMUM
+    )
     assert enough["key_figures"]["h5p_learners"] == 5
     assert enough["key_figures"]["h5p_answers"] == 15
     assert enough["key_figures"]["h5p_average_score"] == 80.0

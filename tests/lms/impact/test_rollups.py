@@ -1,7 +1,7 @@
 """Rollups: the figures computed from them equal the figures computed from every record.
 
-`indicators.compute` over one row per learner and day is the reference; the dashboard uses
-`indicators.compute_from_rollups` over one row per learner, association and month. They must
+`reference_indicators.compute` over one row per learner and day is the reference; the dashboard
+uses `indicators.compute_from_counts` over one row per learner, association and month. They must
 agree for any period (whole months or not), any scope, and after any kind of write.
 """
 
@@ -19,6 +19,8 @@ from lms.impact.rollups import rollups_refresh, rollups_reset
 from lms.learning.models import ModuleProgress, Statement, Verb
 from lms.logbook.models import Attendance, TrainingSession
 from lms.logbook.services import learner_merge
+from tests.lms.impact import reference_indicators
+from tests.lms.impact.reference_rows import impact_rows
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 15)
@@ -47,8 +49,8 @@ def both(association_ids, start, end):
         **options,
     )
     options["as_of"] = as_of
-    from_records = indicators.compute(
-        selectors.impact_rows(association_ids=association_ids, start=start, end=end), **options
+    from_records = reference_indicators.compute(
+        impact_rows(association_ids=association_ids, start=start, end=end), **options
     )
     return from_rollups, from_records
 

@@ -30,9 +30,8 @@ def test_only_another_language_than_the_interfaces_gets_a_lang():
 
 
 @pytest.fixture
-def module(catalogue):
-    module = catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-    # A module not translated yet: the starter catalogue's Dutch page is taken offline.
+def module(module):
+    # The scam module (conftest.py) as if not translated yet: its Dutch page is taken offline.
     for dutch_page in module.get_translations():
         dutch_page.unpublish()
     return module

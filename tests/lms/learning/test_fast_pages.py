@@ -26,19 +26,9 @@ from courses.caching import (
 from courses.models import LearningPathPage, ModulePage
 from lms.learning import selectors
 from lms.learning.models import ActivityProgress, ModuleProgress, PathEnrollment
-from tests.factories import AssociationFactory, learner_in
+from tests.factories import learner_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-
-
-@pytest.fixture
-def association():
-    return AssociationFactory()
 
 
 def signed_in(learner) -> Client:

@@ -17,11 +17,7 @@ from lms.learning.services import (
 from tests.factories import AssociationFactory, learner_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug="utiliser-un-ecran-tactile")
+MODULE_SLUG = "utiliser-un-ecran-tactile"  # every step can be done here (see conftest.py)
 
 
 def _record(learner, module, step, *, at, verb=Verb.COMPLETED, trusted=False, **kwargs):

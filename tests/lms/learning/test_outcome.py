@@ -21,22 +21,12 @@ from lms.learning.services import (
 from tests.factories import AssociationFactory, learner_in, trainer_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def module(catalogue):
-    # Explanations, a quiz, a pretend form and a checkpoint: every step can be done here.
-    return catalogue.get(slug="utiliser-un-ecran-tactile")
+MODULE_SLUG = "utiliser-un-ecran-tactile"  # every step can be done here (see conftest.py)
 
 
 @pytest.fixture
 def other_module(catalogue):
     return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-
-
-@pytest.fixture
-def association():
-    return AssociationFactory()
 
 
 @pytest.fixture

@@ -15,19 +15,9 @@ from django.urls import reverse
 
 from courses.models import ModulePage
 from lms.learning.models import ActivityProgress, ProgressStatus
-from tests.factories import AssociationFactory, learner_in
+from tests.factories import learner_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-
-
-@pytest.fixture
-def association():
-    return AssociationFactory()
 
 
 def signed_in(client_class, learner):

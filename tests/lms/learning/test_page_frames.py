@@ -25,22 +25,12 @@ from courses import caching
 from courses.cards import catalogue_cards
 from lms.learning import views
 from lms.learning.models import ModuleProgress, PathEnrollment
-from tests.factories import AssociationFactory, learner_in
+from tests.factories import learner_in
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STATEMENT = re.compile(r'name="statement_id" value="([^"]+)"')
-
-
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-
-
-@pytest.fixture
-def association():
-    return AssociationFactory()
 
 
 def signed_in(learner, **cookies) -> Client:

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
-
-
-@pytest.fixture
 def learner_client(client):
     learner = learner_in(AssociationFactory())
     client.force_login(learner)

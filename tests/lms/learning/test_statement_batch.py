@@ -11,12 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.learning.services import (
-    MAX_FUTURE_SKEW,
+from lms.learning.services import MAX_FUTURE_SKEW, progress_rebuild
+from lms.learning.submissions import (
     StepItem,
     StepSubmission,
     SubmitStatus,
-    progress_rebuild,
     step_submission_parse,
     step_submit,
     steps_submit,
@@ -27,12 +26,6 @@ from tests.factories import AssociationFactory, learner_in, trainer_in
 pytestmark = pytest.mark.django_db
 
 URL = "/apprendre/releves/"
-
-
-@pytest.fixture
-def module(catalogue):
-    # Every kind of step that records something: H5P, quiz, pretend inbox, plain steps.
-    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
 
 
 @pytest.fixture

@@ -19,23 +19,13 @@ from lms.learning.grading import (
     quiz_grade,
 )
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.learning.services import (
-    module_outline,
-    step_submission_parse,
-    step_submit,
-)
+from lms.learning.submissions import module_outline, step_submission_parse, step_submit
 from tests.factories import AssociationFactory, MembershipFactory, learner_in
 from tests.lms.learning.step_answers import step_answers
 
 pytestmark = pytest.mark.django_db
 
 BATCH_URL = "/apprendre/releves/"
-SCAM_MODULE = "reconnaitre-une-arnaque-par-e-mail"  # H5P, quiz, pretend inbox, plain steps
-
-
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug=SCAM_MODULE)
 
 
 def signed_in(learner, **session) -> Client:

@@ -14,18 +14,14 @@ from django.utils import timezone
 
 from lms.learning import services
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.learning.services import StoreStatus, step_submission_parse, step_submit
+from lms.learning.services import StoreStatus
+from lms.learning.submissions import step_submission_parse, step_submit
 from tests.factories import AssociationFactory, learner_in, trainer_in
 from tests.lms.learning.step_answers import step_answers
 
 pytestmark = pytest.mark.django_db
 
 BATCH_URL = "/apprendre/releves/"
-
-
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug="reconnaitre-une-arnaque-par-e-mail")
 
 
 def columns(model, learner, *, leave_out: set[str]) -> list[dict]:

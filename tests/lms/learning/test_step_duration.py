@@ -8,18 +8,14 @@ from django.test import Client
 from django.urls import reverse
 
 from lms.learning.models import Statement
-from lms.learning.services import MAX_STEP_SECONDS
+from lms.learning.submissions import MAX_STEP_SECONDS
 from tests.factories import AssociationFactory, learner_in
 
 pytestmark = pytest.mark.django_db
+MODULE_SLUG = "utiliser-un-ecran-tactile"  # every step can be done here (see conftest.py)
 
 BATCH_URL = "/apprendre/releves/"
 NONSENSE = ["-5", "abc", "1.5", "1e9", " 60", "²", "0x10", "9999999", str(MAX_STEP_SECONDS + 1)]
-
-
-@pytest.fixture
-def module(catalogue):
-    return catalogue.get(slug="utiliser-un-ecran-tactile")
 
 
 @pytest.fixture
