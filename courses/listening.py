@@ -259,3 +259,16 @@ def html_for_listening(html: str, language: str) -> str:
     parser.feed(html)
     parser.close()
     return text_for_listening(_sentences("".join(parser.pieces)), language)
+
+
+REGION_START, REGION_END = "<!--listen-->", "<!--/listen-->"
+
+
+def region_html(page_html: str) -> str | None:
+    """The part a Listen button reads on a rendered page whose words are fetched on tap
+    (templates/components/listen.html marks it with two comments); None when it has none."""
+    start = page_html.find(REGION_START)
+    end = page_html.find(REGION_END, start)
+    if start < 0 or end < 0:
+        return None
+    return page_html[start + len(REGION_START) : end]

@@ -1,25 +1,33 @@
-"""The server voice's two URLs: ask for a screen's audio, then fetch it (with range requests)."""
+"""The voice's URLs: ask for a screen's audio, fetch it or an editor's recording (with range
+requests), and a screen's words fetched when the learner taps Listen."""
 
 import re
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from .listening import html_for_listening, region_html
+from .recordings import RECORDING_TYPES, recording_storage_name
 from .voice import (
     MAX_TEXT_CHARACTERS,
     VoiceUnavailable,
     voice_audio_get_or_make,
     voice_key,
     voice_language,
+    voice_signature,
     voice_signature_valid,
     voice_storage_name,
 )
 
 ONE_YEAR_SECONDS = 365 * 24 * 60 * 60
+NOT_READABLE = _lazy("This text cannot be read aloud.")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -37,7 +45,7 @@ def voice_audio_request(request):
         or len(text) > MAX_TEXT_CHARACTERS
         or not voice_signature_valid(text, language, request.POST.get("signature", ""))
     ):
-        return JsonResponse({"error": _("This text cannot be read aloud.")}, status=400)
+        return JsonResponse({"error": str(NOT_READABLE)}, status=400)
     try:
         voice_audio_get_or_make(text=text, language=language)
     except VoiceUnavailable:
@@ -69,18 +77,16 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | bool | None:
     return first, last
 
 
-@require_GET
-def voice_audio(request, language: str, key: str):
-    """A made audio file: cached for a year (its URL names its content), ranges honoured."""
-    if language != voice_language(language) or not re.fullmatch(r"[0-9a-f]{64}", key):
-        raise Http404
-    name = voice_storage_name(key, language)
+def stored_file_response(request, name: str, *, content_type: str, etag: str):
+    """A stored file whose name says its content: cached for a year, ranges honoured.
+
+    Audio elements ask for ranges (Safari insists on them before it plays anything)."""
     if not default_storage.exists(name):
         raise Http404
     headers = {
         "Accept-Ranges": "bytes",
         "Cache-Control": f"public, max-age={ONE_YEAR_SECONDS}, immutable",
-        "ETag": f'"{key}"',
+        "ETag": f'"{etag}"',
     }
     if request.headers.get("If-None-Match") == headers["ETag"]:
         return HttpResponse(status=304, headers=headers)
@@ -89,17 +95,66 @@ def voice_audio(request, language: str, key: str):
     if wanted is False:
         return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     if wanted is None:
-        response = FileResponse(default_storage.open(name, "rb"), content_type="audio/mpeg")
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
         for header, value in headers.items():
             response[header] = value
         return response
     first, last = wanted
-    with default_storage.open(name, "rb") as audio:
-        audio.seek(first)
-        part = audio.read(last - first + 1)
+    with default_storage.open(name, "rb") as stored:
+        stored.seek(first)
+        part = stored.read(last - first + 1)
     return HttpResponse(
         part,
         status=206,
-        content_type="audio/mpeg",
+        content_type=content_type,
         headers={**headers, "Content-Range": f"bytes {first}-{last}/{size}"},
+    )
+
+
+@require_GET
+def voice_audio(request, language: str, key: str):
+    """A made audio file: cached for a year (its URL names its content), ranges honoured."""
+    if language != voice_language(language) or not re.fullmatch(r"[0-9a-f]{64}", key):
+        raise Http404
+    name = voice_storage_name(key, language)
+    return stored_file_response(request, name, content_type="audio/mpeg", etag=key)
+
+
+@require_GET
+def recording_audio(request, digest: str, extension: str):
+    """An editor's recording of a step (courses/recordings.py), named by its SHA-256."""
+    if extension not in RECORDING_TYPES or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise Http404
+    name = recording_storage_name(digest, extension)
+    return stored_file_response(request, name, content_type=RECORDING_TYPES[extension], etag=digest)
+
+
+@require_GET
+def screen_text(request):
+    """The words of a screen whose Listen button fetches them on tap (`?page=` its path):
+    the screen is rendered again for this person, exactly as they see it, and the part its
+    button wraps is written for listening and signed for the server voice.
+
+    Only the screens named in settings.LISTEN_ON_TAP_PAGES: rendering any page for a GET
+    would also run what some pages do when opened (an export logs that it was read).
+    Answers JSON {text, language, signature}, never cached (it holds the learner's name).
+    """
+    headers = {"Cache-Control": "private, no-store"}
+    try:
+        match = resolve(request.GET.get("page", ""))
+    except Resolver404:
+        match = None
+    if match is None or match.view_name not in settings.LISTEN_ON_TAP_PAGES:
+        return JsonResponse({"error": str(NOT_READABLE)}, status=404, headers=headers)
+    response = match.func(request, *match.args, **match.kwargs)
+    if hasattr(response, "render"):
+        response.render()
+    region = region_html(response.content.decode()) if response.status_code == 200 else None
+    if region is None:
+        return JsonResponse({"error": str(NOT_READABLE)}, status=404, headers=headers)
+    language = voice_language(get_language())
+    text = html_for_listening(region, language)
+    return JsonResponse(
+        {"text": text, "language": language, "signature": voice_signature(text, language)},
+        headers=headers,
     )

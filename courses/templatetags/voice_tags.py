@@ -3,6 +3,7 @@
 from django import template
 from django.template.base import token_kwargs
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -12,22 +13,31 @@ from courses.voice import voice_language, voice_signature
 register = template.Library()
 
 
-def listen_render(content: str, *, language: str = "", recording: str = "") -> str:
-    """`content` (rendered HTML) with its Listen button (templates/components/listen.html).
-
-    For views whose HTML is put together outside a template (Mon parcours)."""
+def _listen_html(content: str, *, language: str, recording: str, on_tap: bool) -> str:
     language = voice_language(language or get_language() or "fr")
-    text = html_for_listening(content, language)
-    return render_to_string(
-        "components/listen.html",
-        {
-            "content": mark_safe(content),  # noqa: S308 (HTML this site rendered)
-            "listen_text": text,
-            "listen_language": language,
-            "listen_signature": voice_signature(text, language),
-            "recording": recording or "",
-        },
-    )
+    context = {
+        "content": mark_safe(content),  # noqa: S308 (HTML this site rendered)
+        "listen_language": language,
+        "recording": recording or "",
+    }
+    if on_tap:
+        context["listen_source"] = reverse("voice:screen_text")
+    else:
+        text = html_for_listening(content, language)
+        context["listen_text"] = text
+        context["listen_signature"] = voice_signature(text, language)
+    return render_to_string("components/listen.html", context)
+
+
+def listen_render(content: str, *, language: str = "", recording: str = "") -> str:
+    """`content` (rendered HTML) with its Listen button (templates/components/listen.html),
+    for views whose HTML is put together at each visit outside a template (Mon parcours).
+
+    Its words are not written for listening here: the button fetches them when the learner
+    taps (voice:screen_text renders the page again and reads this part), so a visit costs no
+    more than the wrapping. The view's URL name must be in settings.LISTEN_ON_TAP_PAGES.
+    """
+    return _listen_html(content, language=language, recording=recording, on_tap=True)
 
 
 class ListenNode(template.Node):
@@ -38,8 +48,11 @@ class ListenNode(template.Node):
     def render(self, context):
         content = self.nodelist.render(context)
         options = {name: value.resolve(context) for name, value in self.options.items()}
-        return listen_render(
-            content, language=options.get("language") or "", recording=options.get("recording")
+        return _listen_html(
+            content,
+            language=options.get("language") or "",
+            recording=options.get("recording") or "",
+            on_tap=bool(options.get("on_tap")),
         )
 
 
@@ -49,12 +62,15 @@ def listen(parser, token):
     listening by courses/listening.py) are what the button reads.
 
     Options: language= (the content's, default the interface's), recording= (the URL of
-    an editor's recording of this part, played first).
+    an editor's recording of this part, played first), on_tap=True (its words fetched when
+    the learner taps, see listen_render).
     """
     bits = token.split_contents()[1:]
     options = token_kwargs(bits, parser)
     if bits:
-        raise template.TemplateSyntaxError("{% listen %} takes only language= and recording=")
+        raise template.TemplateSyntaxError(
+            "{% listen %} takes only language=, recording= and on_tap="
+        )
     nodelist = parser.parse(("endlisten",))
     parser.delete_first_token()
     return ListenNode(nodelist, options)

@@ -25,6 +25,7 @@ from courses.caching import (
 from courses.cards import catalogue_cards
 from courses.framing import render_framed
 from courses.languages import lang_attribute
+from courses.recordings import step_recording_url
 from courses.templatetags.voice_tags import listen_render
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
@@ -436,6 +437,8 @@ def step_content_html(page, index: int, *, number: int, validated: bool, request
         # The editors' language, said on their text when the interface's differs.
         "content_language": page.locale.language_code,
         "content_lang": lang_attribute(page.locale.language_code),
+        # Played first by Listen: an editor's recording of this step (courses/recordings.py).
+        "recording": step_recording_url(page, block),
         "request": request,
         **extra,
     }

@@ -298,6 +298,9 @@ TASKS = {
 
 # Server voice (courses/voice.py): each step's audio is made when its module is published.
 VOICE_ON_PUBLISH = env_bool("VOICE_ON_PUBLISH", True)
+# Screens built at each visit whose Listen button fetches its words when the learner taps
+# (courses/voice_views.py screen_text renders them again for that person): URL names.
+LISTEN_ON_TAP_PAGES = ("learning:my_path",)
 
 # Learning records name activities by stable IRIs under this base.
 XAPI_IRI_BASE = os.environ.get("XAPI_IRI_BASE", "https://pasapas.be/xapi")

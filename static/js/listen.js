@@ -1,7 +1,8 @@
 // "Listen" on every learner screen (templates/components/listen.html). Voices, in order:
 // (1) the editor's recording of this part, (2) the device's own voice when it has one for
 // the language, (3) the server's voice (courses/voice_views.py). The button never does
-// nothing: when no voice can play, it says so. Nothing is downloaded before a tap.
+// nothing: when no voice can play, it says so. Nothing is downloaded before a tap, not even
+// the words of a screen that fetches them on tap.
 (function () {
   "use strict";
   const buttons = Array.from(document.querySelectorAll("[data-listen]"));
@@ -123,6 +124,25 @@
     if (voicesSettled) speak(); else { show(button, "loading"); voicesReady.then(speak); }
   }
 
+  // A screen built at each visit (Mon parcours) has no words in its button: they are
+  // fetched at the first tap (courses/voice_views.py screen_text) and kept for the next.
+  function withWords(button, then) {
+    if (button.dataset.listenText || !button.dataset.listenSource) { then(); return; }
+    show(button, "loading");
+    const url = button.dataset.listenSource + "?" + new URLSearchParams({ page: window.location.pathname });
+    fetch(url, { credentials: "same-origin" })
+      .then((response) => response.json().then((data) => ({ ok: response.ok, data })))
+      .then(({ ok, data }) => {
+        if (current !== button) return;
+        if (!ok || !data.text) { fail(button, data.error); return; }
+        button.dataset.listenText = data.text;
+        button.dataset.listenLanguage = data.language;
+        button.dataset.listenSignature = data.signature;
+        then();
+      })
+      .catch(() => fail(button));
+  }
+
   buttons.forEach((button) => {
     button.hidden = false;
     button.addEventListener("click", () => {
@@ -130,8 +150,8 @@
       stop();
       current = button;
       const recording = button.dataset.listenRecording;
-      if (recording) playFile(button, recording, () => deviceOrServer(button));
-      else deviceOrServer(button);
+      if (recording) playFile(button, recording, () => withWords(button, () => deviceOrServer(button)));
+      else withWords(button, () => deviceOrServer(button));
     });
   });
   window.addEventListener("pagehide", stop);

@@ -62,7 +62,6 @@ def test_listen_texts_reads_each_button():
         ("accounts:login", False),
         ("accounts:card_code", False),
         ("accounts:find_help", False),
-        ("learning:my_path", True),
         ("learning:outcome_start", True),
     ],
 )
@@ -81,3 +80,39 @@ def test_learner_screens_have_one_listen_button_with_their_words(
     assert buttons[0]["data-listen-language"] == "fr"
     assert buttons[0]["data-listen-signature"] == voice_signature(text, "fr")
     assert buttons[0]["data-listen-server"] == reverse("voice:request")
+
+
+def test_mon_parcours_fetches_its_words_only_when_the_learner_taps(catalogue, client):
+    """Mon parcours is built at each visit: its button carries no words, the tap asks the
+    screen's text URL, which reads the page as this learner sees it, signed for the voice."""
+    learner = learner_in(AssociationFactory(), display_name="Amina")
+    client.force_login(learner)
+    page = client.get(reverse("learning:my_path")).content.decode()
+    [button] = _listen_buttons(page)
+    assert "data-listen-text" not in button and "data-listen-signature" not in button
+    assert button["data-listen-source"] == reverse("voice:screen_text")
+
+    answer = client.get(reverse("voice:screen_text"), {"page": reverse("learning:my_path")})
+    assert answer.status_code == 200
+    assert answer["Cache-Control"] == "private, no-store"  # it holds the learner's name
+    data = answer.json()
+    assert "Bonjour Amina" in data["text"] and "Écouter" not in data["text"]
+    assert data["language"] == "fr"
+    assert data["signature"] == voice_signature(data["text"], "fr")
+
+
+@pytest.mark.parametrize(
+    ("page", "signed_in"),
+    [
+        ("/mon-parcours/", False),  # signed out: the page is not theirs to read
+        ("/formateur/", True),  # not a screen whose words are fetched on tap
+        ("/nulle-part/", True),
+        ("", True),
+    ],
+)
+def test_the_screen_text_url_reads_only_the_pages_it_is_for(catalogue, client, page, signed_in):
+    if signed_in:
+        client.force_login(learner_in(AssociationFactory()))
+    answer = client.get(reverse("voice:screen_text"), {"page": page})
+    assert answer.status_code == 404
+    assert answer.json()["error"] == "Ce texte ne peut pas être lu à voix haute."
