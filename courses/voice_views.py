@@ -7,9 +7,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve, reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,7 +26,7 @@ from .voice import (
 )
 
 ONE_YEAR_SECONDS = 365 * 24 * 60 * 60
-NOT_READABLE = _lazy("This text cannot be read aloud.")
+NOT_READABLE = gettext_lazy("This text cannot be read aloud.")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 

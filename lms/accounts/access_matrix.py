@@ -159,6 +159,16 @@ MATRIX: dict[str, Rule] = {
         probe=False,
         note="Speech of a signed text, addressed by its hash (tests/courses/test_voice.py).",
     ),
+    "voice:screen_text": Rule(
+        LEARNERS,
+        query={"page": "/mon-parcours/"},
+        note="A screen's words on tap: the page rendered again for this person (Mon parcours).",
+    ),
+    "voice:recording": Rule(
+        EVERYONE,
+        probe=False,
+        note="An editor's recording of a step, by its hash (tests/courses/test_recordings.py).",
+    ),
     # H5P player frames and files: sandboxed, no personal data, loaded by the learner's page.
     "h5p:frame": Rule(EVERYONE, note="Sandboxed (opaque origin); content only."),
     "h5p:frame_script": Rule(EVERYONE),

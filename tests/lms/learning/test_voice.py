@@ -116,3 +116,18 @@ def test_the_screen_text_url_reads_only_the_pages_it_is_for(catalogue, client, p
     answer = client.get(reverse("voice:screen_text"), {"page": page})
     assert answer.status_code == 404
     assert answer.json()["error"] == "Ce texte ne peut pas être lu à voix haute."
+
+
+def test_a_template_part_can_fetch_its_words_on_tap_too(rf):
+    """{% listen on_tap=True %}: the same button as Mon parcours', for a template."""
+    from django.template import engines
+
+    html = (
+        engines["django"]
+        .from_string("{% load voice_tags %}{% listen on_tap=True %}<p>Bonjour</p>{% endlisten %}")
+        .render({})
+    )
+    [button] = _listen_buttons(html)
+    assert button["data-listen-source"] == reverse("voice:screen_text")
+    assert "data-listen-text" not in button
+    assert "<!--listen--><p>Bonjour</p><!--/listen-->" in html
