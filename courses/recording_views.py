@@ -36,7 +36,9 @@ def _step_words(block, language: str) -> str:
     parts = [str(value.get(name) or "") for name in _STEP_WORDS if hasattr(value, "get")]
     answers = value.get("answers") if hasattr(value, "get") else None
     parts += [answer["text"] for answer in answers or []]
-    return text_for_listening(" ".join(part for part in parts if part), language)
+    # A title or an answer without a full stop still ends its sentence when read aloud.
+    sentences = [part if part.rstrip()[-1] in ".!?:…" else f"{part}." for part in parts if part]
+    return text_for_listening(" ".join(sentences), language)
 
 
 def step_recordings(request, page_id: int):

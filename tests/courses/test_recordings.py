@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from wagtail.users.models import UserProfile
 
 from courses.models import StepRecording
@@ -55,8 +56,14 @@ def test_a_recording_is_known_by_its_bytes(content, extension, content_type):
     ],
 )
 def test_a_bad_file_is_refused_with_a_message_for_the_editor(content, size, message):
-    with pytest.raises(RecordingInvalid, match=re.escape(message)):
+    with translation.override("en"), pytest.raises(RecordingInvalid, match=re.escape(message)):
         recording_file_check(content, size=size)
+
+
+def test_the_message_is_in_the_editors_language():
+    with translation.override("nl-be"), pytest.raises(RecordingInvalid) as refused:
+        recording_file_check(WEBM + b"V_VP9")
+    assert str(refused.value) == "Dit bestand bevat een video. Kies een geluidsbestand."
 
 
 @pytest.fixture
