@@ -42,3 +42,10 @@ class CoursesConfig(AppConfig):
         post_delete.connect(
             bump_content_version, sender=image, dispatch_uid="courses-cache-img-del"
         )
+        # A step's recording is in its cached content (the URL its Listen plays first).
+        post_save.connect(
+            bump_content_version, sender="courses.StepRecording", dispatch_uid="courses-rec"
+        )
+        post_delete.connect(
+            bump_content_version, sender="courses.StepRecording", dispatch_uid="courses-rec-del"
+        )

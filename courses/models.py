@@ -416,3 +416,29 @@ class PathModule(Orderable):
 def stable_uuid(*parts: str) -> uuid.UUID:
     """Deterministic ids for fixture content, so every installation names things the same."""
     return uuid.uuid5(uuid.NAMESPACE_URL, activity_iri(*parts))
+
+
+class StepRecording(models.Model):
+    """An editor's recording of one step's text (courses/recordings.py).
+
+    Per page, so per language: a module's Dutch translation is a page of its own, with its
+    own recordings. The file is named by its content (`recordings/<sha256>.<ext>`), never
+    changed once written, so it is served with a one-year cache header.
+    """
+
+    page = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="step_recordings")
+    step_id = models.CharField(_("step"), max_length=64)
+    file = models.FileField(_("recording"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("step recording")
+        constraints = [
+            models.UniqueConstraint(fields=["page", "step_id"], name="one_recording_per_step")
+        ]

@@ -1,4 +1,5 @@
-"""The server voice's two URLs: ask for a screen's audio, then fetch it (with range requests)."""
+"""The voice's URLs: ask for a screen's audio, fetch it or an editor's recording (with range
+requests)."""
 
 import re
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from .recordings import RECORDING_TYPES, recording_storage_name
 from .voice import (
     MAX_TEXT_CHARACTERS,
     VoiceUnavailable,
@@ -69,18 +71,16 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | bool | None:
     return first, last
 
 
-@require_GET
-def voice_audio(request, language: str, key: str):
-    """A made audio file: cached for a year (its URL names its content), ranges honoured."""
-    if language != voice_language(language) or not re.fullmatch(r"[0-9a-f]{64}", key):
-        raise Http404
-    name = voice_storage_name(key, language)
+def stored_file_response(request, name: str, *, content_type: str, etag: str):
+    """A stored file whose name says its content: cached for a year, ranges honoured.
+
+    Audio elements ask for ranges (Safari insists on them before it plays anything)."""
     if not default_storage.exists(name):
         raise Http404
     headers = {
         "Accept-Ranges": "bytes",
         "Cache-Control": f"public, max-age={ONE_YEAR_SECONDS}, immutable",
-        "ETag": f'"{key}"',
+        "ETag": f'"{etag}"',
     }
     if request.headers.get("If-None-Match") == headers["ETag"]:
         return HttpResponse(status=304, headers=headers)
@@ -89,17 +89,35 @@ def voice_audio(request, language: str, key: str):
     if wanted is False:
         return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     if wanted is None:
-        response = FileResponse(default_storage.open(name, "rb"), content_type="audio/mpeg")
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
         for header, value in headers.items():
             response[header] = value
         return response
     first, last = wanted
-    with default_storage.open(name, "rb") as audio:
-        audio.seek(first)
-        part = audio.read(last - first + 1)
+    with default_storage.open(name, "rb") as stored:
+        stored.seek(first)
+        part = stored.read(last - first + 1)
     return HttpResponse(
         part,
         status=206,
-        content_type="audio/mpeg",
+        content_type=content_type,
         headers={**headers, "Content-Range": f"bytes {first}-{last}/{size}"},
     )
+
+
+@require_GET
+def voice_audio(request, language: str, key: str):
+    """A made audio file: cached for a year (its URL names its content), ranges honoured."""
+    if language != voice_language(language) or not re.fullmatch(r"[0-9a-f]{64}", key):
+        raise Http404
+    name = voice_storage_name(key, language)
+    return stored_file_response(request, name, content_type="audio/mpeg", etag=key)
+
+
+@require_GET
+def recording_audio(request, digest: str, extension: str):
+    """An editor's recording of a step (courses/recordings.py), named by its SHA-256."""
+    if extension not in RECORDING_TYPES or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise Http404
+    name = recording_storage_name(digest, extension)
+    return stored_file_response(request, name, content_type=RECORDING_TYPES[extension], etag=digest)

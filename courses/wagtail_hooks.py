@@ -1,4 +1,5 @@
-"""Admin for the catalogue: the H5P activities screens, and their guard against bulk deletion."""
+"""Admin for the catalogue: the H5P activities screens, their guard against bulk deletion, and
+the screen where editors record each step of a module."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -6,13 +7,16 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 
+from courses import recording_views
 from courses.h5p import admin_views
 from courses.h5p.models import H5PPackage
 from courses.h5p.selectors import h5p_package_pages
 from courses.h5p.services import h5p_package_files_delete
 from courses.h5p.viewsets import H5PPackageViewSet
+from courses.models import ModulePage
 
 register_snippet(H5PPackageViewSet)
 
@@ -68,3 +72,39 @@ def delete_h5p_package_files(request, instances):
     for instance in instances:
         if isinstance(instance, H5PPackage):
             h5p_package_files_delete(package=instance)
+
+
+@hooks.register("register_admin_urls")
+def step_recording_urls():
+    return [
+        path(
+            "enregistrements/<int:page_id>/",
+            recording_views.step_recordings,
+            name="step_recordings",
+        ),
+        path(
+            "enregistrements/<int:page_id>/<str:step_id>/",
+            recording_views.step_recording_post,
+            name="step_recording",
+        ),
+    ]
+
+
+def _recordings_button(page, user, priority: int):
+    if page.specific_class is ModulePage and page.permissions_for_user(user).can_edit():
+        yield Button(
+            _("Record the steps"),
+            reverse("step_recordings", args=[page.pk]),
+            icon_name="media",
+            priority=priority,
+        )
+
+
+@hooks.register("register_page_header_buttons")
+def step_recordings_header_button(page, user, view_name, next_url=None):
+    yield from _recordings_button(page, user, priority=40)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def step_recordings_listing_button(page, user, next_url=None):
+    yield from _recordings_button(page, user, priority=25)

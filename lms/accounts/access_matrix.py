@@ -83,6 +83,9 @@ MATRIX: dict[str, Rule] = {
     "accounts:job_download": Rule(SIGNED_IN, boundary="owner"),
     # Learners: their own path and modules.
     "learning:my_path": Rule(LEARNERS),
+    "learning:my_path_listen": Rule(
+        LEARNERS, note="Mon parcours' words for a voice, asked when the learner taps Listen."
+    ),
     "learning:attestation": Rule(
         LEARNERS, prepare="path-done", note="Only for a path the learner has finished."
     ),
@@ -158,6 +161,11 @@ MATRIX: dict[str, Rule] = {
         EVERYONE,
         probe=False,
         note="Speech of a signed text, addressed by its hash (tests/courses/test_voice.py).",
+    ),
+    "voice:recording": Rule(
+        EVERYONE,
+        probe=False,
+        note="An editor's recording of a step, by its hash (tests/courses/test_recordings.py).",
     ),
     # H5P player frames and files: sandboxed, no personal data, loaded by the learner's page.
     "h5p:frame": Rule(EVERYONE, note="Sandboxed (opaque origin); content only."),

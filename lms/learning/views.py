@@ -28,6 +28,7 @@ from courses.cards import catalogue_cards
 from courses.framing import render_framed
 from courses.languages import lang_attribute
 from courses.listening import html_for_listening
+from courses.recordings import step_recording_url
 from courses.voice import voice_language, voice_signature
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
@@ -459,6 +460,8 @@ def step_content_html(page, index: int, *, number: int, validated: bool, request
         # The editors' language, said on their text when the interface's differs.
         "content_language": page.locale.language_code,
         "content_lang": lang_attribute(page.locale.language_code),
+        # Played first by Listen: an editor's recording of this step (courses/recordings.py).
+        "recording": step_recording_url(page, block),
         "request": request,
         **extra,
     }

@@ -1,0 +1,98 @@
+"""Admin screen where an editor records each step of a module, or uploads a recording."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .listening import text_for_listening
+from .models import ModulePage
+from .recordings import (
+    MAX_RECORDING_BYTES,
+    RecordingInvalid,
+    page_recordings,
+    recording_url,
+    step_recording_delete,
+    step_recording_save,
+)
+from .voice import voice_language
+
+# What an editor reads aloud, per kind of step: its own words, in the order on screen.
+_STEP_WORDS = ("title", "question", "intro", "situation", "text", "request", "service")
+
+
+def _editable_module(request, page_id: int) -> ModulePage:
+    page = get_object_or_404(ModulePage, pk=page_id)
+    if not page.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+    # The steps as the editor last saved them: they may record a draft before publishing it.
+    return page.get_latest_revision_as_object()
+
+
+def _step_words(block, language: str) -> str:
+    value = block.value
+    parts = [str(value.get(name) or "") for name in _STEP_WORDS if hasattr(value, "get")]
+    answers = value.get("answers") if hasattr(value, "get") else None
+    parts += [answer["text"] for answer in answers or []]
+    # A title or an answer without a full stop still ends its sentence when read aloud.
+    sentences = [part if part.rstrip()[-1] in ".!?:…" else f"{part}." for part in parts if part]
+    return text_for_listening(" ".join(sentences), language)
+
+
+def step_recordings(request, page_id: int):
+    """Each step of the module with its words, its recording if any, and a way to record."""
+    page = _editable_module(request, page_id)
+    language = voice_language(page.locale.language_code)
+    recordings = page_recordings(page)
+    steps = []
+    for number, block in enumerate(page.steps, start=1):
+        recording = recordings.get(block.id)
+        steps.append(
+            {
+                "number": number,
+                "id": block.id,
+                "kind": block.block.label,
+                "words": _step_words(block, language),
+                "recording": recording,
+                "url": recording_url(recording) if recording else "",
+            }
+        )
+    return TemplateResponse(
+        request,
+        "courses/admin/step_recordings.html",
+        {
+            "page": page,
+            "steps": steps,
+            "language": page.locale.get_display_name(),
+            "max_megabytes": MAX_RECORDING_BYTES // 1024 // 1024,
+            "page_title": _("Recordings of “%(title)s”") % {"title": page.title},
+        },
+    )
+
+
+@require_POST
+def step_recording_post(request, page_id: int, step_id: str):
+    """Saves the recording sent for one step (recorded in the browser or a chosen file), or
+    deletes it; back to the list with a message either way."""
+    page = _editable_module(request, page_id)
+    if request.POST.get("action") == "delete":
+        if step_recording_delete(page=page, step_id=step_id):
+            messages.success(request, _("The recording is deleted."))
+        return redirect("step_recordings", page_id=page.pk)
+    upload = request.FILES.get("recording")
+    if upload is None:
+        messages.error(request, _("Record the step, or choose a sound file, then save."))
+        return redirect("step_recordings", page_id=page.pk)
+    # Never more than allowed read into memory: a bigger file is refused by its size.
+    content = upload.read(MAX_RECORDING_BYTES + 1)
+    try:
+        step_recording_save(
+            page=page, step_id=step_id, content=content, size=upload.size, user=request.user
+        )
+    except RecordingInvalid as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The recording is saved. Learners hear it first."))
+    return redirect("step_recordings", page_id=page.pk)
