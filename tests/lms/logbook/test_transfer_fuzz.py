@@ -19,7 +19,8 @@ from lms.accounts.models import LearnerProfile, Membership, User
 from lms.accounts.names import person_name_clean
 from lms.logbook import transfer_services
 from lms.logbook.models import Attendance, Group, TrainingSession
-from lms.logbook.transfer import CONTROL_CHARACTERS, FORMULA_STARTS, KINDS, cell_out, cell_text
+from lms.logbook.transfer import KINDS
+from lms.logbook.transfer_cells import CONTROL_CHARACTERS, FORMULA_STARTS, cell_out, cell_text
 from lms.logbook.transfer_services import transfer_confirm, transfer_export, transfer_preview
 from tests.factories import AssociationFactory, GroupFactory, learner_in, trainer_in
 
