@@ -191,10 +191,7 @@ def import_run(
         preview.rows = row_reports(resource, dataset, result.rows)
         if kind == "learners":
             preview.duplicates = duplicates_listed(resource, preview.rows)
-            listed = {duplicate.number for duplicate in preview.duplicates}
-            preview.warnings.extend(
-                learner_homonyms_flag(resource, preview.rows, association, leave_out=listed)
-            )
+            preview.warnings.extend(learner_homonyms_flag(resource, preview.rows, association))
         # A row that failed (not a refused value) makes the engine roll everything back.
         if result.base_errors or any(row.errors for row in result.rows):
             for error in result.base_errors:
@@ -257,16 +254,10 @@ def duplicates_listed(resource, rows: list[RowReport]) -> list[Duplicate]:
     return found
 
 
-def learner_homonyms_flag(
-    resource, rows: list[RowReport], association, *, leave_out: set[int]
-) -> list[str]:
+def learner_homonyms_flag(resource, rows: list[RowReport], association) -> list[str]:
     """Warnings for the learners the file would add under a first name already known."""
     position = [key for key, _label in resource.columns].index("first_name")
-    new_names = [
-        (row.number, row.cells[position])
-        for row in rows
-        if row.status == "new" and row.number not in leave_out
-    ]
+    new_names = [(row.number, row.cells[position]) for row in rows if row.status == "new"]
     if not new_names:
         return []
     learners = User.objects.filter(
@@ -459,7 +450,8 @@ def refused_rows_download(
     except (OSError, ValueError, KeyError):
         return None
     fmt = file_format(content)
-    name = f"{slugify(_('refused rows'))}-{slugify(str(KINDS[kind][1]))}.{fmt}"
+    refused_rows = _("refused rows")
+    name = f"{slugify(refused_rows)}-{slugify(str(KINDS[kind][1]))}.{fmt}"
     return content, CONTENT_TYPES[fmt], name
 
 
@@ -539,5 +531,6 @@ def transfer_template(*, kind: str, association: Association, fmt: str) -> tuple
     content = template_write(
         fmt=fmt, headers=[label for _key, label in columns], choices=choices, title=label
     )
-    filename = f"{slugify(_('template'))}-{slugify(label)}.{fmt}"
+    template = _("template")
+    filename = f"{slugify(template)}-{slugify(label)}.{fmt}"
     return content, CONTENT_TYPES[fmt], filename

@@ -65,7 +65,7 @@ def association_choose(request, association_id: str | None) -> tuple[Association
 
 
 def import_page(request, *, association, associations, form, status=200, errors=()):
-    refused = request.GET.get("refused", "")
+    refused = {"token": request.GET.get("refused", ""), "kind": request.GET.get("kind", "")}
     return render(
         request,
         "logbook/transfer_import.html",
@@ -79,7 +79,7 @@ def import_page(request, *, association, associations, form, status=200, errors=
             "errors": errors,
             "templates": TEMPLATE_FORMATS,
             # After an import of the valid rows: the refused ones, to download and correct.
-            "refused": {"token": refused, "kind": request.GET.get("kind", "")} if refused else None,
+            "refused": refused if refused["token"] and refused["kind"] in KINDS else None,
         },
         status=status,
     )

@@ -113,7 +113,15 @@ def _import(place, kind_name: str, data: bytes):
     if preview.has_errors:
         assert preview.messages, "refused without saying why"
         assert all(isinstance(line, str) and line for line in preview.messages)
-        assert not preview.token
+        # A file is kept only when some rows could go in (if the trainer chooses so)...
+        assert bool(preview.token) == (not preview.errors and preview.valid_count > 0)
+        if preview.token:
+            # ...and all or nothing, the rule unless they choose, still refuses it whole.
+            refused = transfer_confirm(
+                kind=kind_name, token=preview.token, association=association, user=trainer
+            )
+            assert not refused.is_committed and refused.messages
+            assert _counts() == before, "a refused import left rows behind"
         return preview, None
     result = transfer_confirm(
         kind=kind_name, token=preview.token, association=association, user=trainer
