@@ -135,6 +135,13 @@ MATRIX: dict[str, Rule] = {
     ),
     "transfer:export": Rule(STAFF),
     "transfer:download": Rule(STAFF),
+    "transfer:template": Rule(STAFF),
+    "transfer:refused": Rule(
+        STAFF,
+        probe=False,
+        note="Needs the token of the person's own preview; tests/lms/logbook/test_transfer.py "
+        "checks that nobody else gets the file.",
+    ),
     # Impact: funders see their programmes; coordinators their association's share of them.
     "impact:dashboard": Rule(IMPACT),
     "impact:export": Rule(IMPACT),

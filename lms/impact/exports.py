@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from lms.logbook.transfer import excel_csv
+from lms.logbook.transfer_cells import excel_csv
 
 from .definitions import (
     BREAKDOWN_COLUMNS,

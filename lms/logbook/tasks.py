@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from lms.accounts.jobs import JobOutput, JobRefused, job_handler
 from lms.accounts.models import Association
 
-from .transfer_services import transfer_confirm
+from .transfer_services import ALL_OR_NOTHING, decisions_read, transfer_confirm
 
 
 @job_handler("transfer-import")
@@ -21,6 +21,8 @@ def transfer_import(job, progress) -> JobOutput:
         token=params["token"],
         association=association,
         user=job.owner,
+        mode=params.get("mode", ALL_OR_NOTHING),
+        decisions=decisions_read(params.get("decisions", {})),
         progress=progress,
         job=job,
     )
@@ -29,9 +31,13 @@ def transfer_import(job, progress) -> JobOutput:
             _("Some rows could not be imported; nothing was saved. Check the file and try again.")
         ]
         raise JobRefused(" ".join(str(error) for error in errors))
-    return JobOutput(
-        message=_(
+    if preview.totals["error"]:
+        message = _(
+            "Import done in %(association)s: %(new)s added, %(update)s updated, "
+            "%(skip)s unchanged, %(error)s refused (download them below to correct them)."
+        )
+    else:
+        message = _(
             "Import done in %(association)s: %(new)s added, %(update)s updated, %(skip)s unchanged."
         )
-        % {"association": association.name, **preview.totals}
-    )
+    return JobOutput(message=message % {"association": association.name, **preview.totals})

@@ -1,10 +1,12 @@
-"""Import (preview, then confirm) and export of spreadsheets for one association."""
+"""Import (preview, then confirm) and export of spreadsheets for one association.
+
+A confirmed import is all or nothing, or, when the trainer chooses it, the valid rows only:
+the refused rows then go back to them as a file in the format they sent, with what to
+correct in each row.
+"""
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
 import json
 import logging
 import os
@@ -12,16 +14,11 @@ import re
 import secrets
 import tempfile
 import time
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
-import openpyxl
-import tablib
-from defusedxml import ElementTree
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -32,46 +29,36 @@ from lms.accounts.models import Association, Role, User
 from lms.accounts.names import person_name_comparable
 from lms.accounts.services import audit_record
 
-from .people import import_homonym_warnings
+from .people import import_homonym_warnings, learner_details, learner_full_name
 from .selectors import learners_described
-from .transfer import (
-    CONTROL_CHARACTERS,
-    KINDS,
-    ROW_COLUMN,
-    ScopedResource,
-    cell_text,
-    excel_csv,
+from .transfer import KINDS
+from .transfer_files import (
+    CONTENT_TYPES,
+    Table,
+    TransferError,
+    cell_display,
+    file_format,
+    table_read,
+    table_write,
+    template_write,
+    upload_read,
 )
+from .transfer_learners import NEW_PERSON
+from .transfer_resource import REASONS_LABEL, ROW_COLUMN, ScopedResource
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
-MAX_COLUMNS = 200
-# An XLSX or ODS file is a zip archive: refuse archives that unpack to far more than they
-# weigh (zip bombs) before any XML is read.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_ARCHIVE_MEMBERS = 2000
 PREVIEW_MAX_AGE_SECONDS = 3600
 PREVIEW_SHOWN_ROWS = 300
 # Uploaded files wait for confirmation here, readable by this process only, and never in
 # MEDIA_ROOT, which may be served to the public.
 STORE_DIR = Path(tempfile.gettempdir()) / "pasapas-transfer"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
-
-ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": XLSX_MIMETYPE,
-    "ods": ODS_MIMETYPE,
-}
-OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 STATUSES = ("new", "update", "skip", "error")
-
-
-class TransferError(Exception):
-    """A problem with the whole file, told to the person as it is."""
+# What the trainer chose for a file with refused rows.
+ALL_OR_NOTHING = "all"
+VALID_ROWS = "valid"
+MODES = (ALL_OR_NOTHING, VALID_ROWS)
 
 
 @dataclass(frozen=True)
@@ -82,6 +69,15 @@ class RowReport:
     cells: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """A row that may be a learner already recorded: the trainer says which, or nobody."""
+
+    number: int
+    name: str
+    candidates: tuple[tuple[str, str], ...]  # (identifier, name and details)
+
+
 @dataclass
 class Preview:
     kind: str
@@ -89,8 +85,11 @@ class Preview:
     rows: list[RowReport] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
     token: str = ""
     is_committed: bool = False
+    # The refused rows as a file to correct (set on a dry run when rows are refused).
+    refused_file: bytes | None = None
 
     @property
     def totals(self) -> dict[str, int]:
@@ -126,253 +125,32 @@ class Preview:
     def hidden_count(self) -> int:
         return len(self.rows) - len(self.shown_rows)
 
+    @property
+    def valid_count(self) -> int:
+        return sum(row.status != "error" for row in self.rows)
 
-@dataclass(frozen=True)
-class Table:
-    headers: list[Any]
-    rows: list[tuple[int, list[Any]]]
-
-
-# --- Reading files -----------------------------------------------------------------------
-
-
-def not_a_spreadsheet() -> TransferError:
-    return TransferError(_("This file is not a spreadsheet (CSV, XLSX or ODS)"))
-
-
-def table_read(data: bytes) -> Table:
-    """Recognise the format by the content (never by the file name) and read the rows."""
-    if not data:
-        raise TransferError(_("The file is empty."))
-    if data.startswith(b"PK\x03\x04"):
-        return table_from_rows(archive_rows(data))
-    if data.startswith(OLE2_SIGNATURE):
-        raise TransferError(
-            _("This is an old Excel file (.xls): save it as .xlsx or .csv and try again.")
-        )
-    return table_from_rows(csv_rows(data))
-
-
-def csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            legacy = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise not_a_spreadsheet() from None
-        if CONTROL_CHARACTERS.search(legacy) or not re.search(r"[;,\n]", legacy):
-            raise not_a_spreadsheet() from None
-        raise TransferError(
-            _("This CSV file is not in UTF-8: save it again as “CSV UTF-8” and try again.")
-        ) from None
-    if CONTROL_CHARACTERS.search(text):
-        raise not_a_spreadsheet()
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        # A record is a row, even when a quoted cell spans several lines.
-        yield from enumerate(reader, start=1)
-    except csv.Error:
-        raise not_a_spreadsheet() from None
-
-
-def archive_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise not_a_spreadsheet() from None
-    if (
-        len(members) > MAX_ARCHIVE_MEMBERS
-        or sum(member.file_size for member in members) > MAX_UNPACKED_BYTES
-    ):
-        raise not_a_spreadsheet()
-    names = {member.filename for member in members}
-    try:
-        if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE.encode():
-            return ods_rows(archive.read("content.xml"))
-        if "xl/workbook.xml" in names:
-            return xlsx_rows(data)
-    except Exception:  # any damage inside the archive means “not a spreadsheet”
-        logger.info("Unreadable spreadsheet archive", exc_info=True)
-        raise not_a_spreadsheet() from None
-    raise not_a_spreadsheet()
-
-
-def xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        rows = []
-        for number, cells in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
-            if any(cell not in (None, "") for cell in cells):
-                rows.append((number, list(cells[:MAX_COLUMNS])))
-            if len(rows) > MAX_ROWS + 1:
-                break  # far enough to say the sheet is over the limit
-    finally:
-        workbook.close()
-    return iter(rows)
-
-
-ODS_NS = {
-    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-}
-
-
-def ods_name(prefix: str, name: str) -> str:
-    return f"{{{ODS_NS[prefix]}}}{name}"
-
-
-def ods_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
-    """The first sheet of an OpenDocument spreadsheet (content.xml), row by row."""
-    root = ElementTree.fromstring(content)
-    sheet = root.find(".//table:table", ODS_NS)
-    if sheet is None:
-        return iter(())
-    rows, number = [], 0
-    for row in ods_table_rows(sheet):
-        repeat = int(row.get(ods_name("table", "number-rows-repeated"), "1"))
-        cells = ods_cells(row)
-        if not any(cell not in (None, "") for cell in cells):
-            number += repeat
-            continue
-        for _copy in range(min(repeat, MAX_ROWS + 2)):
-            number += 1
-            rows.append((number, list(cells)))
-        if len(rows) > MAX_ROWS + 1:
-            break
-    return iter(rows)
-
-
-def ods_table_rows(element) -> Iterator[Any]:
-    for child in element:
-        if child.tag == ods_name("table", "table-row"):
-            yield child
-        elif child.tag in {
-            ods_name("table", "table-header-rows"),
-            ods_name("table", "table-rows"),
-            ods_name("table", "table-row-group"),
-        }:
-            yield from ods_table_rows(child)
-
-
-def ods_cells(row) -> list[Any]:
-    cells: list[Any] = []
-    for cell in row:
-        if cell.tag not in {
-            ods_name("table", "table-cell"),
-            ods_name("table", "covered-table-cell"),
-        }:
-            continue
-        repeat = int(cell.get(ods_name("table", "number-columns-repeated"), "1"))
-        cells.extend([ods_value(cell)] * min(repeat, MAX_COLUMNS))
-        if len(cells) >= MAX_COLUMNS:
-            break
-    return cells[:MAX_COLUMNS]
-
-
-def ods_value(cell) -> Any:
-    kind = cell.get(ods_name("office", "value-type"))
-    if kind in {"float", "percentage", "currency"}:
-        number = float(cell.get(ods_name("office", "value"), "0"))
-        return int(number) if number.is_integer() else number
-    if kind == "date":
-        return cell.get(ods_name("office", "date-value"), "")
-    if kind == "time":
-        match = re.fullmatch(r"PT(\d+)H(\d+)M.*", cell.get(ods_name("office", "time-value"), ""))
-        if match:
-            return f"{int(match[1]):02d}:{int(match[2]):02d}"
-    paragraphs = cell.findall("text:p", ODS_NS)
-    return "\n".join(ods_text(paragraph) for paragraph in paragraphs)
-
-
-def ods_text(element) -> str:
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag == ods_name("text", "s"):
-            parts.append(" " * int(child.get(ods_name("text", "c"), "1")))
-        elif child.tag == ods_name("text", "tab"):
-            parts.append("\t")
-        elif child.tag == ods_name("text", "line-break"):
-            parts.append("\n")
-        else:
-            parts.append(ods_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
-
-
-def table_from_rows(rows: Iterator[tuple[int, list[Any]]]) -> Table:
-    """The first non-blank row is the header; blank rows are left out; numbers are kept."""
-    headers: list[Any] | None = None
-    body: list[tuple[int, list[Any]]] = []
-    for number, cells in rows:
-        cells = list(cells[:MAX_COLUMNS])
-        while cells and cells[-1] in (None, ""):
-            cells.pop()
-        if not any(cell_text(cell) for cell in cells):
-            continue
-        if headers is None:
-            headers = cells
-            continue
-        if len(body) >= MAX_ROWS:
-            raise TransferError(
-                _("The file has more than %(max)s rows: split it into several files.")
-                % {"max": MAX_ROWS}
-            )
-        body.append((number, cells))
-    if headers is None:
-        raise TransferError(_("The file is empty."))
-    if not body:
-        raise TransferError(_("The file has a header line but no rows to import."))
-    width = max(len(headers), *(len(cells) for _number, cells in body))
-    headers = headers + [""] * (width - len(headers))
-    return Table(
-        headers=headers,
-        rows=[(number, cells + [""] * (width - len(cells))) for number, cells in body],
-    )
-
-
-def upload_read(file) -> bytes:
-    """The uploaded bytes, refused when too big before anything is parsed."""
-    size = getattr(file, "size", None)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        raise too_big()
-    if hasattr(file, "seek"):
-        file.seek(0)
-    data = file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise too_big()
-    return data
-
-
-def too_big() -> TransferError:
-    return TransferError(
-        _("The file is larger than %(size)s MB: split it into several files.")
-        % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
-    )
+    @property
+    def can_import_valid_rows(self) -> bool:
+        """Some rows are refused, others could go in: the trainer may import those."""
+        return bool(self.token) and self.has_errors and self.valid_count > 0
 
 
 # --- Import ------------------------------------------------------------------------------
 
 
-def resource_new(*, kind: str, association: Association, user: User | None) -> ScopedResource:
+def resource_new(
+    *,
+    kind: str,
+    association: Association,
+    user: User | None,
+    decisions: dict[int, str] | None = None,
+) -> ScopedResource:
     if kind not in KINDS:
         raise ValueError(f"Unknown kind {kind!r}")
     resource_class, _label = KINDS[kind]
+    if kind == "learners":
+        return resource_class(association=association, user=user, decisions=decisions)
     return resource_class(association=association, user=user)
-
-
-def cell_display(value: Any) -> str:
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%d/%m/%Y %H:%M") if value.time() else value.strftime("%d/%m/%Y")
-    if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, datetime.time):
-        return value.strftime("%H:%M")
-    return cell_text(value)
 
 
 def import_run(
@@ -382,11 +160,14 @@ def import_run(
     association: Association,
     user: User,
     dry_run: bool,
+    mode: str = ALL_OR_NOTHING,
+    decisions: dict[int, str] | None = None,
     progress=None,
     job=None,
 ) -> Preview:
-    """Read and import the file in one transaction, rolled back on a dry run or any error."""
-    resource = resource_new(kind=kind, association=association, user=user)
+    """Read and import the file in one transaction, rolled back on a dry run or any error;
+    with `mode` VALID_ROWS, the rows with errors are left out and the others kept."""
+    resource = resource_new(kind=kind, association=association, user=user, decisions=decisions)
     resource.progress = progress
     preview = Preview(kind=kind, columns=resource.labels())
     try:
@@ -405,17 +186,23 @@ def import_run(
             dry_run=dry_run,
             raise_errors=False,
             use_transactions=True,
-            rollback_on_validation_errors=True,
+            rollback_on_validation_errors=mode != VALID_ROWS,
         )
         preview.rows = row_reports(resource, dataset, result.rows)
         if kind == "learners":
+            preview.duplicates = duplicates_listed(resource, preview.rows)
             preview.warnings.extend(learner_homonyms_flag(resource, preview.rows, association))
-        for error in result.base_errors:
-            logger.error("Import failed", exc_info=error.error)
+        # A row that failed (not a refused value) makes the engine roll everything back.
+        if result.base_errors or any(row.errors for row in result.rows):
+            for error in result.base_errors:
+                logger.error("Import failed", exc_info=error.error)
             preview.errors.append(_("The file could not be imported; nothing was saved."))
         preview.errors = list(dict.fromkeys(preview.errors))
-        if dry_run or preview.has_errors:
+        refused = preview.totals["error"]
+        if dry_run or preview.errors or (refused and mode != VALID_ROWS):
             transaction.set_rollback(True)
+            if dry_run and refused and not preview.errors:
+                preview.refused_file = refused_rows_file(kind, data, table, preview.rows)
         else:
             preview.is_committed = True
             # In the same transaction: no import without its line in the change log.
@@ -423,6 +210,48 @@ def import_run(
                 job=job, association=association, user=user, kind=kind, totals=preview.totals
             )
     return preview
+
+
+def refused_rows_file(kind: str, data: bytes, table: Table, rows: list[RowReport]) -> bytes:
+    """The refused rows as the file had them, in its format, and what to correct in each."""
+    refused = {row.number: row.messages for row in rows if row.status == "error"}
+    headers = [cell_display(cell) for cell in table.headers]
+    return table_write(
+        fmt=file_format(data),
+        headers=[*headers, str(REASONS_LABEL)],
+        rows=[
+            [*(cell_display(cell) for cell in cells), " ; ".join(refused[number])]
+            for number, cells in table.rows
+            if number in refused
+        ],
+        title=str(KINDS[kind][1]),
+    )
+
+
+def duplicates_listed(resource, rows: list[RowReport]) -> list[Duplicate]:
+    """The rows that would add a learner whose names are already known with another or no
+    year of birth: the trainer says whether it is the same person."""
+    position = [key for key, _label in resource.columns].index("first_name")
+    family = [key for key, _label in resource.columns].index("family_name")
+    found = []
+    for row in rows:
+        people = resource.likely_duplicates.get(row.number)
+        if row.status != "new" or not people:
+            continue
+        found.append(
+            Duplicate(
+                number=row.number,
+                name=f"{row.cells[position]} {row.cells[family]}".strip(),
+                candidates=tuple(
+                    (
+                        str(person.pseudonym),
+                        f"{learner_full_name(person)} ({', '.join(learner_details(person))})",
+                    )
+                    for person in people
+                ),
+            )
+        )
+    return found
 
 
 def learner_homonyms_flag(resource, rows: list[RowReport], association) -> list[str]:
@@ -476,7 +305,8 @@ def row_reports(resource: ScopedResource, dataset, results: Sequence[RowResult])
 
 
 def transfer_preview(*, kind: str, file, association: Association, user: User) -> Preview:
-    """Check a file without keeping anything; a clean file is stored for transfer_confirm."""
+    """Check a file without keeping anything; a file with rows to import is stored for
+    transfer_confirm, and its refused rows, if any, as a file to correct."""
     try:
         data = upload_read(file)
     except TransferError as error:
@@ -486,17 +316,44 @@ def transfer_preview(*, kind: str, file, association: Association, user: User) -
             errors=[str(error)],
         )
     preview = import_run(kind=kind, data=data, association=association, user=user, dry_run=True)
-    if not preview.has_errors:
-        preview.token = upload_store(data=data, kind=kind, association=association, user=user)
+    if not preview.errors and preview.valid_count:
+        preview.token = upload_store(
+            data=data,
+            kind=kind,
+            association=association,
+            user=user,
+            refused=preview.refused_file,
+        )
     return preview
 
 
+def decisions_read(values: dict[str, Any]) -> dict[int, str]:
+    """The trainer's answers for likely duplicates, from the confirmation form or a job's
+    parameters: row number → a learner's identifier or NEW_PERSON. Anything else is left out."""
+    decisions = {}
+    for name, value in values.items():
+        number = str(name).removeprefix("duplicate-")
+        text = str(value)
+        if number.isdigit() and (text == NEW_PERSON or re.fullmatch(r"[0-9a-f-]{36}", text)):
+            decisions[int(number)] = text
+    return decisions
+
+
 def transfer_confirm(
-    *, kind: str, token: str, association: Association, user: User, progress=None, job=None
+    *,
+    kind: str,
+    token: str,
+    association: Association,
+    user: User,
+    mode: str = ALL_OR_NOTHING,
+    decisions: dict[int, str] | None = None,
+    progress=None,
+    job=None,
 ) -> Preview:
-    """Import a previewed file for real, all or nothing; the file is checked again first."""
+    """Import a previewed file for real: all or nothing, or its valid rows only (`mode`).
+    The file is checked again first."""
     data = upload_claim(token=token, kind=kind, association=association, user=user)
-    if data is None:
+    if data is None or mode not in MODES:
         return Preview(
             kind=kind,
             columns=resource_new(kind=kind, association=association, user=user).labels(),
@@ -508,6 +365,8 @@ def transfer_confirm(
         association=association,
         user=user,
         dry_run=False,
+        mode=mode,
+        decisions=decisions,
         progress=progress,
         job=job,
     )
@@ -516,18 +375,42 @@ def transfer_confirm(
 # --- Files waiting for confirmation ------------------------------------------------------
 
 
-def upload_store(*, data: bytes, kind: str, association: Association, user: User) -> str:
+def store_write(name: str, content: bytes) -> None:
+    descriptor = os.open(STORE_DIR / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+
+
+def upload_store(
+    *,
+    data: bytes,
+    kind: str,
+    association: Association,
+    user: User,
+    refused: bytes | None = None,
+) -> str:
     STORE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     uploads_purge()
     token = secrets.token_urlsafe(24)
-    meta = {"kind": kind, "association": association.pk, "user": user.pk, "at": time.time()}
-    for suffix, content in ((".data", data), (".json", json.dumps(meta).encode())):
-        descriptor = os.open(
-            STORE_DIR / f"{token}{suffix}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
-        )
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
+    meta = json.dumps(
+        {"kind": kind, "association": association.pk, "user": user.pk, "at": time.time()}
+    ).encode()
+    if refused is not None:
+        # Kept after the import (the confirmation claims the file, not its refused rows).
+        store_write(f"{token}.refused", refused)
+        store_write(f"{token}.refused-meta", meta)
+    store_write(f"{token}.data", data)
+    store_write(f"{token}.json", meta)
     return token
+
+
+def meta_matches(meta: dict, *, kind: str, association: Association, user: User) -> bool:
+    fresh = time.time() - meta["at"] < PREVIEW_MAX_AGE_SECONDS
+    return fresh and (meta["kind"], meta["association"], meta["user"]) == (
+        kind,
+        association.pk,
+        user.pk,
+    )
 
 
 def upload_claim(*, token: str, kind: str, association: Association, user: User) -> bytes | None:
@@ -542,12 +425,7 @@ def upload_claim(*, token: str, kind: str, association: Association, user: User)
         return None
     try:
         meta = json.loads(claimed.read_bytes())
-        fresh = time.time() - meta["at"] < PREVIEW_MAX_AGE_SECONDS
-        if not fresh or (meta["kind"], meta["association"], meta["user"]) != (
-            kind,
-            association.pk,
-            user.pk,
-        ):
+        if not meta_matches(meta, kind=kind, association=association, user=user):
             return None
         return data_path.read_bytes()
     except (OSError, ValueError, KeyError):
@@ -555,6 +433,26 @@ def upload_claim(*, token: str, kind: str, association: Association, user: User)
     finally:
         claimed.unlink(missing_ok=True)
         data_path.unlink(missing_ok=True)
+
+
+def refused_rows_download(
+    *, token: str, kind: str, association: Association, user: User
+) -> tuple[bytes, str, str] | None:
+    """The refused rows of a previewed file (content, type, name), for the person who sent
+    it, within the hour, before or after the import; None when there is none."""
+    if not TOKEN.fullmatch(token or ""):
+        return None
+    try:
+        meta = json.loads((STORE_DIR / f"{token}.refused-meta").read_bytes())
+        if not meta_matches(meta, kind=kind, association=association, user=user):
+            return None
+        content = (STORE_DIR / f"{token}.refused").read_bytes()
+    except (OSError, ValueError, KeyError):
+        return None
+    fmt = file_format(content)
+    refused_rows = _("refused rows")
+    name = f"{slugify(refused_rows)}-{slugify(str(KINDS[kind][1]))}.{fmt}"
+    return content, CONTENT_TYPES[fmt], name
 
 
 def uploads_purge() -> None:
@@ -567,7 +465,7 @@ def uploads_purge() -> None:
             continue
 
 
-# --- Export ------------------------------------------------------------------------------
+# --- Export and template -----------------------------------------------------------------
 
 
 def transfer_import_record(
@@ -584,6 +482,7 @@ def transfer_import_record(
             "added": totals.get("new", 0),
             "updated": totals.get("update", 0),
             "unchanged": totals.get("skip", 0),
+            "refused": totals.get("error", 0),
         },
     )
 
@@ -600,64 +499,38 @@ def transfer_export_record(*, association: Association, user: User, kind: str, f
 
 
 def transfer_export(*, kind: str, association: Association, fmt: str) -> tuple[bytes, str, str]:
-    """The association's learners, groups or sessions as CSV, XLSX or ODS."""
+    """The association's learners, groups or sessions as CSV, XLSX or ODS, with the column
+    names and the choices (gender, situations) in the person's language."""
     if fmt not in CONTENT_TYPES:
         raise ValueError(f"Unknown format {fmt!r}")
     resource = resource_new(kind=kind, association=association, user=None)
     headers, rows = resource.export_table()
     label = str(KINDS[kind][1])
-    if fmt == "csv":
-        content = excel_csv([headers, *rows])
-    elif fmt == "xlsx":
-        dataset = tablib.Dataset(*rows, headers=headers, title=label[:31])
-        content = dataset.export("xlsx")
-    else:
-        # tablib's ODS needs odfpy, which is not installed: a small writer is enough here.
-        content = ods_write(headers=headers, rows=rows, title=label)
+    content = table_write(fmt=fmt, headers=headers, rows=rows, title=label)
     filename = f"{slugify(label)}-{association.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     return content, CONTENT_TYPES[fmt], filename
 
 
-ODS_MANIFEST = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
-    ' manifest:version="1.2">'
-    f'<manifest:file-entry manifest:full-path="/" manifest:version="1.2" manifest:media-type="{ODS_MIMETYPE}"/>'
-    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-    "</manifest:manifest>"
-)
+TEMPLATE_FORMATS = ("xlsx", "csv")
 
 
-def ods_cell_xml(value: str) -> str:
-    if not value:
-        return "<table:table-cell/>"
-    value = CONTROL_CHARACTERS.sub("", value)
-    paragraphs = []
-    for line in value.split("\n"):
-        # Runs of spaces would collapse in OpenDocument: write them as <text:s/>.
-        text = re.sub(r" {2,}", lambda run: f' <text:s text:c="{len(run[0]) - 1}"/>', escape(line))
-        paragraphs.append(f"<text:p>{text}</text:p>")
-    return f'<table:table-cell office:value-type="string">{"".join(paragraphs)}</table:table-cell>'
-
-
-def ods_write(*, headers: Sequence[str], rows: Sequence[Sequence[str]], title: str) -> bytes:
-    body = "".join(
-        "<table:table-row>{}</table:table-row>".format("".join(ods_cell_xml(cell) for cell in row))
-        for row in [list(headers), *rows]
+def transfer_template(*, kind: str, association: Association, fmt: str) -> tuple[bytes, str, str]:
+    """An empty file to fill for `kind`, its columns named in the person's language; in
+    XLSX, drop-down lists for the columns with choices (gender, situations, group…)."""
+    if fmt not in TEMPLATE_FORMATS:
+        raise ValueError(f"Unknown format {fmt!r}")
+    resource = resource_new(kind=kind, association=association, user=None)
+    columns = resource.template_columns()
+    keys = [key for key, _label in columns]
+    choices = {
+        keys.index(key): values
+        for key, values in resource.template_choices().items()
+        if key in keys
+    }
+    label = str(KINDS[kind][1])
+    content = template_write(
+        fmt=fmt, headers=[label for _key, label in columns], choices=choices, title=label
     )
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<office:document-content xmlns:office="{ODS_NS["office"]}"'
-        f' xmlns:table="{ODS_NS["table"]}" xmlns:text="{ODS_NS["text"]}" office:version="1.2">'
-        "<office:body><office:spreadsheet>"
-        f'<table:table table:name="{escape(title, {chr(34): "&quot;"})}">'
-        f'<table:table-column table:number-columns-repeated="{max(len(headers), 1)}"/>'
-        f"{body}</table:table></office:spreadsheet></office:body></office:document-content>"
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        # The mimetype comes first and uncompressed, so tools recognise the file.
-        archive.writestr(zipfile.ZipInfo("mimetype"), ODS_MIMETYPE)
-        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
-        archive.writestr("content.xml", content)
-    return buffer.getvalue()
+    template = _("template")
+    filename = f"{slugify(template)}-{slugify(label)}.{fmt}"
+    return content, CONTENT_TYPES[fmt], filename

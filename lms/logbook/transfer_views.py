@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -15,13 +16,17 @@ from lms.accounts.jobs import job_start
 from lms.accounts.models import Association, JobState
 
 from .transfer import KINDS
+from .transfer_files import CONTENT_TYPES, MAX_UPLOAD_BYTES, too_big
 from .transfer_services import (
-    CONTENT_TYPES,
-    MAX_UPLOAD_BYTES,
-    too_big,
+    MODES,
+    TEMPLATE_FORMATS,
+    VALID_ROWS,
+    decisions_read,
+    refused_rows_download,
     transfer_export,
     transfer_export_record,
     transfer_preview,
+    transfer_template,
 )
 
 # Room for the form's other fields around the file in a multipart body.
@@ -60,6 +65,7 @@ def association_choose(request, association_id: str | None) -> tuple[Association
 
 
 def import_page(request, *, association, associations, form, status=200, errors=()):
+    refused = {"token": request.GET.get("refused", ""), "kind": request.GET.get("kind", "")}
     return render(
         request,
         "logbook/transfer_import.html",
@@ -71,6 +77,9 @@ def import_page(request, *, association, associations, form, status=200, errors=
                 (kind, label, resource.labels()) for kind, (resource, label) in KINDS.items()
             ],
             "errors": errors,
+            "templates": TEMPLATE_FORMATS,
+            # After an import of the valid rows: the refused ones, to download and correct.
+            "refused": refused if refused["token"] and refused["kind"] in KINDS else None,
         },
         status=status,
     )
@@ -136,17 +145,23 @@ def transfer_confirm_view(request):
     """
     association, _associations = association_choose(request, request.POST.get("association"))
     kind = request.POST.get("kind", "")
-    if kind not in KINDS:
+    mode = request.POST.get("mode", "all")
+    if kind not in KINDS or mode not in MODES:
         raise Http404
+    token = request.POST.get("token", "")
     back = f"{reverse('transfer:import')}?association={association.pk}"
+    if mode == VALID_ROWS:
+        back += "&" + urlencode({"kind": kind, "refused": token})
     job = job_start(
         kind="transfer-import",
         owner=request.user,
         association=association,
         params={
             "kind": kind,
-            "token": request.POST.get("token", ""),
+            "token": token,
             "association": association.pk,
+            "mode": mode,
+            "decisions": {str(key): value for key, value in decisions_read(request.POST).items()},
         },
         title=_("Import into %(association)s") % {"association": association.name},
         return_url=back,
@@ -184,9 +199,38 @@ def transfer_download(request, kind: str, fmt: str):
     association, _associations = association_choose(request, request.GET.get("association"))
     if kind not in KINDS or fmt not in CONTENT_TYPES:
         raise Http404
-    content, content_type, filename = transfer_export(kind=kind, association=association, fmt=fmt)
+    found = transfer_export(kind=kind, association=association, fmt=fmt)
     transfer_export_record(association=association, user=request.user, kind=kind, fmt=fmt)
+    return attachment(*found)
+
+
+def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def transfer_template_download(request, kind: str, fmt: str):
+    """An empty file to fill, with the columns in the person's language."""
+    association, _associations = association_choose(request, request.GET.get("association"))
+    if kind not in KINDS or fmt not in TEMPLATE_FORMATS:
+        raise Http404
+    return attachment(*transfer_template(kind=kind, association=association, fmt=fmt))
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def transfer_refused_download(request, kind: str):
+    """The refused rows of the person's last preview, with what to correct in each."""
+    association, _associations = association_choose(request, request.GET.get("association"))
+    if kind not in KINDS:
+        raise Http404
+    found = refused_rows_download(
+        token=request.GET.get("token", ""), kind=kind, association=association, user=request.user
+    )
+    if found is None:
+        raise Http404
+    return attachment(*found)

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lms.accounts.models import Association, LearnerProfile, Membership, Role, User
-from lms.logbook.transfer import LearnerResource
+from lms.logbook.transfer_learners import LearnerResource
 from lms.logbook.transfer_services import import_run
 
 SIZE = 10_000

@@ -194,7 +194,7 @@ def concrete_url(key: str, route: str, values: dict, world) -> str | None:
         return "/"
     if key == "wagtaildocs_serve":
         return world["document"].url
-    if key == "transfer:download":
+    if key in ("transfer:download", "transfer:template"):
         return reverse(key, kwargs={"kind": "learners", "fmt": "csv"})
     if key == "h5p:package_file":
         values = {**values, "path": "h5p.json"}

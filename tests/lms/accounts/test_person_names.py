@@ -11,7 +11,7 @@ from django.urls import reverse
 from lms.accounts.models import LearnerProfile, User
 from lms.accounts.names import person_name_clean
 from lms.logbook import transfer_services
-from lms.logbook.transfer import LearnerResource
+from lms.logbook.transfer_learners import LearnerResource
 from lms.logbook.transfer_services import transfer_confirm, transfer_preview
 from lms.privacy.rectification import learner_rectify
 from tests.factories import AssociationFactory, GroupFactory, learner_in, trainer_in

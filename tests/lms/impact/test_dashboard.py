@@ -25,7 +25,7 @@ from lms.impact.exports import Hidden
 from lms.impact.models import FrozenReport
 from lms.impact.templatetags.impact_tags import figure, figure_cell
 from lms.learning.models import ModuleProgress, PathEnrollment, Statement, Verb
-from lms.logbook.transfer import excel_csv
+from lms.logbook.transfer_cells import excel_csv
 from tests.factories import (
     AssociationFactory,
     FunderFactory,

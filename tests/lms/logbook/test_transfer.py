@@ -15,18 +15,13 @@ from django.utils import timezone, translation
 
 from lms import urls as site_urls
 from lms.accounts.models import LearnerProfile, Membership, Role, User
-from lms.logbook import transfer_services
+from lms.logbook import transfer_files, transfer_services
 from lms.logbook.models import Attendance, Group, TrainingSession
-from lms.logbook.transfer import (
-    KINDS,
-    GroupResource,
-    LearnerResource,
-    TrainingSessionResource,
-    cell_text,
-)
+from lms.logbook.transfer import KINDS, GroupResource, TrainingSessionResource
+from lms.logbook.transfer_cells import cell_text
+from lms.logbook.transfer_files import MAX_UPLOAD_BYTES, table_read
+from lms.logbook.transfer_learners import LearnerResource
 from lms.logbook.transfer_services import (
-    MAX_UPLOAD_BYTES,
-    table_read,
     transfer_confirm,
     transfer_export,
     transfer_preview,
@@ -365,7 +360,7 @@ def refused(kind, file, association, user) -> list[str]:
     before = counts()
     preview = preview_of(kind, file, association, user)
     assert preview.has_errors
-    assert not preview.token
+    assert not preview.valid_count or preview.can_import_valid_rows
     assert counts() == before
     return preview.messages
 
@@ -451,9 +446,10 @@ def test_each_wrong_learner_value_has_its_own_message(association, trainer):
     assert refused("learners", file, association, trainer) == [
         "Row 2: the first name or nickname is empty",
         f"Row 3: the year of birth “1850” is not between 1900 and {this_year}",
-        "Row 3: the gender “femme?” is unknown (use woman, man, other, unsaid)",
+        "Row 3: the gender “femme?” is unknown (use Woman, Man, Other, Prefers not to say)",
         "Row 3: the postcode “40000” does not have 4 digits",
-        "Row 3: the situation “student” is unknown (use job_seeker, senior, cpas, newcomer, disability)",
+        "Row 3: the situation “student” is unknown (use Job seeker, Senior, CPAS beneficiary, "
+        "Newcomer, Person with a disability)",
         f"Row 4: the year of birth “{this_year + 1}” is not between 1900 and {this_year}",
         "Row 4: the postcode “B-4000” does not have 4 digits",
         "Row 4: the consent date “01/01/2999” is in the future",
@@ -659,7 +655,7 @@ def test_exporting_then_importing_the_same_file_changes_nothing(
 ):
     content, content_type, filename = transfer_export(kind=kind, association=association, fmt=fmt)
     assert filename.endswith(f"-les-tilleuls-{timezone.localdate():%Y-%m-%d}.{fmt}")
-    assert content_type.startswith(transfer_services.CONTENT_TYPES[fmt])
+    assert content_type.startswith(transfer_files.CONTENT_TYPES[fmt])
     before = snapshot_of(association)
     result = import_file(kind, as_upload(content, filename), association, trainer)
     assert result.is_committed
@@ -873,7 +869,7 @@ def test_a_clean_file_shows_its_rows_and_a_confirm_button_then_imports(trainer_c
     content = response.content.decode()
     assert response.status_code == 200
     assert '<div class="table-scroll"' in content
-    assert "2 new, 0 to update, 0 unchanged, 0 with errors." in content
+    assert "2 new, 0 to update, 0 already up to date, 0 with a problem." in content
     assert "Confirm the import" in content
     assert not User.objects.filter(display_name="Amina").exists()
     token = response.context["preview"].token
@@ -963,7 +959,7 @@ def test_a_download_is_an_attachment_of_the_right_type(trainer_client, associati
         reverse("transfer:download", args=["groups", "xlsx"]), {"association": association.pk}
     )
     assert response.status_code == 200
-    assert response["Content-Type"] == transfer_services.XLSX_MIMETYPE
+    assert response["Content-Type"] == transfer_files.XLSX_MIMETYPE
     assert response["Content-Disposition"].startswith('attachment; filename="groups-les-tilleuls-')
     assert response["Cache-Control"] == "private, no-store"
     table = table_read(response.content)
@@ -981,7 +977,7 @@ def test_the_ods_file_is_a_valid_opendocument_spreadsheet(association, filled):
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         first = archive.infolist()[0]
         assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
-        assert archive.read("mimetype") == transfer_services.ODS_MIMETYPE.encode()
+        assert archive.read("mimetype") == transfer_files.ODS_MIMETYPE.encode()
         assert "content.xml" in archive.namelist()
     assert table_read(content).rows[0][1][4] == "EPN, salle 2"
 
@@ -993,6 +989,12 @@ def test_learners_keep_the_learner_ids_they_had_with_an_unknown_id(association, 
     assert messages[1] == "Row 3: no learner has the identifier “pas-un-id” in this association"
 
 
+ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+<manifest:file-entry manifest:full-path="/" manifest:version="1.2"
+  manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
 ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content
   xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -1020,7 +1022,8 @@ def test_an_ods_file_made_by_a_spreadsheet_is_imported_with_its_typed_cells(asso
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", transfer_services.ODS_MIMETYPE)
+        archive.writestr("mimetype", transfer_files.ODS_MIMETYPE)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
         archive.writestr("content.xml", ODS_CONTENT.format(header=header))
     import_file("sessions", as_upload(buffer.getvalue(), "seances.ods"), association, trainer)
     session = TrainingSession.objects.get()

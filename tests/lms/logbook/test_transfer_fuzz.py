@@ -19,7 +19,8 @@ from lms.accounts.models import LearnerProfile, Membership, User
 from lms.accounts.names import person_name_clean
 from lms.logbook import transfer_services
 from lms.logbook.models import Attendance, Group, TrainingSession
-from lms.logbook.transfer import CONTROL_CHARACTERS, FORMULA_STARTS, KINDS, cell_out, cell_text
+from lms.logbook.transfer import KINDS
+from lms.logbook.transfer_cells import CONTROL_CHARACTERS, FORMULA_STARTS, cell_out, cell_text
 from lms.logbook.transfer_services import transfer_confirm, transfer_export, transfer_preview
 from tests.factories import AssociationFactory, GroupFactory, learner_in, trainer_in
 
@@ -112,7 +113,15 @@ def _import(place, kind_name: str, data: bytes):
     if preview.has_errors:
         assert preview.messages, "refused without saying why"
         assert all(isinstance(line, str) and line for line in preview.messages)
-        assert not preview.token
+        # A file is kept only when some rows could go in (if the trainer chooses so)...
+        assert bool(preview.token) == (not preview.errors and preview.valid_count > 0)
+        if preview.token:
+            # ...and all or nothing, the rule unless they choose, still refuses it whole.
+            refused = transfer_confirm(
+                kind=kind_name, token=preview.token, association=association, user=trainer
+            )
+            assert not refused.is_committed and refused.messages
+            assert _counts() == before, "a refused import left rows behind"
         return preview, None
     result = transfer_confirm(
         kind=kind_name, token=preview.token, association=association, user=trainer
