@@ -163,7 +163,7 @@ WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi"]
 
 
 # Bump when the shape of the generated data changes: `make bench` rebuilds its databases then.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 GROUP_SIZE = 12
 # Groups generated and written together: about 1,200 learners and 60,000 statements, so the
 # memory used stays the same at 1,000 or 100,000 learners.
@@ -179,7 +179,16 @@ START_LEVEL_WEIGHTS = [50, 35, 15]
 END_LEVEL_WEIGHTS = {"not_yet": [15, 45, 40], "with_help": [0, 35, 65], "alone": [0, 0, 100]}
 H5P_SCORE_MAX = 4
 DEMO_NAMESPACE = uuid.UUID("6f1d3b0e-5a52-4c1e-9a43-1d2c0de5a9e1")
-GROUP_FIELDS = ["id", "association_id", "name", "learning_path_id", "is_active", "created_at"]
+GROUP_FIELDS = [
+    "id",
+    "association_id",
+    "name",
+    "learning_path_id",
+    "usual_starts_at",
+    "usual_ends_at",
+    "is_active",
+    "created_at",
+]
 SESSION_FIELDS = [
     "id",
     "uuid",
@@ -560,25 +569,35 @@ def _groups_build(plans: list[GroupPlan], context: Context) -> None:
         )
         association = plan.association
         trainers = context.trainers_for[association.pk]
+        # The group meets at the same hours every week: its usual slot.
+        slot = SLOTS[plan.index % 2]
         if plan.existing_pk is None:
             group_id = next_group_id
             next_group_id += 1
             groups.append(
-                (group_id, association.pk, plan.name, path.pk if path else None, True, created_at)
+                (
+                    group_id,
+                    association.pk,
+                    plan.name,
+                    path.pk if path else None,
+                    slot[0],
+                    slot[1],
+                    True,
+                    created_at,
+                )
             )
             group_trainers += [(group_id, trainer.pk) for trainer in trainers]
             group_learners += [(group_id, person.pk) for person in plan.members]
         else:
             # Its people may still be linked to it: add only the missing links.
             group_id = plan.existing_pk
-            refilled.append((group_id, trainers, plan.members))
+            refilled.append((group_id, trainers, plan.members, slot))
         modules = context.modules_by_path.get(path.pk, []) if path else []
         if path and plan.existing_pk is None:
             enrollments += [
                 (person.pk, path.pk, _aware(person.joined_on, time(10, 0)))
                 for person in plan.members
             ]
-        slot = SLOTS[plan.index % 2]
         day = context.start + timedelta(days=(plan.index % 5) - context.start.weekday() + 7)
         week = 0
         group_sessions = []
@@ -623,7 +642,8 @@ def _groups_build(plans: list[GroupPlan], context: Context) -> None:
     rows_write(Group, GROUP_FIELDS, groups)
     rows_write(Group.trainers.through, ["group_id", "user_id"], group_trainers)
     rows_write(Group.learners.through, ["group_id", "user_id"], group_learners)
-    for group_id, trainers, members in refilled:
+    for group_id, trainers, members, slot in refilled:
+        Group.objects.filter(pk=group_id).update(usual_starts_at=slot[0], usual_ends_at=slot[1])
         group = Group.objects.get(pk=group_id)
         group.trainers.add(*[trainer.pk for trainer in trainers])
         group.learners.add(*[person.pk for person in members])
