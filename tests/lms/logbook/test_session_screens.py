@@ -305,3 +305,22 @@ def test_saving_with_no_choice_at_all_records_nothing_and_goes_back_to_the_group
     response = trainer_client.post(reverse("logbook:session_validations", args=[session.pk]))
     assert response.url == reverse("logbook:group", args=[setting["group"].pk])
     assert validations(session) == set()
+
+
+def test_the_validations_screen_takes_as_many_queries_for_one_person_as_for_three(
+    trainer_client, setting
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # A first visit fills the per-process caches (locales, the signed-in session).
+    warm, _checkpoints = session_of(setting, modules=2, present=setting["learners"][:1])
+    trainer_client.get(reverse("logbook:session_validations", args=[warm.pk]))
+    counts = []
+    for present in (setting["learners"][:1], setting["learners"]):
+        session, _checkpoints = session_of(setting, modules=2, present=present)
+        with CaptureQueriesContext(connection) as queries:
+            trainer_client.get(reverse("logbook:session_validations", args=[session.pk]))
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    print(f"\nvalidations screen: {counts[1]} queries")
