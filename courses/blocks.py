@@ -284,6 +284,14 @@ class CheckpointBlock(blocks.StructBlock):
         max_length=200,
         help_text=_("Start with: “Montrez à votre formateur que vous savez…”"),
     )
+    trainer_label = blocks.CharBlock(
+        label=_("Short label for the trainer"),
+        max_length=80,
+        help_text=_(
+            "What the trainer checks, in a few words, on the session screen: "
+            "“Sends a photo by e-mail”."
+        ),
+    )
 
     class Meta:
         icon = "user"

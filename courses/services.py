@@ -72,6 +72,7 @@ TRANSLATED_KEYS = {
     "body",
     "explanation",
     "request",
+    "trainer_label",
 }
 # `package`: an H5P step may name the same activity built in the translation's language
 # (fixtures/h5p/src/<name>-nl/); without it the page plays the French activity.
@@ -337,7 +338,11 @@ def _step_raw(module_slug: str, step: dict, packages: dict[str, H5PPackage] | No
             "explanation": step["explanation"],
         }
     elif kind == "checkpoint":
-        value = {"text": step["text"].strip()}
+        # The learner's wording ("Montrez à votre formateur…") and the trainer's short label.
+        value = {
+            "text": step["text"].strip(),
+            "trainer_label": (step.get("trainer_label") or "").strip(),
+        }
     elif kind == "h5p":
         # h5p_packages_load has stored every package the module names.
         value = {"title": step.get("title") or "", "package": (packages or {})[step["package"]].pk}

@@ -20,7 +20,16 @@ from .context import Context, DemoSession, Person, aware
 SLOTS = [(time(9, 30), time(12, 0)), (time(13, 30), time(16, 0))]
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi"]
 GROUP_SIZE = 12
-GROUP_FIELDS = ["id", "association_id", "name", "learning_path_id", "is_active", "created_at"]
+GROUP_FIELDS = [
+    "id",
+    "association_id",
+    "name",
+    "learning_path_id",
+    "usual_starts_at",
+    "usual_ends_at",
+    "is_active",
+    "created_at",
+]
 SESSION_FIELDS = [
     "id",
     "uuid",
@@ -106,25 +115,35 @@ def groups_build(plans: list[GroupPlan], context: Context) -> None:
         )
         association = plan.association
         trainers = context.trainers_for[association.pk]
+        # The group meets at the same hours every week: its usual slot.
+        slot = SLOTS[plan.index % 2]
         if plan.existing_pk is None:
             group_id = next_group_id
             next_group_id += 1
             groups.append(
-                (group_id, association.pk, plan.name, path.pk if path else None, True, created_at)
+                (
+                    group_id,
+                    association.pk,
+                    plan.name,
+                    path.pk if path else None,
+                    slot[0],
+                    slot[1],
+                    True,
+                    created_at,
+                )
             )
             group_trainers += [(group_id, trainer.pk) for trainer in trainers]
             group_learners += [(group_id, person.pk) for person in plan.members]
         else:
             # Its people may still be linked to it: add only the missing links.
             group_id = plan.existing_pk
-            refilled.append((group_id, trainers, plan.members))
+            refilled.append((group_id, trainers, plan.members, slot))
         modules = context.modules_by_path.get(path.pk, []) if path else []
         if path and plan.existing_pk is None:
             enrollments += [
                 (person.pk, path.pk, aware(person.joined_on, time(10, 0)))
                 for person in plan.members
             ]
-        slot = SLOTS[plan.index % 2]
         day = context.start + timedelta(days=(plan.index % 5) - context.start.weekday() + 7)
         week = 0
         group_sessions = []
@@ -169,7 +188,8 @@ def groups_build(plans: list[GroupPlan], context: Context) -> None:
     rows_write(Group, GROUP_FIELDS, groups)
     rows_write(Group.trainers.through, ["group_id", "user_id"], group_trainers)
     rows_write(Group.learners.through, ["group_id", "user_id"], group_learners)
-    for group_id, trainers, members in refilled:
+    for group_id, trainers, members, slot in refilled:
+        Group.objects.filter(pk=group_id).update(usual_starts_at=slot[0], usual_ends_at=slot[1])
         group = Group.objects.get(pk=group_id)
         group.trainers.add(*[trainer.pk for trainer in trainers])
         group.learners.add(*[person.pk for person in members])

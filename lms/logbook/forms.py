@@ -18,7 +18,7 @@ from lms.accounts.services import PICTURES
 from lms.accounts.templatetags.pictures import picture_name
 
 from .people import group_label, learner_label
-from .services import HelpLevel
+from .services import HelpLevel, Validation
 
 CURRENT_YEAR = timezone.now().year
 
@@ -222,16 +222,55 @@ class SessionForm(forms.Form):
         return data
 
 
-def default_slot(now) -> tuple[time, time]:
-    """Morning or afternoon, whichever the trainer is most likely logging."""
+def everyone_present(data, *, members):
+    """The posted form with every member of the group ticked present, and nothing else
+    changed: what "Everyone came" does when JavaScript is off (with it, the page's script
+    ticks the boxes without sending anything)."""
+    data = data.copy()
+    data.setlist("present", [str(member.pk) for member in members])
+    return data
+
+
+class UsualSlotForm(forms.Form):
+    """When a group usually meets: both hours, or neither."""
+
+    usual_starts_at = forms.TimeField(
+        label=_("Usual start time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    usual_ends_at = forms.TimeField(
+        label=_("Usual end time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        starts_at, ends_at = data.get("usual_starts_at"), data.get("usual_ends_at")
+        if self.errors:
+            return data
+        if bool(starts_at) != bool(ends_at):
+            self.add_error(None, _("Give both hours, or neither."))
+        elif starts_at and ends_at <= starts_at:
+            self.add_error("usual_ends_at", _("The end comes after the start."))
+        return data
+
+
+def default_slot(now, group=None) -> tuple[time, time]:
+    """The group's usual hours; else morning or afternoon, whichever the trainer is most
+    likely logging."""
+    if group is not None and group.usual_starts_at and group.usual_ends_at:
+        return group.usual_starts_at, group.usual_ends_at
     return (time(9, 30), time(12, 0)) if now.hour < 13 else (time(13, 30), time(16, 0))
 
 
+# Always in this order, from left to right: from not shown yet to shown alone.
 HELP_CHOICES = [
     ("", _("Not yet")),
-    (HelpLevel.ALONE, _("Alone")),
-    (HelpLevel.LITTLE_HELP, _("With a little help")),
     (HelpLevel.LOT_OF_HELP, _("With a lot of help")),
+    (HelpLevel.LITTLE_HELP, _("With a little help")),
+    (HelpLevel.ALONE, _("Alone")),
 ]
 
 
@@ -239,6 +278,88 @@ def help_label(value) -> str:
     """How much help a validation records, in the reader's language (a dash when none)."""
     labels = {level: label for level, label in HELP_CHOICES if level}
     return str(labels.get(value, value or "–"))
+
+
+def validation_field_name(learner, checkpoint) -> str:
+    """`v-<learner>-<module>-<step>`: the field of one person on one checkpoint."""
+    return f"v-{learner.pk}-{checkpoint.module.pk}-{checkpoint.step_id}"
+
+
+def checkpoint_key(checkpoint) -> str:
+    """`<module>-<step>`: what the "everyone alone" button of a checkpoint sends."""
+    return f"{checkpoint.module.pk}-{checkpoint.step_id}"
+
+
+class ValidationsForm(forms.Form):
+    """Screen 2 of a session: per checkpoint, how each person who came showed it.
+
+    One choice per person and checkpoint, "Not yet" (nothing recorded) by default, and one
+    optional note per person, kept with each of their validations.
+    """
+
+    def __init__(self, *args, learners, checkpoints, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.learners, self.checkpoints = learners, checkpoints
+        for checkpoint in checkpoints:
+            for learner in learners:
+                self.fields[validation_field_name(learner, checkpoint)] = forms.ChoiceField(
+                    label=learner.public_name,
+                    choices=HELP_CHOICES,
+                    required=False,
+                    widget=forms.RadioSelect,
+                )
+        for learner in learners:
+            self.fields[f"note-{learner.pk}"] = forms.CharField(
+                label=learner.public_name, max_length=300, required=False
+            )
+
+    def sections(self) -> list[tuple[object, str, list[tuple[object, forms.BoundField]]]]:
+        """Per checkpoint: itself, its key, each person with their choice, in screen order."""
+        return [
+            (
+                checkpoint,
+                checkpoint_key(checkpoint),
+                [
+                    (learner, self[validation_field_name(learner, checkpoint)])
+                    for learner in self.learners
+                ],
+            )
+            for checkpoint in self.checkpoints
+        ]
+
+    def notes(self) -> list[tuple[object, forms.BoundField]]:
+        return [(learner, self[f"note-{learner.pk}"]) for learner in self.learners]
+
+    def notes_written(self) -> bool:
+        """Whether a note was written or refused: the notes are then shown open."""
+        return any(field.value() or field.errors for _learner, field in self.notes())
+
+    def validations(self) -> list[Validation]:
+        """The validations chosen, once the form is valid; "Not yet" records nothing."""
+        return [
+            Validation(
+                learner=learner,
+                module=checkpoint.module,
+                step_id=checkpoint.step_id,
+                help_level=level,
+                note=self.cleaned_data[f"note-{learner.pk}"],
+            )
+            for learner in self.learners
+            for checkpoint in self.checkpoints
+            if (level := self.cleaned_data[validation_field_name(learner, checkpoint)])
+        ]
+
+
+def everyone_alone(data, *, learners, checkpoints, chosen: str):
+    """The posted answers with every person "alone" on the checkpoint whose key is `chosen`:
+    what its "everyone alone" button does when JavaScript is off (with it, the page's script
+    ticks the same buttons without sending anything)."""
+    data = data.copy()
+    for checkpoint in checkpoints:
+        if checkpoint_key(checkpoint) == chosen:
+            for learner in learners:
+                data[validation_field_name(learner, checkpoint)] = HelpLevel.ALONE
+    return data
 
 
 class TrainerForm(forms.Form):

@@ -32,6 +32,9 @@ class Group(models.Model):
         related_name="+",
         verbose_name=_("learning path"),
     )
+    # When the group usually meets: a new session's hours start from it.
+    usual_starts_at = models.TimeField(_("usual start time"), null=True, blank=True)
+    usual_ends_at = models.TimeField(_("usual end time"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -40,6 +43,16 @@ class Group(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["association", "name"], name="group_unique_name"),
+            # Both hours or neither, the end after the start.
+            models.CheckConstraint(
+                condition=Q(usual_starts_at__isnull=True, usual_ends_at__isnull=True)
+                | Q(
+                    usual_starts_at__isnull=False,
+                    usual_ends_at__isnull=False,
+                    usual_ends_at__gt=F("usual_starts_at"),
+                ),
+                name="group_usual_slot_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:

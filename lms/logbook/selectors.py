@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
 
-from courses.models import ModulePage
+from courses.models import ModulePage, localize_pages
 from lms.accounts.models import Membership, Role, SignInCard, User
 from lms.accounts.names import person_name_comparable
 from lms.learning.models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
@@ -84,13 +84,21 @@ def recent_sessions(associations, *, limit: int = 10) -> QuerySet[TrainingSessio
     )
 
 
-def group_modules(group: Group) -> list[ModulePage]:
-    if not group.learning_path_id:
+def group_modules(group: Group | None) -> list[ModulePage]:
+    if group is None or not group.learning_path_id:
         return []
     return [
         item.module.specific
         for item in group.learning_path.path_modules.select_related("module").order_by("sort_order")
     ]
+
+
+def session_modules(session: TrainingSession) -> list[ModulePage]:
+    """The modules a session covered, in the order of its group's path (as its form lists
+    them), then the others in the catalogue's order."""
+    modules = [module.specific for module in session.modules.all()]
+    order = {module.pk: index for index, module in enumerate(group_modules(session.group))}
+    return sorted(modules, key=lambda module: order.get(module.pk, len(order)))
 
 
 @dataclass
@@ -226,3 +234,43 @@ def checkpoints_of(modules: list[ModulePage]) -> list[tuple[ModulePage, object]]
         for step in module.steps
         if step.block_type == "checkpoint"
     ]
+
+
+@dataclass(frozen=True)
+class TrainerCheckpoint:
+    """A checkpoint as the trainer's session screen shows it, in the trainer's language.
+
+    `module` is the page the session names (validations are recorded against it);
+    `label` and `module_title` come from its translation in the interface's language when
+    there is one, and `language` says which language they are written in.
+    """
+
+    module: ModulePage
+    step_id: str
+    label: str
+    module_title: str
+    language: str
+
+
+def checkpoints_for_trainer(modules: list[ModulePage]) -> list[TrainerCheckpoint]:
+    """The modules' checkpoints with their short trainer label ("Envoie une photo par
+    e-mail"), not the learner's wording ("Montrez à votre formateur…"), which is shown only
+    for a checkpoint written before trainer labels existed. One query for the translations."""
+    localized = [page.specific for page in localize_pages(modules)]
+    found = []
+    for module, shown in zip(modules, localized, strict=True):
+        shown_steps = {step.id: step for step in shown.steps}
+        for step in module.steps:
+            if step.block_type != "checkpoint":
+                continue
+            value = shown_steps.get(step.id, step).value
+            found.append(
+                TrainerCheckpoint(
+                    module=module,
+                    step_id=step.id,
+                    label=value.get("trainer_label") or value["text"],
+                    module_title=shown.title,
+                    language=shown.locale.language_code,
+                )
+            )
+    return found

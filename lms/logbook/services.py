@@ -115,9 +115,26 @@ def learner_create(
 
 @transaction.atomic
 def group_create(
-    *, association: Association, name: str, learning_path, trainers: list[User], by: User
+    *,
+    association: Association,
+    name: str,
+    learning_path,
+    trainers: list[User],
+    by: User,
+    usual_starts_at: time | None = None,
+    usual_ends_at: time | None = None,
 ) -> Group:
-    group = Group.objects.create(association=association, name=name, learning_path=learning_path)
+    """A group; `usual_starts_at` and `usual_ends_at` (both or neither) are the hours it
+    usually meets at, which a new session of the group starts from."""
+    group = Group(
+        association=association,
+        name=name,
+        learning_path=learning_path,
+        usual_starts_at=usual_starts_at,
+        usual_ends_at=usual_ends_at,
+    )
+    group.full_clean(exclude=["association", "learning_path"])
+    group.save()
     group.trainers.set(trainers)
     audit_record(
         actor=by,
@@ -128,6 +145,8 @@ def group_create(
             "name": name,
             "learning_path": getattr(learning_path, "pk", None),
             "trainers": [t.pk for t in trainers],
+            "usual_starts_at": usual_starts_at.isoformat() if usual_starts_at else None,
+            "usual_ends_at": usual_ends_at.isoformat() if usual_ends_at else None,
         },
     )
     return group

@@ -47,18 +47,20 @@ from lms.learning.selectors import module_progress_for_learner, module_row_state
 from . import selectors
 from .access import group_get_for_trainer, session_get_for_trainer
 from .forms import (
-    HELP_CHOICES,
     CardForm,
     CardSecretForm,
     LearnerForm,
     SessionForm,
     TrainerForm,
+    UsualSlotForm,
+    ValidationsForm,
     default_slot,
+    everyone_alone,
+    everyone_present,
 )
 from .models import Group
 from .people import homonym_ids
 from .services import (
-    Validation,
     group_create,
     group_learners_add,
     learner_create,
@@ -401,27 +403,35 @@ def _session_form(request, group, session=None):
             "others": [str(pk) for pk in session.attendances.values_list("learner_id", flat=True)],
         }
     else:
-        starts_at, ends_at = default_slot(timezone.localtime())
+        # Nobody ticked: the trainer ticks who came, or taps "Everyone came".
+        starts_at, ends_at = default_slot(timezone.localtime(), group)
         initial = {
             "held_on": timezone.localdate(),
             "starts_at": starts_at,
             "ends_at": ends_at,
             "place": association.street_address,
-            "present": [str(m.pk) for m in members],
             "modules": [str(m.pk) for m in modules[:1]],
         }
-    form = SessionForm(
-        request.POST or None, initial=initial, modules=modules, members=members, others=list(others)
-    )
+    data = request.POST or None
+    if data is not None and "everyone_present" in data:
+        data = everyone_present(data, members=members)
+    form = SessionForm(data, initial=initial, modules=modules, members=members, others=list(others))
     return form, modules, association
+
+
+def _session_saved(request, form) -> bool:
+    """Whether the trainer sent the form to save it (not "Everyone came" without JavaScript,
+    which shows it again with everyone ticked) and it is valid."""
+    return request.method == "POST" and "everyone_present" not in request.POST and form.is_valid()
 
 
 @staff_required
 def session_new(request, group_id: int):
-    """Screen 1 of 2: date, time, place, what was covered, who came (all ticked)."""
+    """Screen 1 of 2: date, time (the group's usual hours), place, what was covered, who
+    came (nobody ticked: "Everyone came" ticks them all)."""
     group = group_get_for_trainer(request.user, group_id)
     form, modules, association = _session_form(request, group)
-    if request.method == "POST" and form.is_valid():
+    if _session_saved(request, form):
         return _session_save(request, form, association, group, modules)
     return render(request, "logbook/session_form.html", {"form": form, "group": group})
 
@@ -430,7 +440,7 @@ def session_new(request, group_id: int):
 def session_edit(request, session_id: int):
     session = session_get_for_trainer(request.user, session_id)
     form, modules, association = _session_form(request, session.group, session)
-    if request.method == "POST" and form.is_valid():
+    if _session_saved(request, form):
         return _session_save(request, form, association, session.group, modules, session)
     return render(
         request,
@@ -462,35 +472,27 @@ def _session_save(request, form, association, group, modules, session=None):
 
 @staff_required
 def session_validations(request, session_id: int):
-    """Screen 2 of 2: per learner who came, the checkpoints they showed, and how."""
+    """Screen 2 of 2: per checkpoint, how each person who came showed it ("Everyone alone",
+    then the exceptions)."""
     session = session_get_for_trainer(request.user, session_id)
-    modules = [module.specific for module in session.modules.all()]
-    checkpoints = selectors.checkpoints_of(modules)
+    checkpoints = selectors.checkpoints_for_trainer(selectors.session_modules(session))
     present = list(
-        learners_for_trainer(request.user)
-        .filter(attendances__session=session)
-        .order_by("display_name")
+        selectors.learners_described(
+            learners_for_trainer(request.user).filter(attendances__session=session),
+            associations=[session.association],
+        ).order_by("display_name", "pk")
     )
-    if request.method == "POST":
-        validations = []
-        for learner in present:
-            for module, step in checkpoints:
-                level = request.POST.get(f"v-{learner.pk}-{module.pk}-{step.id}", "")
-                if level:
-                    validations.append(
-                        Validation(
-                            learner=learner,
-                            module=module,
-                            step_id=step.id,
-                            help_level=level,
-                            note=request.POST.get(f"note-{learner.pk}", "")[:300],
-                        )
-                    )
-        try:
-            count = validations_record(session=session, by=request.user, validations=validations)
-        except ValueError:
-            messages.error(request, _("One of the choices is not valid. Try again."))
-        else:
+    # A POST with no choice at all is still a save (nobody showed anything).
+    data = request.POST if request.method == "POST" else None
+    chosen = request.POST.get("everyone_alone")
+    if chosen is not None:
+        data = everyone_alone(data, learners=present, checkpoints=checkpoints, chosen=chosen)
+    form = ValidationsForm(data, learners=present, checkpoints=checkpoints)
+    if request.method == "POST" and chosen is None:
+        if form.is_valid():
+            count = validations_record(
+                session=session, by=request.user, validations=form.validations()
+            )
             messages.success(
                 request,
                 _("Session saved: %(present)s present, %(count)s validations.")
@@ -501,15 +503,11 @@ def session_validations(request, session_id: int):
                 if session.group_id
                 else reverse("logbook:workspace")
             )
+        messages.error(request, _("One of the choices is not valid. Try again."))
     return render(
         request,
         "logbook/session_validations.html",
-        {
-            "session": session,
-            "present": present,
-            "checkpoints": checkpoints,
-            "help_choices": HELP_CHOICES,
-        },
+        {"session": session, "form": form},
     )
 
 
@@ -625,7 +623,8 @@ def learner_merge_view(request, learner_id: int):
 
 @staff_required
 def group_new(request):
-    """Create a group: a name, a learning path, its trainers (coordinators manage them all)."""
+    """Create a group: a name, a learning path, its trainers (coordinators manage them all),
+    the hours it usually meets at."""
     associations = list(associations_for_staff(request.user))
     paths = list(
         LearningPathPage.objects.live().filter(locale=Locale.get_default()).order_by("title")
@@ -640,6 +639,7 @@ def group_new(request):
         .order_by("display_name")
     )
     error = None
+    slot_form = UsualSlotForm(request.POST or None)
     if request.method == "POST":
         association = association_get_for_staff(
             request.user, posted_id(request, "association", associations[0].pk)
@@ -654,20 +654,28 @@ def group_new(request):
             error = _("Give the group a name.")
         elif Group.objects.filter(association=association, name__iexact=name).exists():
             error = _("This association already has a group with this name.")
-        else:
+        elif slot_form.is_valid():
             group = group_create(
                 association=association,
                 name=name,
                 learning_path=path,
                 trainers=chosen,
                 by=request.user,
+                usual_starts_at=slot_form.cleaned_data["usual_starts_at"],
+                usual_ends_at=slot_form.cleaned_data["usual_ends_at"],
             )
             messages.success(request, _("The group is ready. Add learners to it."))
             return redirect("logbook:group", group.pk)
     return render(
         request,
         "logbook/group_new.html",
-        {"associations": associations, "paths": paths, "trainers": trainers, "error": error},
+        {
+            "associations": associations,
+            "paths": paths,
+            "trainers": trainers,
+            "error": error,
+            "slot_form": slot_form,
+        },
     )
 
 

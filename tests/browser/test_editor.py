@@ -188,6 +188,7 @@ def test_an_editor_writes_previews_and_publishes_a_module_with_every_step_kind(n
     labelled(block, "Ce que l'apprenant montre").fill(
         "Montrez à votre formateur que vous savez joindre une photo."
     )
+    labelled(block, "Libellé court pour le formateur").fill("Joint une photo")
     block.scroll_into_view_if_needed()
     screenshot(page, "editor-module-steps")
 
@@ -243,6 +244,7 @@ def test_an_editor_writes_previews_and_publishes_a_module_with_every_step_kind(n
     assert [message["is_scam"] for message in inbox["messages"]] == [True, False]
     assert h5p["package"] == package
     assert checkpoint["text"].startswith("Montrez à votre formateur")
+    assert checkpoint["trainer_label"] == "Joint une photo"
 
     # Any visitor finds it in the catalogue, by its theme and by its title.
     visitor = new_page("laptop")
