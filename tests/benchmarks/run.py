@@ -190,7 +190,14 @@ def prepare(size: int, server: str | None) -> tuple[dict, dict]:
     migrate = [*manage, "migrate", "--noinput", "-v0", "--skip-checks"]
     # Served compressed and hashed as in production (a quick no-op when nothing changed).
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
-    if marker and {k: marker.get(k) for k in wanted} == wanted:
+    # The database names files under MEDIA_ROOT (pictures, H5P packages) that seed_demo wrote
+    # beside it: without them (bench-data/ removed, or built from another checkout) its pages
+    # would miss their files, so it is built again.
+    media = Path(env["MEDIA_ROOT"])
+    has_media = media.is_dir() and any(media.iterdir())
+    if not has_media and marker:
+        print(f"  {media} is missing or empty: building the database again", flush=True)
+    if has_media and marker and {k: marker.get(k) for k in wanted} == wanted:
         print(f"  reusing the database built on {marker.get('built_on')}", flush=True)
         # Migrations added since it was built apply to the data as they would in production.
         subprocess.run(migrate, env=env, check=True)
