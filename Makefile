@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test test-fast bench load lint format lock messages chromium wrk
+.PHONY: help install demo serve test test-fast bench load lint format lock messages chromium wrk lighthouse
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,7 +62,16 @@ wrk: ## Make sure wrk (the HTTP load generator of make bench) is installed
 	  fi; \
 	fi
 
-bench: install chromium wrk ## Measure at 1,000, 10,000 and 100,000 learners (SIZES=1000,10000 for fewer); writes docs/benchmarks.md
+LIGHTHOUSE := tests/benchmarks/lighthouse
+
+$(LIGHTHOUSE)/node_modules/.installed: $(LIGHTHOUSE)/package.json $(LIGHTHOUSE)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install Lighthouse (apt-get install npm)."; exit 1; }
+	npm ci --prefix $(LIGHTHOUSE) --no-audit --no-fund --loglevel=error
+	touch $@
+
+lighthouse: $(LIGHTHOUSE)/node_modules/.installed ## Install Lighthouse 13 and the Node.js 22 it needs, for make bench only (tests/benchmarks/lighthouse)
+
+bench: install chromium wrk lighthouse ## Measure at 1,000, 10,000 and 100,000 learners (SIZES=1000,10000 for fewer); writes docs/benchmarks.md
 	$(BIN)/python -m tests.benchmarks.run $(if $(SIZES),--sizes $(SIZES),)
 
 load: install ## 200 simulated learners for 10 minutes on gunicorn + PostgreSQL; writes docs/load-test.md

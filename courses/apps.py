@@ -17,6 +17,7 @@ class CoursesConfig(AppConfig):
 
         from . import personal_data  # noqa: F401  (declares its personal data to lms/privacy)
         from .caching import bump_content_version
+        from .pictures import page_published as pictures_warm_soon
         from .voice import voice_engine_check
 
         checks.register(voice_engine_check)
@@ -24,6 +25,8 @@ class CoursesConfig(AppConfig):
         # Any page change makes the cached catalogue and step content out of date.
         for signal in (page_published, page_unpublished, post_page_move):
             signal.connect(bump_content_version, dispatch_uid=f"courses-cache-{signal!r}")
+        # A published page's pictures get their renditions before a visitor asks for them.
+        page_published.connect(pictures_warm_soon, dispatch_uid="courses-pictures-warm")
 
         # Deleting any kind of page deletes its row of Page (multi-table inheritance), and
         # Django signals it with Page as the sender. A receiver for every sender would make

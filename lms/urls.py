@@ -17,12 +17,17 @@ from lms.logbook import urls as logbook_urls
 from lms.privacy import urls as privacy_urls
 from lms.redis_cache import cache_health
 
+FAVICON_REDIRECT_SECONDS = 24 * 60 * 60
+
 
 def favicon(request):
     """Browsers and bookmarks ask for /favicon.ico whatever the page says: sent to the static
     file (its hashed, long-cached name in production). Looked up at each request, not when
-    the URLs load: the manifest of hashed names exists only once collectstatic has run."""
-    return HttpResponseRedirect(static("favicon.ico"))
+    the URLs load: the manifest of hashed names exists only once collectstatic has run.
+    The redirect itself is kept a day by browsers: the hashed name changes with the icon."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = f"public, max-age={FAVICON_REDIRECT_SECONDS}"
+    return response
 
 
 def health(request):

@@ -10,6 +10,8 @@ from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.core.signals import setting_changed
 
+from courses.storage import IMMUTABLE_CACHE_CONTROL, is_hashed_rendition
+
 # Wagtail's and Django's admin write inline scripts and styles, and preview uploads as blobs.
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 ADMIN_ADDITIONS = {
@@ -152,4 +154,8 @@ def media_serve(request, path: str, document_root: str):
     """
     from django.views.static import serve
 
-    return media_headers(serve(request, path, document_root=document_root))
+    response = media_headers(serve(request, path, document_root=document_root))
+    if response.status_code == 200 and is_hashed_rendition(path):
+        # Named by its content (courses/storage.py): these bytes never change under it.
+        response["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
+    return response

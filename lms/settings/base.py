@@ -266,6 +266,9 @@ STORAGES = {
 }
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Picture renditions are named by their content, so they are served with a one-year cache
+# (courses/storage.py; nginx's rule in docs/deploy.md).
+WAGTAILIMAGES_RENDITION_STORAGE = "courses.storage.HashedRenditionStorage"
 
 WAGTAIL_SITE_NAME = "Pas à pas"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
@@ -298,6 +301,9 @@ TASKS = {
 
 # Server voice (courses/voice.py): each step's audio is made when its module is published.
 VOICE_ON_PUBLISH = env_bool("VOICE_ON_PUBLISH", True)
+# A published page's pictures get their renditions in the background (courses/pictures.py),
+# so that the first visitor after a publication does not wait for them.
+PICTURES_WARM_ON_PUBLISH = env_bool("PICTURES_WARM_ON_PUBLISH", True)
 
 # Learning records name activities by stable IRIs under this base.
 XAPI_IRI_BASE = os.environ.get("XAPI_IRI_BASE", "https://pasapas.be/xapi")

@@ -24,6 +24,8 @@ ALLOWED_HOSTS = ["*"]
 SERVE_MEDIA = True
 # Tests publish many modules: their voice is made in the one test about it.
 VOICE_ON_PUBLISH = False
+# Nor their pictures' renditions, made on demand as before (tests/courses/test_pictures_warm.py).
+PICTURES_WARM_ON_PUBLISH = False
 
 # The test database is named explicitly, so the browser tests can tell whether it exists.
 # SQLite: a file, not memory, because the browser tests' live server runs in another thread.

@@ -69,3 +69,25 @@ def test_a_sandboxed_frame_is_counted_whole(fixture_site):
     assert sum(bodies.values()) < measured["bytes"] < sum(bodies.values()) + 4000
     assert FRAME_SCRIPT + PAGE_SCRIPT <= measured["js"] < FRAME_SCRIPT + PAGE_SCRIPT + 2000
     assert measured["foreign"] == 0
+
+
+def test_a_frame_on_the_site_s_other_host_is_its_own_not_another_s(fixture_site):
+    """With H5P_ORIGIN the player's frame comes from a second host name of the same site:
+    counted as the site's when that origin is named, as another host's otherwise."""
+    from playwright.sync_api import sync_playwright
+
+    base, root = fixture_site
+    other = base.replace("127.0.0.1", "localhost")
+    (root / "index.html").write_text(
+        f'<!doctype html><title>page</title><iframe src="{other}/frame.html"></iframe>'
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            alone = weigh(browser.new_context(), f"{base}/index.html")
+            named = weigh(browser.new_context(), f"{base}/index.html", also=(other,))
+        finally:
+            browser.close()
+    assert alone["foreign"] == 2  # the frame's document and its script
+    assert named["foreign"] == 0
+    assert named["frame_requests"] == 2

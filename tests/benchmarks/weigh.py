@@ -50,8 +50,9 @@ class Traffic:
         self.requests.append(request)
         self.last_end = time.perf_counter() - self.started
 
-    def figures(self, origin: str) -> dict:
-        """Bytes on the wire (headers and encoded bodies), by kind; requests elsewhere."""
+    def figures(self, origin: str, also: tuple[str, ...] = ()) -> dict:
+        """Bytes on the wire (headers and encoded bodies), by kind; requests elsewhere than
+        `origin` and the site's other origins `also` (the H5P player's own host)."""
         total = media = js = 0
         by_url: dict[str, int] = {}
         frames = 0
@@ -70,7 +71,9 @@ class Traffic:
         foreign = sum(
             1
             for request in self.requests + self.failed
-            if not request.url.startswith((origin + "/", "data:", "blob:"))
+            if not request.url.startswith(
+                (origin + "/", *(other + "/" for other in also), "data:", "blob:")
+            )
         )
         return {
             "requests": len(self.requests),
@@ -88,8 +91,10 @@ def origin_of(url: str) -> str:
     return "/".join(url.split("/", 3)[:3])
 
 
-def weigh(context, url: str, *, wait: str = "networkidle") -> dict:
-    """One visit of `url` in `context` (its HTTP cache as it is): what it transferred."""
+def weigh(context, url: str, *, wait: str = "networkidle", also: tuple[str, ...] = ()) -> dict:
+    """One visit of `url` in `context` (its HTTP cache as it is): what it transferred.
+
+    Requests to the page's origin and to `also` (the site's other origins) are its own."""
     traffic = Traffic()
     traffic.watch(context)
     page = context.new_page()
@@ -97,6 +102,6 @@ def weigh(context, url: str, *, wait: str = "networkidle") -> dict:
     page.wait_for_load_state("networkidle")
     context.remove_listener("requestfinished", traffic._finished)
     context.remove_listener("requestfailed", traffic._failed)
-    figures = traffic.figures(origin_of(url))  # sizes are read from the page's browser
+    figures = traffic.figures(origin_of(url), also)  # sizes are read from the page's browser
     page.close()
     return figures

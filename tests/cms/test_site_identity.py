@@ -14,6 +14,8 @@ def test_the_favicon_is_served_at_the_address_browsers_ask_for(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 302
     assert response["Location"].endswith("favicon.ico")
+    # Browsers ask again at most once a day, not at every page.
+    assert response["Cache-Control"] == "public, max-age=86400"
     icon = Path(settings.BASE_DIR) / "static" / "favicon.ico"
     assert icon.read_bytes()[:4] == b"\x00\x00\x01\x00"  # the ICO signature
 
