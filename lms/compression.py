@@ -1,11 +1,18 @@
 """Pages compressed as Django's GZipMiddleware compresses them, by zlib-ng instead of zlib.
 
 zlib-ng writes the same gzip format, which every browser reads. At the same level (6) it
-takes about half zlib's time, for a page within about 1 % of zlib's size: the learner's step
-page (29 KB of HTML) went from 0.57 ms to 0.28 ms and from 4,837 to 4,802 bytes on the bench
-machine. On very repetitive text it can be much larger, which pages are not;
-tests/lms/test_compression.py compares on a page the site serves. Compression was the largest
-single cost of that page after the sign-in.
+takes about half zlib's time for the same size. Measured 2026-12-07 on the pages the test
+client serves (CPU per page, best of 5 x 300, sizes with the random file name):
+- step page, 36,866 B of HTML: zlib (Django's GZipMiddleware) 0.28 ms, zlib-ng 0.15 ms,
+  both 5,709-5,808 B;
+- Mon parcours, 6,356 B: 0.045 ms against 0.036 ms, 1,937-2,039 B;
+- catalogue, 9,563 B: 0.062 ms against 0.046 ms, 2,521-2,620 B.
+The step page costs about 2-2.5 ms of worker CPU: 0.13 ms is 5 % of it, for 40 lines that
+use only public APIs. Compression stays here rather than in the web server in front, so
+that every deployment (and `make bench`, which talks to gunicorn) sends compressed pages
+with Django's defence against BREACH (below); docs/deploy.md says so. On very repetitive
+text zlib-ng can be much larger, which pages are not; tests/lms/test_compression.py
+compares on a page the site serves.
 
 Only whole responses that Django would compress are handled here; the others (too short,
 already encoded, a client that does not accept gzip, a streaming response) go to Django's own

@@ -5,31 +5,30 @@ own content (a dozen includes, links, icons, the language list). They depend on 
 language, the site, whether someone is signed in and which roles they hold; and, per visit,
 the CSRF token and the page's own address (the forms send people back to it). Each part is
 rendered once per language, site, roles and content version (courses/caching.py) with
-stand-ins for the per-visit values, then filled in at every visit, as the step frames are
-(lms/learning/views.py).
+stand-ins for the per-visit values, then filled in at every visit.
 
 What stays per visit, never cached: the CSRF token, the page address, the banner of a
 session opened by a trainer (it names them: the chrome is then rendered as usual).
 
-The stand-ins and their filling in are courses/framing.py's, which does the same for a
-whole page (`render_framed`): everything around the visitor's own part rendered once, and
-the per-visit values put in at each visit.
+The frames, their stand-ins and their filling in are courses/framing.py's (its contract
+holds here): inside a page frame (`render_framed`) a part keeps its stand-ins, which the
+page frame fills with its own.
 """
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from courses.caching import CONTENT_CACHE_SECONDS, content_key, shared_get_many, shared_set_many
+from courses.caching import CONTENT_CACHE_SECONDS
 from courses.framing import (
-    CSRF_MARK,
-    PATH_MARK,
-    PRESSED_MARK,
     TEXT_SIZE_COOKIE,
     MarkedRequest,
     MarkedVisitor,
-    pressed_fill,
+    fill,
+    frame,
+    pressed_stand_in,
+    stand_in,
+    visit_values,
 )
 
 register = template.Library()
@@ -51,22 +50,22 @@ def chrome(context, template_name: str):
     user = context.get("user")
     authenticated = bool(user is not None and user.is_authenticated)
     roles = ",".join(sorted(context.get("user_roles") or ()))
-    key = content_key("chrome", template_name, request.get_host(), int(authenticated), roles)
-    seconds = PART_SECONDS.get(template_name, CONTENT_CACHE_SECONDS)
-    html = shared_get_many([key], seconds).get(key)
-    if html is None:
+
+    def render():
         values = context.flatten()
         values.update(
-            request=MarkedRequest(), user=MarkedVisitor(authenticated), csrf_token=CSRF_MARK
+            request=MarkedRequest(), user=MarkedVisitor(authenticated), csrf_token=stand_in("csrf")
         )
-        html = render_to_string(template_name, values)
-        shared_set_many({key: html}, seconds)
-    if CSRF_MARK in html:
-        html = html.replace(CSRF_MARK, token)
-    if PATH_MARK in html:
-        html = html.replace(PATH_MARK, escape(request.get_full_path()))
-    html = pressed_fill(html, getattr(request, "COOKIES", {}).get(TEXT_SIZE_COOKIE))
-    return mark_safe(html)  # noqa: S308 (our templates; the values put in are escaped)
+        return render_to_string(template_name, values)
+
+    html = frame(
+        ("chrome", template_name, request.get_host(), int(authenticated), roles),
+        render,
+        PART_SECONDS.get(template_name, CONTENT_CACHE_SECONDS),
+    )
+    if isinstance(request, MarkedRequest):  # in a page frame, which fills it
+        return mark_safe(html)  # noqa: S308 (our templates)
+    return mark_safe(fill(html, visit_values(request, token)))  # noqa: S308 (values escaped)
 
 
 SITE_NAME = "Pas à pas"
@@ -89,9 +88,9 @@ def text_size_pressed(context, size: str) -> str:
     """ "true" on the text-size button of the size this device chose, "false" on the others.
 
     In a part rendered for everyone (the cached chrome, a page frame) it writes a mark that
-    `pressed_fill` replaces at each visit.
+    `visit_values` fills in at each visit (courses/framing.py).
     """
     request = context.get("request")
     if request is None or isinstance(request, MarkedRequest):
-        return PRESSED_MARK.format(size)
+        return pressed_stand_in(size)
     return "true" if (request.COOKIES.get(TEXT_SIZE_COOKIE) or "normal") == size else "false"

@@ -11,6 +11,11 @@ binding): the planning of these small queries cost PostgreSQL more than running 
 Only for `values_list()` querysets whose SQL does not depend on the values (plain `=`
 filters: no `__in` list, no `None`). The stand-ins are checked: each must appear among the
 parameters, and nothing else may be given as a value.
+
+These stand-ins are not the HTML frames' (courses/framing.py), though strings use the same
+private-use character: they are whole parameter values, found by equality in the list of
+parameters Django's compiler returns, never searched for in text, and they never reach a
+page or the database. The character only makes a value no real argument is.
 """
 
 from collections.abc import Callable

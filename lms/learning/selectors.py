@@ -221,18 +221,15 @@ def module_live_summary(module_id: int) -> LiveModule:
     return shared_content(content_key("live-module", module_id), lambda: _live_module(module_id))
 
 
-# A marker in the status column for the module's own row (never a ProgressStatus value).
-MODULE_ROW = "\ue000module"
-
-
 def _step_state_query(learner_id, module_iri):
     steps = ActivityProgress.objects.filter(learner_id=learner_id, module_iri=module_iri)
     module = ModuleProgress.objects.filter(learner_id=learner_id, module_iri=module_iri)
     return steps.values_list("activity_iri", "status", "is_validated_by_trainer").union(
         module.annotate(
-            marker=Value(MODULE_ROW, output_field=CharField()),
+            # No status: the module's own row is told apart by its IRI (a step's differs).
+            no_status=Value("", output_field=CharField()),
             done=ExpressionWrapper(Q(completed_at__isnull=False), output_field=BooleanField()),
-        ).values_list("module_iri", "marker", "done"),
+        ).values_list("module_iri", "no_status", "done"),
         all=True,
     )
 
@@ -252,7 +249,7 @@ def module_step_state(learner: User, module_iri: str) -> StepState:
     """`module_state` in one query: whether the module is done, each step's status."""
     module_done, steps = False, {}
     for iri, status, flag in _STEP_STATE.rows(learner_id=learner.pk, module_iri=module_iri):
-        if status == MODULE_ROW:
+        if iri == module_iri:
             module_done = bool(flag)
         else:
             steps[iri] = (status, bool(flag))

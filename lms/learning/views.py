@@ -1,6 +1,5 @@
 """Learner screens: Mon parcours, the module player, the statement endpoint, attestations."""
 
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from courses.caching import (
     shared_set_many,
 )
 from courses.cards import catalogue_cards
-from courses.framing import render_framed
+from courses.framing import fill, frame, frames, render_framed, stand_in
 from courses.languages import lang_attribute
 from courses.listening import html_for_listening
 from courses.recordings import step_recording_url
@@ -137,22 +136,12 @@ def _my_path_context(user) -> dict:
     }
 
 
-# Stand-ins for the learner's values in the cached shape of their part of Mon parcours:
-# private-use characters, which neither the template nor escaping ever writes.
-def _own_mark(name: str) -> str:
-    return f"\ue003{name}\ue003"
-
-
-OWN_MARK = re.compile("\ue003([a-z0-9_]+)\ue003")
-
-
 def _my_path_own(user, context: dict) -> str:
     """The learner's own part of Mon parcours (learning/my_path_own.html).
 
     Its shape (the module to continue, the paths and which are complete, whether there are
-    several modules under way and any done) is rendered once per content version and
-    language, with stand-ins for the learner's name, numbers and cards; they are put in at
-    each visit, in one pass, so nothing put in is searched for stand-ins again.
+    several modules under way and any done) is a frame (courses/framing.py), with stand-ins
+    for the learner's name, numbers and cards filled in at each visit.
     """
     current, paths = context["current"], context["paths"]
     shape = (
@@ -168,29 +157,29 @@ def _my_path_own(user, context: dict) -> str:
             "learning/my_path_own.html",
             {
                 **context,
-                "user": {"public_name": _own_mark("name")},
+                "user": {"public_name": stand_in("name")},
                 "current": current
                 and {
                     "card": current.card,
                     "state": current.state,
-                    "steps_completed": _own_mark("current_done"),
-                    "steps_total": _own_mark("current_total"),
+                    "steps_completed": stand_in("current_done"),
+                    "steps_total": stand_in("current_total"),
                 },
                 "paths": [
                     {
                         **item,
-                        "cards": mark_safe(_own_mark(f"path{i}_cards")),  # noqa: S308 (constant)
-                        "done": _own_mark(f"path{i}_done"),
-                        "total": _own_mark(f"path{i}_total"),
+                        "cards": stand_in(f"path{i}_cards"),
+                        "done": stand_in(f"path{i}_done"),
+                        "total": stand_in(f"path{i}_total"),
                     }
                     for i, item in enumerate(paths)
                 ],
-                "in_progress_cards": mark_safe(_own_mark("in_progress_cards")),  # noqa: S308
-                "done_cards": mark_safe(_own_mark("done_cards")),  # noqa: S308 (a constant)
+                "in_progress_cards": stand_in("in_progress_cards"),
+                "done_cards": stand_in("done_cards"),
             },
         )
 
-    frame = shared_content(content_key("my-path-own", *shape), shape_render)
+    shape_frame = frame(("my-path-own", *shape), shape_render)
     values = {
         "name": escape(user.public_name),
         "in_progress_cards": context["in_progress_cards"],
@@ -203,7 +192,7 @@ def _my_path_own(user, context: dict) -> str:
         values[f"path{i}_cards"] = item["cards"]
         values[f"path{i}_done"] = str(item["done"])
         values[f"path{i}_total"] = str(item["total"])
-    return OWN_MARK.sub(lambda match: values[match.group(1)], frame)
+    return fill(shape_frame, values)
 
 
 def _card_items() -> dict[tuple[int, str], str]:
@@ -328,19 +317,24 @@ def _step_get(request, module_id: int, number: int):
         personal=number if personal else None,
         extra={"current": number, "feedback": feedback, "feedback_items": feedback_items},
     )
-    frames = _step_frames(module, raw_steps, current=number, success_nav=success_nav, urls=urls)
+    step_frames = _step_frames(
+        module, raw_steps, current=number, success_nav=success_nav, urls=urls
+    )
     dot = {True: '<li class="is-done"></li>', False: '<li class=""></li>'}
     dots = [dot[is_done] for is_done in done]
     items = []
-    for step, frame, content in zip(raw_steps, frames, contents, strict=True):
+    for step, step_frame, content in zip(raw_steps, step_frames, contents, strict=True):
         statement_id = uuid.uuid4()
         step_dots = dots.copy()
         step_dots[step.index] = '<li class="is-current"></li>'
-        html = (
-            frame.replace(FRAME_MARKS["csrf"], csrf_token)
-            .replace(FRAME_MARKS["statement_id"], str(statement_id))
-            .replace(FRAME_MARKS["dots"], "".join(step_dots))
-            .replace(FRAME_MARKS["content"], content)  # last: editors' text is never searched
+        html = fill(
+            step_frame,
+            {
+                "csrf": csrf_token,
+                "statement_id": str(statement_id),
+                "dots": "".join(step_dots),
+                "content": content,
+            },
         )
         items.append(
             {
@@ -388,24 +382,44 @@ class StepInfo:
         return self.index + 1
 
 
-# Stand-ins for what differs at each visit in a cached step frame (templates/learning/steps/
-# step.html): private-use characters, which neither the template nor escaping ever writes.
-FRAME_MARKS = {name: f"\ue000{name}\ue000" for name in ("csrf", "statement_id", "dots", "content")}
-
-
 def _step_frames(module, steps: list[StepInfo], *, current, success_nav, urls) -> list[str]:
-    """Each step's frame (its number, form and buttons) with FRAME_MARKS for the rest.
+    """Each step's frame (courses/framing.py): its number, form and buttons, with stand-ins
+    for the learner's CSRF token, statement id, progress dots and the step's content.
 
-    The same for everyone on the same step of the same module revision: cached (all read
-    in one go), with only whether it is the step shown and whether "Next" replaces "Check"
-    after a right answer in the key. The learner's CSRF token, statement id, progress dots
-    and personal content are put in its marks at each visit.
+    The same for everyone on the same step of the same module revision, with only whether
+    it is the step shown and whether "Next" replaces "Check" after a right answer in the
+    key; all read in one go.
     """
     total = len(steps)
-    keys = content_keys(
-        *(
+
+    def render(index: int) -> str:
+        step = steps[index]
+        is_current = step.number == current
+        return render_to_string(
+            "learning/steps/step.html",
+            {
+                "module": module,
+                "total": total,
+                "current": step.number if is_current else 0,
+                "feedback": {"success": True} if success_nav and is_current else None,
+                "csrf_token": stand_in("csrf"),
+                "item": {
+                    "number": step.number,
+                    "step": step,
+                    "url": urls[step.number],
+                    "back_url": urls[step.number - 1],
+                    "next_url": urls[step.number + 1],
+                    "statement_id": stand_in("statement_id"),
+                    "dots": stand_in("dots"),
+                    "content": stand_in("content"),
+                },
+            },
+        )
+
+    return frames(
+        [
             (
-                "frame",
+                "step",
                 module.pk,
                 module.live_revision_id,
                 step.id,
@@ -415,37 +429,9 @@ def _step_frames(module, steps: list[StepInfo], *, current, success_nav, urls) -
                 int(success_nav and step.number == current),
             )
             for step in steps
-        )
+        ],
+        render,
     )
-    found = shared_get_many(keys)
-    missing = {}
-    for step, key in zip(steps, keys, strict=True):
-        if key in found:
-            continue
-        is_current = step.number == current
-        found[key] = missing[key] = render_to_string(
-            "learning/steps/step.html",
-            {
-                "module": module,
-                "total": total,
-                "current": step.number if is_current else 0,
-                "feedback": {"success": True} if success_nav and is_current else None,
-                "csrf_token": FRAME_MARKS["csrf"],
-                "item": {
-                    "number": step.number,
-                    "step": step,
-                    "url": urls[step.number],
-                    "back_url": urls[step.number - 1],
-                    "next_url": urls[step.number + 1],
-                    "statement_id": FRAME_MARKS["statement_id"],
-                    "dots": mark_safe(FRAME_MARKS["dots"]),  # noqa: S308 (a constant)
-                    "content": mark_safe(FRAME_MARKS["content"]),  # noqa: S308 (a constant)
-                },
-            },
-        )
-    if missing:
-        shared_set_many(missing)
-    return [found[key] for key in keys]
 
 
 def step_content_html(page, index: int, *, number: int, validated: bool, request, extra) -> str:

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.test import Client
 from django.urls import reverse
 
-from courses import caching, framing
+from courses import caching, framing, models
 from courses.models import ThemePage
 from tests.factories import AssociationFactory, learner_in, trainer_in
 
@@ -52,13 +52,13 @@ def addresses() -> list[str]:
 def test_the_framed_catalogue_is_the_page_wagtail_renders(visitors):
     for name, browser in visitors.items():
         for url in addresses():
-            with mock.patch.object(framing, "render_framed", plain_render):
+            with mock.patch.object(models, "render_framed", plain_render):
                 expected = browser.get(url)
             browser.get(url)  # renders and caches the frame
             framed = browser.get(url)
             assert framed.status_code == expected.status_code == 200, (name, url)
             assert comparable(framed.content.decode()) == comparable(expected.content.decode())
-            assert "\ue001" not in framed.content.decode()
+            assert framing.MARK not in framed.content.decode()
     assert frames()
 
 

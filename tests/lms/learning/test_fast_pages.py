@@ -23,6 +23,7 @@ from courses.caching import (
     content_version,
     shared_content,
 )
+from courses.framing import MARK
 from courses.models import LearningPathPage, ModulePage
 from lms.learning import selectors
 from lms.learning.models import ActivityProgress, ModuleProgress, PathEnrollment
@@ -241,7 +242,7 @@ def test_the_chrome_forms_carry_each_visitors_own_token_and_address(association,
         # The header's sign-out form, the footer's language form (and the player's text
         # size form) all carry the token the page's own context gave.
         assert forms_tokens(page) >= {str(response.context["csrf_token"])}
-        assert "\ue001" not in page
+        assert MARK not in page
     assert forms_tokens(first.content.decode()).isdisjoint(forms_tokens(second.content.decode()))
     assert f'name="next" value="{step}"' in first.content.decode()
     assert 'name="next" value="/mon-parcours/?vue=1"' in html.unescape(

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from courses.framing import MARK
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
 from lms.logbook.selectors import checkpoints_of
 from lms.logbook.services import Validation, validations_record
@@ -174,7 +175,7 @@ def test_the_text_size_buttons_say_which_size_is_chosen(learner_client, module):
         assert pressed_sizes(page) == {
             s: str(s == size).lower() for s in ("normal", "large", "larger")
         }
-        assert "\ue001" not in page
+        assert MARK not in page
     outcome = learner_client.get(reverse("learning:outcome_start", args=[module.pk]))
     assert pressed_sizes(outcome.content.decode())["normal"] == "true"
 
