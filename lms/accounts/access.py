@@ -144,6 +144,15 @@ def coordinated_associations(user: User) -> QuerySet[Association]:
     ).distinct()
 
 
+def trainers_for_coordinator(user: User) -> QuerySet[User]:
+    """Active trainers of the associations the user coordinates (the user included)."""
+    return User.objects.filter(
+        memberships__role=Role.TRAINER,
+        memberships__is_active=True,
+        memberships__association__in=coordinated_associations(user),
+    ).distinct()
+
+
 def is_coordinator(user: User) -> bool:
     return Membership.objects.filter(user=user, role=Role.COORDINATOR, is_active=True).exists()
 

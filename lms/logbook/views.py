@@ -2,9 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import BadRequest
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,13 +14,14 @@ from wagtail.models import Locale
 from courses.models import LearningPathPage, ModulePage
 from lms.accounts.access import (
     STAFF_ROLES,
-    association_get_for_staff,
     associations_for_staff,
+    coordinated_associations,
     coordinates_learner,
     is_coordinator,
     learner_get_for_trainer,
     learners_for_trainer,
     role_required,
+    trainers_for_coordinator,
 )
 from lms.accounts.backends import USER_BACKEND
 from lms.accounts.cards_pdf import cards_pdf
@@ -48,10 +48,13 @@ from . import selectors
 from .access import group_get_for_trainer, session_get_for_trainer
 from .forms import (
     HELP_CHOICES,
+    AssociationChoiceForm,
     CardForm,
     CardSecretForm,
+    DuplicateForm,
     LearnerForm,
     SessionForm,
+    TrainerDeactivateForm,
     TrainerForm,
     default_slot,
 )
@@ -89,17 +92,13 @@ def workspace(request):
     )
 
 
-def posted_id(request, name: str, default: int | None = None) -> int:
-    """The id a form posted as `name` (or `default`); anything but a whole number is a 400.
-
-    Ids come from our own selects and buttons: junk means a hand-made request, which gets a
-    bad-request page, never a server error.
-    """
-    value = request.POST.get(name) or default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadRequest(f"{name} is not an id") from None
+def association_posted(request, associations=None):
+    """(association, error): the association the form posted, among the person's own (the
+    first when none was posted); None and a message in their language for any other value."""
+    if associations is None:
+        associations = associations_for_staff(request.user)
+    form = AssociationChoiceForm(request.POST, associations=associations)
+    return form.chosen(), form.error()
 
 
 # --- Learners ----------------------------------------------------------------------------
@@ -143,13 +142,15 @@ def learner_new(request):
         data = form.cleaned_data
         group = next((g for g in groups if str(g.pk) == data["group"]), None)
         # The group decides the association; the list is only asked when there is no group.
-        association = (
-            group.association
-            if group
-            else association_get_for_staff(
-                request.user, posted_id(request, "association", associations[0].pk)
+        association, error = (group.association, "") if group else association_posted(request)
+        if association is None:
+            form.add_error(None, error)
+            return render(
+                request,
+                "logbook/learner_new.html",
+                {"form": form, "associations": associations, "similar": similar},
+                status=400,
             )
-        )
         similar = list(
             selectors.learners_described(
                 selectors.homonyms_in(association, data["display_name"]),
@@ -302,7 +303,10 @@ def learner_open_session(request, learner_id: int):
 @require_POST
 def device_mark(request):
     """Mark this computer or tablet as the association's own: short codes work on it."""
-    association = association_get_for_staff(request.user, posted_id(request, "association", 0))
+    association, error = association_posted(request)
+    if association is None:
+        messages.error(request, error)
+        return redirect("logbook:workspace")
     response = redirect("logbook:workspace")
     device_trust(response, association_id=association.pk)
     messages.success(
@@ -543,9 +547,7 @@ def learner_join_view(request):
         else:
             request.session[JOIN_SESSION_KEY] = card.pk
     elif request.method == "POST" and card is not None:
-        association = association_get_for_staff(
-            request.user, posted_id(request, "association", associations[0].pk)
-        )
+        association, error = association_posted(request)
         secret_form = CardSecretForm(request.POST)
         # The pictures when the learner tapped three, else the 4 digits.
         secret = (
@@ -554,7 +556,8 @@ def learner_join_view(request):
             else {"pin": "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]}
         )
         try:
-            check = card_check_secret(card_id=card.pk, **secret)
+            # A refused association is said before the secret is checked (no try is spent).
+            check = card_check_secret(card_id=card.pk, **secret) if association else None
         except CardLocked as locked:
             if locked.until is None:
                 error = _(
@@ -564,7 +567,7 @@ def learner_join_view(request):
             else:
                 error = _("This card is locked for a few minutes after too many tries.")
         else:
-            if check.ok:
+            if check is not None and check.ok:
                 learner = learner_join(card=card, association=association, by=request.user)
                 request.session.pop(JOIN_SESSION_KEY, None)
                 messages.success(
@@ -573,7 +576,7 @@ def learner_join_view(request):
                     % {"name": learner.public_name},
                 )
                 return redirect("logbook:learner", learner.pk)
-            error = _("This code does not work. The learner can try again.")
+            error = error or _("This code does not work. The learner can try again.")
     return render(
         request,
         "logbook/learner_join.html",
@@ -603,14 +606,16 @@ def learner_merge_view(request, learner_id: int):
         .exclude(pk=keep.pk),
         associations=[association],
     ).order_by("display_name", "pk")
-    if request.method == "POST" and not request.POST.get("duplicate"):
+    form = DuplicateForm(request.POST, candidates=candidates)
+    if request.method == "POST" and not form.is_valid():
         return render(
             request,
             "logbook/learner_merge.html",
-            {"keep": keep, "candidates": candidates, "error": _("Choose the other record.")},
+            {"keep": keep, "candidates": candidates, "error": form.errors["duplicate"][0]},
+            status=400 if request.POST.get("duplicate") else 200,
         )
     if request.method == "POST":
-        duplicate = learner_get_for_trainer(request.user, posted_id(request, "duplicate", 0))
+        duplicate = form.cleaned_data["duplicate"]
         if request.POST.get("confirm"):
             learner_merge(keep=keep, duplicate=duplicate, by=request.user, association=association)
             messages.success(request, _("The two records are now one. Nothing was lost."))
@@ -640,17 +645,18 @@ def group_new(request):
         .order_by("display_name")
     )
     error = None
+    association = None
     if request.method == "POST":
-        association = association_get_for_staff(
-            request.user, posted_id(request, "association", associations[0].pk)
-        )
+        association, error = association_posted(request)
         # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
         name = request.POST.get("name", "").replace("\x00", "").strip()[:120]
         path = next((p for p in paths if str(p.pk) == request.POST.get("path")), None)
         chosen = [t for t in trainers if str(t.pk) in request.POST.getlist("trainers")] or [
             request.user
         ]
-        if not name:
+        if association is None:
+            pass  # the error says which association to choose
+        elif not name:
             error = _("Give the group a name.")
         elif Group.objects.filter(association=association, name__iexact=name).exists():
             error = _("This association already has a group with this name.")
@@ -668,6 +674,7 @@ def group_new(request):
         request,
         "logbook/group_new.html",
         {"associations": associations, "paths": paths, "trainers": trainers, "error": error},
+        status=400 if request.method == "POST" and association is None else 200,
     )
 
 
@@ -684,20 +691,15 @@ def trainers(request):
     )
     form = TrainerForm(request.POST or None)
     if request.method == "POST" and "deactivate" in request.POST:
-        association = next(
-            (a for a in associations if str(a.pk) == request.POST.get("association")), None
+        chosen = TrainerDeactivateForm(
+            request.POST,
+            associations=coordinated_associations(request.user),
+            trainers=trainers_for_coordinator(request.user),
         )
-        trainer = (
-            User.objects.filter(
-                pk=posted_id(request, "deactivate"),
-                memberships__association=association,
-                memberships__role=Role.TRAINER,
-            ).first()
-            if association
-            else None
-        )
-        if trainer is None:  # not a trainer of this coordinator's association: as if absent
-            raise Http404
+        if not chosen.is_valid():  # junk, or not a trainer of this coordinator's association
+            messages.error(request, chosen.non_field_errors()[0])
+            return redirect("logbook:trainers")
+        association, trainer = chosen.cleaned_data["association"], chosen.cleaned_data["deactivate"]
         if request.POST.get("confirm") != "yes":
             # Irreversible from this screen: say what will happen and ask once, on a page of
             # its own (no script needed); only the second POST, with confirm=yes, acts.
@@ -711,11 +713,12 @@ def trainers(request):
             request, _("%(name)s is no longer a trainer here.") % {"name": trainer.public_name}
         )
         return redirect("logbook:trainers")
-    if request.method == "POST" and form.is_valid():
-        association = next(
-            (a for a in associations if str(a.pk) == request.POST.get("association")),
-            associations[0],
-        )
+    association, error = None, ""
+    if request.method == "POST":
+        association, error = association_posted(request, coordinated_associations(request.user))
+    if association is None and error:
+        messages.error(request, error)
+    elif request.method == "POST" and form.is_valid():
         trainer = trainer_add(association=association, by=request.user, **form.cleaned_data)
         messages.success(
             request, _("%(name)s can now sign in as a trainer.") % {"name": trainer.public_name}
@@ -730,4 +733,5 @@ def trainers(request):
         request,
         "logbook/trainers.html",
         {"memberships": memberships, "form": form, "associations": associations},
+        status=400 if error else 200,
     )
