@@ -136,7 +136,7 @@ def association_get_for_staff(user: User, association_id: int) -> Association:
         raise PermissionDenied from missing
 
 
-def coordinated_associations(user: User) -> QuerySet[Association]:
+def associations_for_coordinator(user: User) -> QuerySet[Association]:
     return Association.objects.filter(
         memberships__user=user,
         memberships__role=Role.COORDINATOR,
@@ -149,8 +149,15 @@ def trainers_for_coordinator(user: User) -> QuerySet[User]:
     return User.objects.filter(
         memberships__role=Role.TRAINER,
         memberships__is_active=True,
-        memberships__association__in=coordinated_associations(user),
+        memberships__association__in=associations_for_coordinator(user),
     ).distinct()
+
+
+def trainer_memberships_for_coordinator(user: User) -> QuerySet[Membership]:
+    """The trainers' active memberships in the associations the user coordinates."""
+    return Membership.objects.filter(
+        association__in=associations_for_coordinator(user), role=Role.TRAINER, is_active=True
+    ).select_related("user", "association")
 
 
 def is_coordinator(user: User) -> bool:
@@ -165,7 +172,7 @@ def learner_get_for_coordinator(user: User, learner_id: int, *, include_erased=F
     """
     learners = User.objects.filter(
         memberships__role=Role.LEARNER,
-        memberships__association__in=coordinated_associations(user),
+        memberships__association__in=associations_for_coordinator(user),
     )
     if not include_erased:
         learners = learners.filter(memberships__is_active=True, erased_at__isnull=True)
@@ -181,5 +188,5 @@ def coordinates_learner(user: User, learner: User) -> bool:
         user=learner,
         role=Role.LEARNER,
         is_active=True,
-        association__in=coordinated_associations(user),
+        association__in=associations_for_coordinator(user),
     ).exists()

@@ -14,13 +14,14 @@ from wagtail.models import Locale
 from courses.models import LearningPathPage, ModulePage
 from lms.accounts.access import (
     STAFF_ROLES,
+    associations_for_coordinator,
     associations_for_staff,
-    coordinated_associations,
     coordinates_learner,
     is_coordinator,
     learner_get_for_trainer,
     learners_for_trainer,
     role_required,
+    trainer_memberships_for_coordinator,
     trainers_for_coordinator,
 )
 from lms.accounts.backends import USER_BACKEND
@@ -28,7 +29,7 @@ from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.consents import consents_for
 from lms.accounts.devices import device_trust
 from lms.accounts.languages import person_language_apply
-from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
+from lms.accounts.models import Role, SignInCard, SignInEvent, User
 from lms.accounts.naming import belonging_to
 from lms.accounts.services import (
     CardLocked,
@@ -684,16 +685,12 @@ coordinator_required = role_required(Role.COORDINATOR)
 @coordinator_required
 def trainers(request):
     """Coordinators: the association's trainers; add one, or switch one off."""
-    associations = list(
-        associations_for_staff(request.user).filter(
-            memberships__user=request.user, memberships__role=Role.COORDINATOR
-        )
-    )
+    associations = list(associations_for_coordinator(request.user))
     form = TrainerForm(request.POST or None)
     if request.method == "POST" and "deactivate" in request.POST:
         chosen = TrainerDeactivateForm(
             request.POST,
-            associations=coordinated_associations(request.user),
+            associations=associations_for_coordinator(request.user),
             trainers=trainers_for_coordinator(request.user),
         )
         if not chosen.is_valid():  # junk, or not a trainer of this coordinator's association
@@ -715,7 +712,7 @@ def trainers(request):
         return redirect("logbook:trainers")
     association, error = None, ""
     if request.method == "POST":
-        association, error = association_posted(request, coordinated_associations(request.user))
+        association, error = association_posted(request, associations_for_coordinator(request.user))
     if association is None and error:
         messages.error(request, error)
     elif request.method == "POST" and form.is_valid():
@@ -724,10 +721,8 @@ def trainers(request):
             request, _("%(name)s can now sign in as a trainer.") % {"name": trainer.public_name}
         )
         return redirect("logbook:trainers")
-    memberships = (
-        Membership.objects.filter(association__in=associations, role=Role.TRAINER, is_active=True)
-        .select_related("user", "association")
-        .order_by("association__name", "user__display_name")
+    memberships = trainer_memberships_for_coordinator(request.user).order_by(
+        "association__name", "user__display_name"
     )
     return render(
         request,
