@@ -10,7 +10,7 @@ forbidden object answer the same: PermissionDenied.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from lms.accounts.access import associations_for_coordinator
+from lms.accounts.access import associations_for_coordinator, one_or_denied
 from lms.accounts.models import Association, Role, User
 
 from .models import FrozenReport, Programme
@@ -84,7 +84,4 @@ def frozen_reports_for_reader(user: User, programme_id: int | None = None):
 
 
 def frozen_report_get_for_reader(user: User, report_id: int) -> FrozenReport:
-    try:
-        return frozen_reports_for_reader(user).get(pk=report_id)
-    except FrozenReport.DoesNotExist as missing:
-        raise PermissionDenied from missing
+    return one_or_denied(frozen_reports_for_reader(user), report_id)

@@ -10,8 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from lms.accounts.access import associations_for_coordinator, role_required
-from lms.accounts.models import Association
+from lms.accounts.access import (
+    association_get_for_coordinator,
+    associations_for_coordinator,
+    role_required,
+)
 from lms.accounts.services import audit_record
 
 from . import tokens, xapi
@@ -51,14 +54,6 @@ class PeriodForm(forms.Form):
         if start and end and end < start:
             raise ValidationError(_("The end date is before the start date."))
         return cleaned
-
-
-def association_get_for_coordinator(user, association_id: int) -> Association:
-    """An association the user coordinates; others do not exist for them (404)."""
-    association = associations_for_coordinator(user).filter(pk=association_id).first()
-    if association is None:
-        raise Http404
-    return association
 
 
 def tokens_page(request, form: TokenForm, status: int = 200):

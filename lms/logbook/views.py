@@ -9,13 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from wagtail.models import Locale
 
-from courses.models import LearningPathPage, ModulePage
 from lms.accounts.access import (
     STAFF_ROLES,
     associations_for_coordinator,
     associations_for_staff,
+    colleagues_for_staff,
     coordinates_learner,
     is_coordinator,
     learner_get_for_trainer,
@@ -29,10 +28,12 @@ from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.consents import consents_for
 from lms.accounts.devices import device_trust
 from lms.accounts.languages import person_language_apply
-from lms.accounts.models import Role, SignInCard, SignInEvent, User
+from lms.accounts.models import Role, User
 from lms.accounts.naming import belonging_to
+from lms.accounts.selectors import cards_active, sign_in_events_for_learner
 from lms.accounts.services import (
     CardLocked,
+    card_assisted_record,
     card_check_secret,
     card_has_secret,
     card_is_locked,
@@ -200,7 +201,7 @@ def _with_state(row):
 @staff_required
 def learner_detail(request, learner_id: int):
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    card = cards_active().filter(learner=learner).first()
     return render(
         request,
         "logbook/learner_detail.html",
@@ -210,7 +211,7 @@ def learner_detail(request, learner_id: int):
             "card_has_secret": bool(card and card_has_secret(card)),
             "card_locked": bool(card and card_is_locked(card)),
             "card_needs_trainer": bool(card and card_needs_trainer(card)),
-            "events": SignInEvent.objects.filter(card__learner=learner)[:10],
+            "events": sign_in_events_for_learner(learner),
             "progress": [_with_state(row) for row in module_progress_for_learner(learner)],
             "scores": scores_for_learner(learner),
             "consents": consents_for(learner),
@@ -228,7 +229,7 @@ def learner_card(request, learner_id: int):
     is set on it, so the card already in their hands starts working.
     """
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    card = cards_active().filter(learner=learner).first()
     keeps_card = card is not None and not card_has_secret(card)
     form = CardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -259,11 +260,7 @@ def learner_card(request, learner_id: int):
 @staff_required
 def learner_card_pdf(request, learner_id: int):
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = (
-        SignInCard.objects.filter(learner=learner, is_active=True)
-        .select_related("learner", "association")
-        .first()
-    )
+    card = cards_active().filter(learner=learner).select_related("association").first()
     if card is None:
         return redirect("logbook:learner_card", learner.pk)
     return _pdf_response(cards_pdf([card]), f"carte-{learner.public_name}.pdf")
@@ -279,7 +276,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @require_POST
 def learner_card_unlock(request, learner_id: int):
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    card = cards_active().filter(learner=learner).first()
     if card:
         card_unlock(card=card, by=request.user)
         messages.success(request, _("The card works again."))
@@ -291,9 +288,9 @@ def learner_card_unlock(request, learner_id: int):
 def learner_open_session(request, learner_id: int):
     """On a shared device, open the learner's session for them; they end it with one button."""
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    card = cards_active().filter(learner=learner).first()
     if card:
-        SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.ASSISTED, by=request.user)
+        card_assisted_record(card=card, by=request.user)
     trainer_name = request.user.public_name
     login(request, learner, backend=USER_BACKEND)
     request.session["assisted_by"] = trainer_name
@@ -361,7 +358,8 @@ def group_cards_pdf(request, group_id: int):
     if _members_without_card(group):
         return redirect("logbook:group_cards", group.pk)
     cards = (
-        SignInCard.objects.filter(learner__in=group.learners.all(), is_active=True)
+        cards_active()
+        .filter(learner__in=group.learners.all())
         .select_related("learner__learner_profile", "association")
         .order_by("learner__display_name", "learner_id")
     )
@@ -376,7 +374,7 @@ def _session_form(request, group, session=None):
         selectors.group_modules(group)
         if group
         # The originals: a translation is the same activity, listed once.
-        else list(ModulePage.objects.live().filter(locale=Locale.get_default()))
+        else selectors.modules_original()
     )
     association = group.association if group else session.association
     members = (
@@ -531,18 +529,10 @@ def learner_join_view(request):
     card = None
     card_id = request.session.get(JOIN_SESSION_KEY)
     if card_id:
-        card = (
-            SignInCard.objects.filter(pk=card_id, is_active=True).select_related("learner").first()
-        )
+        card = cards_active().filter(pk=card_id).first()
     if request.method == "POST" and "code" in request.POST:
         code = short_code_normalise(request.POST["code"])
-        card = (
-            SignInCard.objects.filter(short_code=code, is_active=True)
-            .select_related("learner")
-            .first()
-            if code
-            else None
-        )
+        card = cards_active().filter(short_code=code).first() if code else None
         if card is None:
             error = _("No card has this code. Check the code on the card.")
         else:
@@ -633,18 +623,8 @@ def learner_merge_view(request, learner_id: int):
 def group_new(request):
     """Create a group: a name, a learning path, its trainers (coordinators manage them all)."""
     associations = list(associations_for_staff(request.user))
-    paths = list(
-        LearningPathPage.objects.live().filter(locale=Locale.get_default()).order_by("title")
-    )
-    trainers = list(
-        User.objects.filter(
-            memberships__association__in=associations,
-            memberships__role__in=STAFF_ROLES,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("display_name")
-    )
+    paths = selectors.paths_original()
+    trainers = list(colleagues_for_staff(request.user).order_by("display_name"))
     error = None
     association = None
     if request.method == "POST":
@@ -659,7 +639,7 @@ def group_new(request):
             pass  # the error says which association to choose
         elif not name:
             error = _("Give the group a name.")
-        elif Group.objects.filter(association=association, name__iexact=name).exists():
+        elif selectors.group_name_taken(association, name):
             error = _("This association already has a group with this name.")
         else:
             group = group_create(
