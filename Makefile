@@ -77,10 +77,11 @@ bench: install chromium wrk lighthouse ## Measure at 1,000, 10,000 and 100,000 l
 load: install ## 200 simulated learners for 10 minutes on gunicorn + PostgreSQL; writes docs/load-test.md
 	$(BIN)/python -m tests.load.run $(if $(USERS),--users $(USERS),) $(if $(MINUTES),--minutes $(MINUTES),) $(if $(FAULT),--fault $(FAULT),) $(if $(DATABASE),--database $(DATABASE),)
 
-lint: install ## Check code style, the import layers (pyproject.toml) and migrations
+lint: install ## Check code style, the import layers (pyproject.toml), the access funnel and migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_access_funnel.py
 	$(MANAGE) makemigrations --check --dry-run --settings=lms.settings.test
 
 format: install ## Fix code style

@@ -1,17 +1,16 @@
 """Admin screen where an editor records each step of a module, or uploads a recording."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .listening import text_for_listening
-from .models import ModulePage
 from .recordings import (
     MAX_RECORDING_BYTES,
     RecordingInvalid,
+    module_get_for_editor,
     page_recordings,
     recording_url,
     step_recording_delete,
@@ -21,14 +20,6 @@ from .voice import voice_language
 
 # What an editor reads aloud, per kind of step: its own words, in the order on screen.
 _STEP_WORDS = ("title", "question", "intro", "situation", "text", "request", "service")
-
-
-def _editable_module(request, page_id: int) -> ModulePage:
-    page = get_object_or_404(ModulePage, pk=page_id)
-    if not page.permissions_for_user(request.user).can_edit():
-        raise PermissionDenied
-    # The steps as the editor last saved them: they may record a draft before publishing it.
-    return page.get_latest_revision_as_object()
 
 
 def _step_words(block, language: str) -> str:
@@ -43,7 +34,7 @@ def _step_words(block, language: str) -> str:
 
 def step_recordings(request, page_id: int):
     """Each step of the module with its words, its recording if any, and a way to record."""
-    page = _editable_module(request, page_id)
+    page = module_get_for_editor(request.user, page_id)
     language = voice_language(page.locale.language_code)
     recordings = page_recordings(page)
     steps = []
@@ -76,7 +67,7 @@ def step_recordings(request, page_id: int):
 def step_recording_post(request, page_id: int, step_id: str):
     """Saves the recording sent for one step (recorded in the browser or a chosen file), or
     deletes it; back to the list with a message either way."""
-    page = _editable_module(request, page_id)
+    page = module_get_for_editor(request.user, page_id)
     if request.POST.get("action") == "delete":
         if step_recording_delete(page=page, step_id=step_id):
             messages.success(request, _("The recording is deleted."))

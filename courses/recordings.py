@@ -11,13 +11,14 @@ one-year cache header by courses/voice_views.py.
 import hashlib
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .models import StepRecording
+from .models import ModulePage, StepRecording
 
 MAX_RECORDING_BYTES = 2 * 1024 * 1024
 # extension -> content type, for the formats every recent browser plays (Safari plays MP3
@@ -168,3 +169,12 @@ def step_recording_url(page, block) -> str:
         return recording_url(recording)
     document = block.value.get("audio") if hasattr(block.value, "get") else None
     return document.url if document else ""
+
+
+def module_get_for_editor(user, page_id: int) -> ModulePage:
+    """The module `user` may edit, as they last saved it (they may record a draft before
+    publishing it). A missing page and another's are refused alike."""
+    page = ModulePage.objects.filter(pk=page_id).first()
+    if page is None or not page.permissions_for_user(user).can_edit():
+        raise PermissionDenied
+    return page.get_latest_revision_as_object()

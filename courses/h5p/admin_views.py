@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
-from .models import H5PLibrary
-from .selectors import h5p_library_upgrade_of, h5p_library_upgrades
+from .selectors import h5p_library_get, h5p_library_upgrade_of, h5p_library_upgrades
 from .services import h5p_packages_upgrade
 
 PERMISSION = "courses.change_h5ppackage"
@@ -33,7 +32,7 @@ def upgrades(request):
 def upgrade(request, library_id: int):
     """GET lists the activities that would change; POST moves them onto this version."""
     _require_permission(request)
-    library = get_object_or_404(H5PLibrary, pk=library_id)
+    library = h5p_library_get(library_id)
     if request.method == "POST":
         moved = h5p_packages_upgrade(library=library)
         for package in moved:

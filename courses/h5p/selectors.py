@@ -7,10 +7,27 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.http import Http404
 from wagtail.models import Page, ReferenceIndex
 
 from .models import H5PLibrary, H5PPackage
 from .validation import LIBRARY_FOLDER_RE
+
+
+def h5p_package_get(package_id: int, *, only: tuple[str, ...] = ()) -> H5PPackage:
+    """A package by id (packages are public content); "not found" when there is none."""
+    packages = H5PPackage.objects.only(*only) if only else H5PPackage.objects.all()
+    try:
+        return packages.get(pk=package_id)
+    except H5PPackage.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def h5p_library_get(library_id: int) -> H5PLibrary:
+    try:
+        return H5PLibrary.objects.get(pk=library_id)
+    except H5PLibrary.DoesNotExist as missing:
+        raise Http404 from missing
 
 
 def h5p_package_list() -> QuerySet[H5PPackage]:

@@ -7,7 +7,6 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.http.response import FileResponse
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
@@ -16,9 +15,8 @@ from django.views.decorators.http import require_safe
 
 from courses.models import activity_iri
 
-from .models import H5PPackage
 from .origin import OPAQUE_SANDBOX, OWN_ORIGIN_SANDBOX, on_player_host, site_origin
-from .selectors import h5p_libraries_revision, h5p_library_of_package
+from .selectors import h5p_libraries_revision, h5p_library_of_package, h5p_package_get
 from .validation import CONTENT_EXTENSIONS, LIBRARY_EXTENSIONS
 
 FRAME_SCRIPT = Path(__file__).with_name("frame.js")
@@ -123,7 +121,7 @@ def _frame_script() -> tuple[bytes, str]:
 @xframe_options_exempt
 def frame(request, package_id: int) -> HttpResponse:
     """The player document, for the <iframe data-h5p-frame> on a learner's page."""
-    package = get_object_or_404(H5PPackage, pk=package_id)
+    package = h5p_package_get(package_id)
     player_host = on_player_host(request)
     files = reverse("h5p:package_file", args=[package.pk, "h5p.json"]).removesuffix("/h5p.json")
     libraries = reverse(
@@ -230,7 +228,7 @@ def _serve(name: str) -> FileResponse:
 @require_safe
 def package_file(request, package_id: int, path: str) -> FileResponse:
     """h5p.json and content/... of one package."""
-    package = get_object_or_404(H5PPackage.objects.only("content_path"), pk=package_id)
+    package = h5p_package_get(package_id, only=("content_path",))
     if path != "h5p.json" and not path.startswith("content/"):
         raise Http404
     return _serve(f"{package.content_path}/{_safe_path(path, CONTENT_EXTENSIONS)}")
@@ -243,7 +241,7 @@ def library_file(request, package_id: int, revision: str, folder: str, path: str
     h5p-standalone names library folders without their patch; `revision` names the package's
     exact versions and must be the current one, so a cached URL never mixes versions.
     """
-    package = get_object_or_404(H5PPackage, pk=package_id)
+    package = h5p_package_get(package_id)
     if revision != h5p_libraries_revision(package=package):
         raise Http404
     library = h5p_library_of_package(package_id=package.pk, folder=folder)

@@ -4,7 +4,7 @@ Views never fetch a protected object another way: they call a funnel function, w
 returns a queryset limited to what the user may see, or raises PermissionDenied. The rules
 for people, roles and associations live here; each app above declares the rules for its own
 models in its own access module, built on these (lms/logbook/access.py: groups and
-sessions; lms/impact/access.py: programmes), so this module imports nothing above accounts.
+sessions; lms/impact/access.py: programmes and frozen reports), so this module imports nothing above accounts.
 Names follow one pattern: `<things>_for_<role>` for a queryset, `<thing>_get_for_<role>`
 for one object.
 """
@@ -94,6 +94,15 @@ def role_required(*roles: str):
     return decorator
 
 
+def one_or_denied(queryset: QuerySet, pk: int):
+    """The object of `queryset` with this id, or PermissionDenied: a missing and a forbidden
+    object answer the same, so ids cannot be probed."""
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist as missing:
+        raise PermissionDenied from missing
+
+
 def associations_for_staff(user: User) -> QuerySet[Association]:
     """Associations where the user works as a trainer or coordinator."""
     return Association.objects.filter(
@@ -109,39 +118,55 @@ def associations_for_learner(user: User) -> QuerySet[Association]:
     ).distinct()
 
 
-def learners_for_trainer(user: User) -> QuerySet[User]:
-    """Learners of the associations where the user works; never anyone else."""
+def people_in(associations: QuerySet[Association], *roles: str) -> QuerySet[User]:
+    """People who hold one of `roles`, active, in these associations."""
     return User.objects.filter(
-        memberships__role=Role.LEARNER,
+        memberships__role__in=roles,
         memberships__is_active=True,
-        memberships__association__in=associations_for_staff(user),
+        memberships__association__in=associations,
     ).distinct()
 
 
+def colleagues_for_staff(user: User) -> QuerySet[User]:
+    """Trainers and coordinators of the associations where the user works (the user too)."""
+    return people_in(associations_for_staff(user), *STAFF_ROLES)
+
+
+def learners_for_trainer(user: User) -> QuerySet[User]:
+    """Learners of the associations where the user works; never anyone else."""
+    return people_in(associations_for_staff(user), Role.LEARNER)
+
+
 def learner_get_for_trainer(user: User, learner_id: int) -> User:
-    try:
-        return learners_for_trainer(user).get(pk=learner_id)
-    except User.DoesNotExist as missing:
-        raise PermissionDenied from missing
-
-
-def funders_for_user(user: User) -> QuerySet[Funder]:
-    return Funder.objects.filter(members=user)
+    return one_or_denied(learners_for_trainer(user), learner_id)
 
 
 def association_get_for_staff(user: User, association_id: int) -> Association:
-    try:
-        return associations_for_staff(user).get(pk=association_id)
-    except Association.DoesNotExist as missing:
-        raise PermissionDenied from missing
+    return one_or_denied(associations_for_staff(user), association_id)
 
 
-def coordinated_associations(user: User) -> QuerySet[Association]:
+def associations_for_coordinator(user: User) -> QuerySet[Association]:
     return Association.objects.filter(
         memberships__user=user,
         memberships__role=Role.COORDINATOR,
         memberships__is_active=True,
     ).distinct()
+
+
+def trainers_for_coordinator(user: User) -> QuerySet[User]:
+    """Active trainers of the associations the user coordinates (the user included)."""
+    return people_in(associations_for_coordinator(user), Role.TRAINER)
+
+
+def trainer_memberships_for_coordinator(user: User) -> QuerySet[Membership]:
+    """The trainers' active memberships in the associations the user coordinates."""
+    return Membership.objects.filter(
+        association__in=associations_for_coordinator(user), role=Role.TRAINER, is_active=True
+    ).select_related("user", "association")
+
+
+def association_get_for_coordinator(user: User, association_id: int) -> Association:
+    return one_or_denied(associations_for_coordinator(user), association_id)
 
 
 def is_coordinator(user: User) -> bool:
@@ -156,14 +181,11 @@ def learner_get_for_coordinator(user: User, learner_id: int, *, include_erased=F
     """
     learners = User.objects.filter(
         memberships__role=Role.LEARNER,
-        memberships__association__in=coordinated_associations(user),
+        memberships__association__in=associations_for_coordinator(user),
     )
     if not include_erased:
         learners = learners.filter(memberships__is_active=True, erased_at__isnull=True)
-    try:
-        return learners.distinct().get(pk=learner_id)
-    except User.DoesNotExist as missing:
-        raise PermissionDenied from missing
+    return one_or_denied(learners.distinct(), learner_id)
 
 
 def coordinates_learner(user: User, learner: User) -> bool:
@@ -172,5 +194,5 @@ def coordinates_learner(user: User, learner: User) -> bool:
         user=learner,
         role=Role.LEARNER,
         is_active=True,
-        association__in=coordinated_associations(user),
+        association__in=associations_for_coordinator(user),
     ).exists()

@@ -1,8 +1,19 @@
-"""Reads shared by account views."""
+"""Reads shared by account views: associations to find, sign-in cards and their events."""
 
 from django.db.models import Q, QuerySet
 
-from .models import Association
+from .models import Association, SignInCard, SignInEvent, User
+
+
+def cards_active() -> QuerySet[SignInCard]:
+    """Sign-in cards that still work, with their learner; a view narrows by token, code or
+    learner (the card is the credential: who may use it is the card sign-in's rule)."""
+    return SignInCard.objects.filter(is_active=True).select_related("learner")
+
+
+def sign_in_events_for_learner(learner: User, *, limit: int = 10) -> QuerySet[SignInEvent]:
+    """The learner's latest sign-in events, newest first."""
+    return SignInEvent.objects.filter(card__learner=learner)[:limit]
 
 
 def associations_listed() -> QuerySet[Association]:

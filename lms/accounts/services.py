@@ -200,6 +200,11 @@ def card_check_secret(
     return SecretCheck(False, MAX_FAILURES - card.failed_attempts)
 
 
+def card_assisted_record(*, card: SignInCard, by: User) -> None:
+    """A trainer opened the learner's session for them on a shared device."""
+    SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.ASSISTED, by=by)
+
+
 @transaction.atomic
 def card_unlock(*, card: SignInCard, by: User) -> None:
     SignInCard.objects.filter(pk=card.pk).update(

@@ -33,7 +33,7 @@ from .ratelimit import (
     ratelimit_undo,
     sign_in_limit,
 )
-from .selectors import associations_near
+from .selectors import associations_near, cards_active
 from .services import (
     PICTURES,
     CardLocked,
@@ -102,7 +102,7 @@ def find_help(request):
 
 def card_start(request, token: str):
     """The QR code of a card opens this page; the learner then gives their secret."""
-    card = SignInCard.objects.filter(token=token, is_active=True).first()
+    card = cards_active().filter(token=token).first()
     if card is None:
         return render(request, "accounts/card_invalid.html", status=404)
     return _card_chosen(request, card)
@@ -129,7 +129,7 @@ def _current_card(request) -> SignInCard | None:
     card_id = request.session.get(CARD_SESSION_KEY)
     if not card_id:
         return None
-    return SignInCard.objects.filter(pk=card_id, is_active=True).select_related("learner").first()
+    return cards_active().filter(pk=card_id).first()
 
 
 def _card_signed_in(request, card: SignInCard):
@@ -241,12 +241,13 @@ def card_code(request):
         else:
             code = short_code_normalise(request.POST.get("code", ""))
             card = (
-                SignInCard.objects.filter(
+                cards_active()
+                .filter(
                     short_code=code,
-                    is_active=True,
                     learner__memberships__association_id=association_id,
                     learner__memberships__role=Role.LEARNER,
-                ).first()
+                )
+                .first()
                 if code
                 else None
             )

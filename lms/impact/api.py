@@ -2,14 +2,14 @@
 
 Mounted at /api/v1/; its OpenAPI description is /api/v1/openapi.json. A token
 (`Authorization: Bearer <token>`) acts with its owner's current rights, read through
-`selectors.impact_scopes_for` like every impact screen.
+`access.programme_scopes_for_reader` like every impact screen.
 """
 
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -21,6 +21,11 @@ from pydantic import ConfigDict, create_model
 from lms.accounts.models import Association
 
 from . import selectors
+from .access import (
+    frozen_reports_for_reader,
+    programme_scope_get_for_reader,
+    programme_scopes_for_reader,
+)
 from .definitions import BREAKDOWNS, DEFINITIONS_VERSION, KEY_FIGURES
 from .models import FrozenReport, Programme
 from .tokens import TooManyFailures, api_token_check
@@ -298,11 +303,10 @@ def bad_parameters(request, exc: BadParameters):
 
 def programme_scope(user, programme_id: int) -> tuple[Programme, list[Association], bool]:
     """The programme with the associations the user may see in it; 404 when out of reach."""
-    for programme, allowed in selectors.impact_scopes_for(user):
-        if programme.pk == programme_id:
-            may_see_all = set(allowed) == set(programme.associations.all())
-            return programme, allowed, may_see_all
-    raise Http404
+    try:
+        return programme_scope_get_for_reader(user, programme_id)
+    except PermissionDenied as out_of_reach:
+        raise Http404 from out_of_reach
 
 
 def period(programme: Programme, start: date | None, end: date | None) -> tuple[date, date]:
@@ -351,7 +355,7 @@ def programmes(request):
             "associations": [{"id": a.pk, "name": a.name} for a in allowed],
             "sees_all_associations": set(allowed) == set(programme.associations.all()),
         }
-        for programme, allowed in selectors.impact_scopes_for(request.auth.user)
+        for programme, allowed in programme_scopes_for_reader(request.auth.user)
     ]
 
 
@@ -422,15 +426,8 @@ def figures(
 
 def visible_reports(user, programme_id: int):
     """The programme's frozen reports the user may see, newest first (404 out of scope)."""
-    programme, allowed, may_see_all = programme_scope(user, programme_id)
-    reports = FrozenReport.objects.filter(programme=programme)
-    if not may_see_all:
-        reports = reports.filter(association_id__in=[a.pk for a in allowed])
-    else:
-        reports = reports.filter(
-            Q(association__isnull=True) | Q(association_id__in=[a.pk for a in allowed])
-        )
-    return reports.order_by("-created_at", "-pk")
+    programme_scope(user, programme_id)
+    return frozen_reports_for_reader(user, programme_id).order_by("-created_at", "-pk")
 
 
 @api.get(

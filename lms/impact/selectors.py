@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from courses.models import CompetenceArea
-from lms.accounts.models import Association, Membership, Role, Situation, User
+from lms.accounts.models import Association, Membership, Role, Situation
 from lms.learning.models import (
     ActivityProgress,
     ModuleProgress,
@@ -40,33 +40,10 @@ from lms.learning.models import (
 from lms.logbook.models import Attendance, TrainingSession
 
 from . import indicators, privacy, rollup_queries
-from .access import programmes_for_funder
 from .catalogue import DIGCOMP
 from .definitions import DEFINITIONS_VERSION
 from .models import FrozenReport, LearnerMonth, ModuleValidation, PathCompletion, Programme
 from .rollups import rollups_refresh
-
-
-def programmes_for_coordinator(user: User):
-    """Programmes that include an association the user coordinates."""
-    return (
-        Programme.objects.filter(
-            associations__memberships__user=user,
-            associations__memberships__role=Role.COORDINATOR,
-            associations__memberships__is_active=True,
-        )
-        .distinct()
-        .select_related("funder")
-        .prefetch_related("associations")
-    )
-
-
-def coordinated_association_ids(user: User) -> set[int]:
-    return set(
-        Membership.objects.filter(user=user, role=Role.COORDINATOR, is_active=True).values_list(
-            "association_id", flat=True
-        )
-    )
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -319,26 +296,6 @@ def frozen_report_for_period(
         period_start_on=start,
         period_end_on=end,
     ).first()
-
-
-def impact_scopes_for(user: User) -> list[tuple[Programme, list[Association]]]:
-    """Each programme the user may look at, with the associations they may see in it.
-
-    Funders see every association of their programmes; coordinators only their own
-    association(s), within programmes that include them.
-    """
-    scopes: dict[int, tuple[Programme, list[Association]]] = {}
-    for programme in programmes_for_funder(user):
-        scopes[programme.pk] = (programme, list(programme.associations.all()))
-    coordinated = coordinated_association_ids(user)
-    if coordinated:
-        for programme in programmes_for_coordinator(user):
-            if programme.pk not in scopes:
-                mine = [a for a in programme.associations.all() if a.pk in coordinated]
-                scopes[programme.pk] = (programme, mine)
-    return sorted(
-        scopes.values(), key=lambda scope: (-scope[0].starts_on.toordinal(), scope[0].name)
-    )
 
 
 GENERATION_KEY = "impact:generation:{}"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -20,8 +20,9 @@ from lms.accounts.jobs import job_start
 from lms.accounts.models import Association, JobState
 
 from . import exports, files, formats, selectors, services
+from .access import frozen_report_get_for_reader, programme_scopes_for_reader
 from .definitions import DEFINITIONS_VERSION, FIGURE_GROUPS, KEY_FIGURES
-from .models import FrozenReport, Programme
+from .models import Programme
 
 ROLES = ("funder", "coordinator")
 
@@ -64,7 +65,7 @@ class Scope:
 
 def scope_for(request, data) -> Scope | None:
     """Resolve the filters against the programmes and associations the user may see."""
-    scopes = selectors.impact_scopes_for(request.user)
+    scopes = programme_scopes_for_reader(request.user)
     if not scopes:
         return None
     by_id = {programme.pk: (programme, allowed) for programme, allowed in scopes}
@@ -353,25 +354,10 @@ def freeze(request):
     )
 
 
-def frozen_report_get(request, pk: int) -> FrozenReport:
-    """A frozen report the user may see: same programmes and associations as the dashboard."""
-    report = get_object_or_404(
-        FrozenReport.objects.select_related("programme", "association"), pk=pk
-    )
-    for programme, allowed in selectors.impact_scopes_for(request.user):
-        if programme.pk != report.programme_id:
-            continue
-        if report.association_id in {a.pk for a in allowed}:
-            return report
-        if report.association_id is None and set(allowed) == set(programme.associations.all()):
-            return report
-    raise PermissionDenied
-
-
 @role_required(*ROLES)
 def frozen_report(request, pk: int):
     """A closed period as stored, next to what the live figures say today."""
-    report = frozen_report_get(request, pk)
+    report = frozen_report_get_for_reader(request.user, pk)
     ids = (
         [report.association_id]
         if report.association_id
@@ -391,7 +377,7 @@ def frozen_report(request, pk: int):
 
 @role_required(*ROLES)
 def frozen_report_export(request, pk: int, kind: str):
-    report = frozen_report_get(request, pk)
+    report = frozen_report_get_for_reader(request.user, pk)
     stem = f"impact-{report.programme_id}-{report.period_start_on}-{report.period_end_on}-frozen-{report.pk}"
     associations = (
         [report.association]

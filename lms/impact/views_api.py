@@ -10,8 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from lms.accounts.access import coordinated_associations, role_required
-from lms.accounts.models import Association
+from lms.accounts.access import (
+    association_get_for_coordinator,
+    associations_for_coordinator,
+    role_required,
+)
 from lms.accounts.services import audit_record
 
 from . import tokens, xapi
@@ -53,14 +56,6 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
-def association_get_for_coordinator(user, association_id: int) -> Association:
-    """An association the user coordinates; others do not exist for them (404)."""
-    association = coordinated_associations(user).filter(pk=association_id).first()
-    if association is None:
-        raise Http404
-    return association
-
-
 def tokens_page(request, form: TokenForm, status: int = 200):
     new = request.session.pop(NEW_SECRET_SESSION_KEY, None)
     context = {
@@ -70,7 +65,7 @@ def tokens_page(request, form: TokenForm, status: int = 200):
         "new_token_id": new["id"] if new else None,
         "associations": [
             {"association": association, "form": PeriodForm(auto_id=f"xapi-{association.pk}-%s")}
-            for association in coordinated_associations(request.user).order_by("name")
+            for association in associations_for_coordinator(request.user).order_by("name")
         ],
         "max_tokens": tokens.MAX_ACTIVE_TOKENS,
     }

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -635,7 +635,8 @@ def text_size(request):
     target = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
-    response = redirect(target)
+    # A URL, never a view name: redirect("abc") would look "abc" up and fail with a 500.
+    response = HttpResponseRedirect(target)
     if size in TEXT_SIZES:
         response.set_cookie(
             "pasapas_text_size", size, max_age=60 * 60 * 24 * 365 * 2, samesite="Lax"

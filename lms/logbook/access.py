@@ -4,9 +4,7 @@ Built on lms/accounts/access.py (associations where the person works); views fet
 and sessions only through these functions.
 """
 
-from django.core.exceptions import PermissionDenied
-
-from lms.accounts.access import associations_for_staff
+from lms.accounts.access import associations_for_staff, one_or_denied
 from lms.accounts.models import User
 
 from .models import Group, TrainingSession
@@ -16,21 +14,16 @@ def groups_for_staff(user: User):
     return Group.objects.filter(association__in=associations_for_staff(user))
 
 
-def group_get_for_trainer(user: User, group_id: int):
-    try:
-        return (
-            groups_for_staff(user).select_related("association", "learning_path").get(pk=group_id)
-        )
-    except Group.DoesNotExist as missing:
-        raise PermissionDenied from missing
+def group_get_for_trainer(user: User, group_id: int) -> Group:
+    return one_or_denied(
+        groups_for_staff(user).select_related("association", "learning_path"), group_id
+    )
 
 
-def session_get_for_trainer(user: User, session_id: int):
-    try:
-        return (
-            TrainingSession.objects.filter(association__in=associations_for_staff(user))
-            .select_related("association", "group")
-            .get(pk=session_id)
-        )
-    except TrainingSession.DoesNotExist as missing:
-        raise PermissionDenied from missing
+def session_get_for_trainer(user: User, session_id: int) -> TrainingSession:
+    return one_or_denied(
+        TrainingSession.objects.filter(association__in=associations_for_staff(user)).select_related(
+            "association", "group"
+        ),
+        session_id,
+    )

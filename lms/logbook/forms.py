@@ -12,7 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from lms.accounts.models import Gender, Situation
+from lms.accounts.models import Gender, Role, Situation
 from lms.accounts.names import PersonNameField
 from lms.accounts.services import PICTURES
 from lms.accounts.templatetags.pictures import picture_name
@@ -381,3 +381,76 @@ class TrainerForm(forms.Form):
                 _("This username belongs to a learner: choose another one.")
             )
         return username
+
+
+# --- Ids a form posts: read by ModelChoiceFields over the access funnel's querysets -------
+# A value outside the queryset (junk, someone else's id, a missing one) is one and the same
+# refusal with a message in the person's language, never a server error.
+
+
+class AssociationChoiceForm(forms.Form):
+    """The association a screen acts for, among those the person may act for.
+
+    Left empty (one association: no list is shown), it is the first of them.
+    """
+
+    association = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of your associations in the list.")},
+    )
+
+    def __init__(self, data, *, associations, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["association"].queryset = associations
+
+    def chosen(self):
+        """The association asked for (the first one when none was), or None if refused."""
+        if not self.is_valid():
+            return None
+        return self.cleaned_data["association"] or self.fields["association"].queryset.first()
+
+    def error(self) -> str:
+        return self.errors["association"][0] if "association" in self.errors else ""
+
+
+class DuplicateForm(forms.Form):
+    """The second record of the same person, among the records that may be merged."""
+
+    duplicate = forms.ModelChoiceField(
+        queryset=None,
+        error_messages={
+            "required": _("Choose the other record."),
+            "invalid_choice": _("Choose the other record in the list."),
+        },
+    )
+
+    def __init__(self, data, *, candidates, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["duplicate"].queryset = candidates
+
+
+class TrainerDeactivateForm(forms.Form):
+    """A trainer to switch off, and the coordinator's association they are switched off in."""
+
+    association = forms.ModelChoiceField(queryset=None)
+    deactivate = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, data, *, associations, trainers, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["association"].queryset = associations
+        self.fields["deactivate"].queryset = trainers
+
+    def clean(self):
+        data = super().clean()
+        association, trainer = data.get("association"), data.get("deactivate")
+        if (
+            association is None
+            or trainer is None
+            or not trainer.memberships.filter(
+                association=association, role=Role.TRAINER, is_active=True
+            ).exists()
+        ):
+            # One message for junk, a missing person and someone else's trainer alike.
+            raise forms.ValidationError(_("Choose a trainer of your association in the list."))
+        return data

@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
+from wagtail.models import Locale
 
-from courses.models import ModulePage, localize_pages
+from courses.models import LearningPathPage, ModulePage, localize_pages
 from lms.accounts.models import Membership, Role, SignInCard, User
 from lms.accounts.names import person_name_comparable
 from lms.learning.models import ActivityProgress, ModuleProgress, ProgressStatus, Statement, Verb
@@ -64,6 +65,23 @@ def homonyms_in(association, first_name: str) -> QuerySet[User]:
         if person_name_comparable(name) == wanted
     ]
     return User.objects.filter(pk__in=ids)
+
+
+def modules_original() -> list[ModulePage]:
+    """Live modules in the default language: a translation is the same activity, listed once."""
+    return list(ModulePage.objects.live().filter(locale=Locale.get_default()))
+
+
+def paths_original() -> list[LearningPathPage]:
+    """Live learning paths in the default language, by title."""
+    return list(
+        LearningPathPage.objects.live().filter(locale=Locale.get_default()).order_by("title")
+    )
+
+
+def group_name_taken(association, name: str) -> bool:
+    """Whether the association already has a group of this name (whatever its case)."""
+    return Group.objects.filter(association=association, name__iexact=name).exists()
 
 
 def groups_for_trainer(associations) -> QuerySet[Group]:

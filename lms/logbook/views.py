@@ -2,36 +2,38 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import BadRequest
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from wagtail.models import Locale
 
-from courses.models import LearningPathPage, ModulePage
 from lms.accounts.access import (
     STAFF_ROLES,
-    association_get_for_staff,
+    associations_for_coordinator,
     associations_for_staff,
+    colleagues_for_staff,
     coordinates_learner,
     is_coordinator,
     learner_get_for_trainer,
     learners_for_trainer,
     role_required,
+    trainer_memberships_for_coordinator,
+    trainers_for_coordinator,
 )
 from lms.accounts.backends import USER_BACKEND
 from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.consents import consents_for
 from lms.accounts.devices import device_trust
 from lms.accounts.languages import person_language_apply
-from lms.accounts.models import Membership, Role, SignInCard, SignInEvent, User
+from lms.accounts.models import Role, User
 from lms.accounts.naming import belonging_to
+from lms.accounts.selectors import cards_active, sign_in_events_for_learner
 from lms.accounts.services import (
     CardLocked,
+    card_assisted_record,
     card_check_secret,
     card_has_secret,
     card_is_locked,
@@ -47,10 +49,13 @@ from lms.learning.selectors import module_progress_for_learner, module_row_state
 from . import selectors
 from .access import group_get_for_trainer, session_get_for_trainer
 from .forms import (
+    AssociationChoiceForm,
     CardForm,
     CardSecretForm,
+    DuplicateForm,
     LearnerForm,
     SessionForm,
+    TrainerDeactivateForm,
     TrainerForm,
     UsualSlotForm,
     ValidationsForm,
@@ -91,17 +96,13 @@ def workspace(request):
     )
 
 
-def posted_id(request, name: str, default: int | None = None) -> int:
-    """The id a form posted as `name` (or `default`); anything but a whole number is a 400.
-
-    Ids come from our own selects and buttons: junk means a hand-made request, which gets a
-    bad-request page, never a server error.
-    """
-    value = request.POST.get(name) or default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadRequest(f"{name} is not an id") from None
+def association_posted(request, associations=None):
+    """(association, error): the association the form posted, among the person's own (the
+    first when none was posted); None and a message in their language for any other value."""
+    if associations is None:
+        associations = associations_for_staff(request.user)
+    form = AssociationChoiceForm(request.POST, associations=associations)
+    return form.chosen(), form.error()
 
 
 # --- Learners ----------------------------------------------------------------------------
@@ -145,13 +146,15 @@ def learner_new(request):
         data = form.cleaned_data
         group = next((g for g in groups if str(g.pk) == data["group"]), None)
         # The group decides the association; the list is only asked when there is no group.
-        association = (
-            group.association
-            if group
-            else association_get_for_staff(
-                request.user, posted_id(request, "association", associations[0].pk)
+        association, error = (group.association, "") if group else association_posted(request)
+        if association is None:
+            form.add_error(None, error)
+            return render(
+                request,
+                "logbook/learner_new.html",
+                {"form": form, "associations": associations, "similar": similar},
+                status=400,
             )
-        )
         similar = list(
             selectors.learners_described(
                 selectors.homonyms_in(association, data["display_name"]),
@@ -200,7 +203,7 @@ def _with_state(row):
 @staff_required
 def learner_detail(request, learner_id: int):
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    card = cards_active().filter(learner=learner).first()
     return render(
         request,
         "logbook/learner_detail.html",
@@ -210,7 +213,7 @@ def learner_detail(request, learner_id: int):
             "card_has_secret": bool(card and card_has_secret(card)),
             "card_locked": bool(card and card_is_locked(card)),
             "card_needs_trainer": bool(card and card_needs_trainer(card)),
-            "events": SignInEvent.objects.filter(card__learner=learner)[:10],
+            "events": sign_in_events_for_learner(learner),
             "progress": [_with_state(row) for row in module_progress_for_learner(learner)],
             "scores": scores_for_learner(learner),
             "consents": consents_for(learner),
@@ -228,7 +231,7 @@ def learner_card(request, learner_id: int):
     is set on it, so the card already in their hands starts working.
     """
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    card = cards_active().filter(learner=learner).first()
     keeps_card = card is not None and not card_has_secret(card)
     form = CardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -259,11 +262,7 @@ def learner_card(request, learner_id: int):
 @staff_required
 def learner_card_pdf(request, learner_id: int):
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = (
-        SignInCard.objects.filter(learner=learner, is_active=True)
-        .select_related("learner", "association")
-        .first()
-    )
+    card = cards_active().filter(learner=learner).select_related("association").first()
     if card is None:
         return redirect("logbook:learner_card", learner.pk)
     return _pdf_response(cards_pdf([card]), f"carte-{learner.public_name}.pdf")
@@ -279,7 +278,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @require_POST
 def learner_card_unlock(request, learner_id: int):
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    card = cards_active().filter(learner=learner).first()
     if card:
         card_unlock(card=card, by=request.user)
         messages.success(request, _("The card works again."))
@@ -291,9 +290,9 @@ def learner_card_unlock(request, learner_id: int):
 def learner_open_session(request, learner_id: int):
     """On a shared device, open the learner's session for them; they end it with one button."""
     learner = learner_get_for_trainer(request.user, learner_id)
-    card = SignInCard.objects.filter(learner=learner, is_active=True).first()
+    card = cards_active().filter(learner=learner).first()
     if card:
-        SignInEvent.objects.create(card=card, kind=SignInEvent.Kind.ASSISTED, by=request.user)
+        card_assisted_record(card=card, by=request.user)
     trainer_name = request.user.public_name
     login(request, learner, backend=USER_BACKEND)
     request.session["assisted_by"] = trainer_name
@@ -304,7 +303,10 @@ def learner_open_session(request, learner_id: int):
 @require_POST
 def device_mark(request):
     """Mark this computer or tablet as the association's own: short codes work on it."""
-    association = association_get_for_staff(request.user, posted_id(request, "association", 0))
+    association, error = association_posted(request)
+    if association is None:
+        messages.error(request, error)
+        return redirect("logbook:workspace")
     response = redirect("logbook:workspace")
     device_trust(response, association_id=association.pk)
     messages.success(
@@ -358,7 +360,8 @@ def group_cards_pdf(request, group_id: int):
     if _members_without_card(group):
         return redirect("logbook:group_cards", group.pk)
     cards = (
-        SignInCard.objects.filter(learner__in=group.learners.all(), is_active=True)
+        cards_active()
+        .filter(learner__in=group.learners.all())
         .select_related("learner__learner_profile", "association")
         .order_by("learner__display_name", "learner_id")
     )
@@ -373,7 +376,7 @@ def _session_form(request, group, session=None):
         selectors.group_modules(group)
         if group
         # The originals: a translation is the same activity, listed once.
-        else list(ModulePage.objects.live().filter(locale=Locale.get_default()))
+        else selectors.modules_original()
     )
     association = group.association if group else session.association
     members = (
@@ -524,26 +527,16 @@ def learner_join_view(request):
     card = None
     card_id = request.session.get(JOIN_SESSION_KEY)
     if card_id:
-        card = (
-            SignInCard.objects.filter(pk=card_id, is_active=True).select_related("learner").first()
-        )
+        card = cards_active().filter(pk=card_id).first()
     if request.method == "POST" and "code" in request.POST:
         code = short_code_normalise(request.POST["code"])
-        card = (
-            SignInCard.objects.filter(short_code=code, is_active=True)
-            .select_related("learner")
-            .first()
-            if code
-            else None
-        )
+        card = cards_active().filter(short_code=code).first() if code else None
         if card is None:
             error = _("No card has this code. Check the code on the card.")
         else:
             request.session[JOIN_SESSION_KEY] = card.pk
     elif request.method == "POST" and card is not None:
-        association = association_get_for_staff(
-            request.user, posted_id(request, "association", associations[0].pk)
-        )
+        association, error = association_posted(request)
         secret_form = CardSecretForm(request.POST)
         # The pictures when the learner tapped three, else the 4 digits.
         secret = (
@@ -552,7 +545,8 @@ def learner_join_view(request):
             else {"pin": "".join(ch for ch in request.POST.get("pin", "") if ch.isdigit())[:4]}
         )
         try:
-            check = card_check_secret(card_id=card.pk, **secret)
+            # A refused association is said before the secret is checked (no try is spent).
+            check = card_check_secret(card_id=card.pk, **secret) if association else None
         except CardLocked as locked:
             if locked.until is None:
                 error = _(
@@ -562,7 +556,7 @@ def learner_join_view(request):
             else:
                 error = _("This card is locked for a few minutes after too many tries.")
         else:
-            if check.ok:
+            if check is not None and check.ok:
                 learner = learner_join(card=card, association=association, by=request.user)
                 request.session.pop(JOIN_SESSION_KEY, None)
                 messages.success(
@@ -571,7 +565,7 @@ def learner_join_view(request):
                     % {"name": learner.public_name},
                 )
                 return redirect("logbook:learner", learner.pk)
-            error = _("This code does not work. The learner can try again.")
+            error = error or _("This code does not work. The learner can try again.")
     return render(
         request,
         "logbook/learner_join.html",
@@ -601,14 +595,16 @@ def learner_merge_view(request, learner_id: int):
         .exclude(pk=keep.pk),
         associations=[association],
     ).order_by("display_name", "pk")
-    if request.method == "POST" and not request.POST.get("duplicate"):
+    form = DuplicateForm(request.POST, candidates=candidates)
+    if request.method == "POST" and not form.is_valid():
         return render(
             request,
             "logbook/learner_merge.html",
-            {"keep": keep, "candidates": candidates, "error": _("Choose the other record.")},
+            {"keep": keep, "candidates": candidates, "error": form.errors["duplicate"][0]},
+            status=400 if request.POST.get("duplicate") else 200,
         )
     if request.method == "POST":
-        duplicate = learner_get_for_trainer(request.user, posted_id(request, "duplicate", 0))
+        duplicate = form.cleaned_data["duplicate"]
         if request.POST.get("confirm"):
             learner_merge(keep=keep, duplicate=duplicate, by=request.user, association=association)
             messages.success(request, _("The two records are now one. Nothing was lost."))
@@ -626,33 +622,24 @@ def group_new(request):
     """Create a group: a name, a learning path, its trainers (coordinators manage them all),
     the hours it usually meets at."""
     associations = list(associations_for_staff(request.user))
-    paths = list(
-        LearningPathPage.objects.live().filter(locale=Locale.get_default()).order_by("title")
-    )
-    trainers = list(
-        User.objects.filter(
-            memberships__association__in=associations,
-            memberships__role__in=STAFF_ROLES,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("display_name")
-    )
+    paths = selectors.paths_original()
+    trainers = list(colleagues_for_staff(request.user).order_by("display_name"))
     error = None
     slot_form = UsualSlotForm(request.POST or None)
+    association = None
     if request.method == "POST":
-        association = association_get_for_staff(
-            request.user, posted_id(request, "association", associations[0].pk)
-        )
+        association, error = association_posted(request)
         # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
         name = request.POST.get("name", "").replace("\x00", "").strip()[:120]
         path = next((p for p in paths if str(p.pk) == request.POST.get("path")), None)
         chosen = [t for t in trainers if str(t.pk) in request.POST.getlist("trainers")] or [
             request.user
         ]
-        if not name:
+        if association is None:
+            pass  # the error says which association to choose
+        elif not name:
             error = _("Give the group a name.")
-        elif Group.objects.filter(association=association, name__iexact=name).exists():
+        elif selectors.group_name_taken(association, name):
             error = _("This association already has a group with this name.")
         elif slot_form.is_valid():
             group = group_create(
@@ -676,6 +663,7 @@ def group_new(request):
             "error": error,
             "slot_form": slot_form,
         },
+        status=400 if request.method == "POST" and association is None else 200,
     )
 
 
@@ -685,27 +673,18 @@ coordinator_required = role_required(Role.COORDINATOR)
 @coordinator_required
 def trainers(request):
     """Coordinators: the association's trainers; add one, or switch one off."""
-    associations = list(
-        associations_for_staff(request.user).filter(
-            memberships__user=request.user, memberships__role=Role.COORDINATOR
-        )
-    )
+    associations = list(associations_for_coordinator(request.user))
     form = TrainerForm(request.POST or None)
     if request.method == "POST" and "deactivate" in request.POST:
-        association = next(
-            (a for a in associations if str(a.pk) == request.POST.get("association")), None
+        chosen = TrainerDeactivateForm(
+            request.POST,
+            associations=associations_for_coordinator(request.user),
+            trainers=trainers_for_coordinator(request.user),
         )
-        trainer = (
-            User.objects.filter(
-                pk=posted_id(request, "deactivate"),
-                memberships__association=association,
-                memberships__role=Role.TRAINER,
-            ).first()
-            if association
-            else None
-        )
-        if trainer is None:  # not a trainer of this coordinator's association: as if absent
-            raise Http404
+        if not chosen.is_valid():  # junk, or not a trainer of this coordinator's association
+            messages.error(request, chosen.non_field_errors()[0])
+            return redirect("logbook:trainers")
+        association, trainer = chosen.cleaned_data["association"], chosen.cleaned_data["deactivate"]
         if request.POST.get("confirm") != "yes":
             # Irreversible from this screen: say what will happen and ask once, on a page of
             # its own (no script needed); only the second POST, with confirm=yes, acts.
@@ -719,23 +698,23 @@ def trainers(request):
             request, _("%(name)s is no longer a trainer here.") % {"name": trainer.public_name}
         )
         return redirect("logbook:trainers")
-    if request.method == "POST" and form.is_valid():
-        association = next(
-            (a for a in associations if str(a.pk) == request.POST.get("association")),
-            associations[0],
-        )
+    association, error = None, ""
+    if request.method == "POST":
+        association, error = association_posted(request, associations_for_coordinator(request.user))
+    if association is None and error:
+        messages.error(request, error)
+    elif request.method == "POST" and form.is_valid():
         trainer = trainer_add(association=association, by=request.user, **form.cleaned_data)
         messages.success(
             request, _("%(name)s can now sign in as a trainer.") % {"name": trainer.public_name}
         )
         return redirect("logbook:trainers")
-    memberships = (
-        Membership.objects.filter(association__in=associations, role=Role.TRAINER, is_active=True)
-        .select_related("user", "association")
-        .order_by("association__name", "user__display_name")
+    memberships = trainer_memberships_for_coordinator(request.user).order_by(
+        "association__name", "user__display_name"
     )
     return render(
         request,
         "logbook/trainers.html",
         {"memberships": memberships, "form": form, "associations": associations},
+        status=400 if error else 200,
     )

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from lms.accounts.access import associations_for_staff, coordinated_associations
+from lms.accounts.access import associations_for_coordinator, associations_for_staff
 from lms.accounts.models import Association, AuditEntry, Membership, Role, User
 
 
@@ -25,7 +25,7 @@ def audit_entries_for_coordinator(
     """The audit trail of the associations the user coordinates (everything for superusers)."""
     entries = AuditEntry.objects.select_related("actor", "association").order_by("-at", "-pk")
     if not user.is_superuser:
-        entries = entries.filter(association__in=coordinated_associations(user))
+        entries = entries.filter(association__in=associations_for_coordinator(user))
     if learner_id is not None:
         entries = entries.filter(object_type=User._meta.label, object_id=str(learner_id))
     return entries

@@ -383,16 +383,32 @@ def test_someone_with_no_programme_sees_a_message(client, world):
     assert response.context["scope"] is None
 
 
-def test_frozen_report_ids_are_not_guessable_across_programmes(client, world):
-    other = FrozenReport.objects.create(
+def other_programme_report(world) -> FrozenReport:
+    return FrozenReport.objects.create(
         programme=world["other_programme"],
         period_start_on=DAY,
         period_end_on=DAY,
         definitions_version="1.0",
         figures={},
     )
+
+
+def test_frozen_report_ids_are_not_guessable_across_programmes(client, world):
+    other = other_programme_report(world)
     client.force_login(world["funder"])
     assert client.get(reverse("impact:frozen_report", args=[other.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("url_name", ["impact:frozen_report", "impact:frozen_report_export"])
+def test_a_missing_and_a_forbidden_frozen_report_answer_the_same(client, world, url_name):
+    other = other_programme_report(world)
+    client.force_login(world["funder"])
+    extra = {"kind": "csv"} if url_name.endswith("export") else {}
+    forbidden = client.get(reverse(url_name, kwargs={"pk": other.pk, **extra}))
+    missing = client.get(reverse(url_name, kwargs={"pk": other.pk + 1000, **extra}))
+    assert forbidden.status_code == missing.status_code == 403
+    # The same page (its bytes differ by the per-response nonce, its includes by caching).
+    assert forbidden.templates[0].name == missing.templates[0].name == "403.html"
 
 
 def test_a_coordinator_whose_association_is_in_no_programme_is_refused(client, world):

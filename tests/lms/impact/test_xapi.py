@@ -203,9 +203,10 @@ def test_bad_dates_send_the_coordinator_back_with_a_message(client, world):
     assert "JJ/MM/AAAA" in client.get(response["Location"]).content.decode()
 
 
-def test_other_associations_are_not_found_and_other_roles_are_refused(client, world):
+def test_other_associations_and_other_roles_are_refused_alike(client, world):
     client.force_login(world["other_coordinator"])
-    assert export(client, world["tilleuls"]).status_code == 404
+    assert export(client, world["tilleuls"]).status_code == 403
+    assert client.get(reverse("impact:xapi_export", args=[99999999])).status_code == 403
     client.force_login(world["trainer"])
     assert export(client, world["tilleuls"]).status_code == 403
     funder_user = UserFactory(username="funder")

@@ -344,23 +344,72 @@ def test_the_learners_record_shows_scores_and_says_which_are_self_reported(
 
 
 @pytest.mark.parametrize(
-    ("url_name", "data"),
+    ("url_name", "data", "message"),
     [
-        ("logbook:learner_new", {"display_name": "Rosa", "association": "abc"}),
-        ("logbook:device_mark", {"association": "abc"}),
-        ("logbook:group_new", {"name": "Groupe lundi", "association": "abc"}),
-        ("logbook:learner_merge", {"duplicate": "abc"}),
-        ("logbook:trainers", {"association": "abc", "deactivate": "abc"}),
-        ("logbook:trainers", {"association": "999999", "deactivate": "1"}),
+        (
+            "logbook:learner_new",
+            {"display_name": "Rosa", "association": "abc"},
+            "Choisissez une de vos associations dans la liste.",
+        ),
+        (
+            "logbook:device_mark",
+            {"association": "abc"},
+            "Choisissez une de vos associations dans la liste.",
+        ),
+        (
+            "logbook:group_new",
+            {"name": "Groupe lundi", "association": "abc"},
+            "Choisissez une de vos associations dans la liste.",
+        ),
+        (
+            "logbook:learner_merge",
+            {"duplicate": "abc"},
+            "Choisissez l&#x27;autre fiche dans la liste.",
+        ),
+        (
+            "logbook:trainers",
+            {"association": "abc", "deactivate": "abc"},
+            "Choisissez un·e formateur·rice de votre association dans la liste.",
+        ),
+        (
+            "logbook:trainers",
+            {"association": "999999", "deactivate": "1"},
+            "Choisissez un·e formateur·rice de votre association dans la liste.",
+        ),
+        (
+            "logbook:trainers",
+            {"association": "1 OR 1=1", "username": "tom", "display_name": "Tom"},
+            "Choisissez une de vos associations dans la liste.",
+        ),
     ],
 )
-def test_a_garbled_id_in_a_form_is_refused_without_a_server_error(client, setting, url_name, data):
+def test_a_garbled_id_in_a_form_is_refused_with_a_message_in_the_persons_language(
+    client, setting, url_name, data, message
+):
     coordinator = User.objects.create(username=f"c-{uuid.uuid4().hex[:8]}", display_name="Cora")
     MembershipFactory(user=coordinator, association=setting["association"], role=Role.COORDINATOR)
     client.force_login(coordinator)
-    client.raise_request_exception = False
     args = [setting["learners"][0].pk] if url_name == "logbook:learner_merge" else []
     before = User.objects.count()
-    response = client.post(reverse(url_name, args=args), data)
-    assert response.status_code in (400, 404)
+    response = client.post(reverse(url_name, args=args), data, follow=True)
+    assert response.status_code in (200, 400)
+    assert message in response.content.decode()
     assert User.objects.count() == before
+
+
+def test_a_trainer_of_another_association_and_a_missing_one_are_refused_alike(client, setting):
+    coordinator = User.objects.create(username=f"c-{uuid.uuid4().hex[:8]}", display_name="Cora")
+    MembershipFactory(user=coordinator, association=setting["association"], role=Role.COORDINATOR)
+    elsewhere = trainer_in(AssociationFactory())
+    client.force_login(coordinator)
+    pages = [
+        client.post(
+            reverse("logbook:trainers"),
+            {"association": setting["association"].pk, "deactivate": pk, "confirm": "yes"},
+            follow=True,
+        )
+        for pk in (elsewhere.pk, 99999999)
+    ]
+    assert [page.status_code for page in pages] == [200, 200]
+    assert all("dans la liste" in page.content.decode() for page in pages)
+    assert elsewhere.memberships.get().is_active
