@@ -65,11 +65,3 @@ def test_the_change_log_sentences_follow_it():
     translations = {text for _references, texts in entries() for text in texts}
     assert f"%(event)s{NNBSP}: %(details)s" in translations
     assert f"Validations{NNBSP}: %(name)s – %(help)s (%(module)s)" in translations
-
-
-def test_every_french_string_has_a_narrow_no_break_space_before_high_punctuation():
-    """Learners' screens first: at 320 px with the largest text, "Bonjour Amina !" broke
-    before its "!" with an ordinary space."""
-    texts = [text for _references, texts in entries() for text in texts if text]
-    assert len(texts) > 500
-    assert [text for text in texts if badly_spaced(text)] == []
