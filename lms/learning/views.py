@@ -32,6 +32,7 @@ from lms.accounts.models import Role
 from . import selectors, views_statements
 from .attestation import AttestedModule, attestation_pdf
 from .models import ProgressStatus
+from .offline import offline_key_set
 from .progress import ModuleState
 from .services import (
     SelfAssessmentInvalid,
@@ -102,7 +103,7 @@ def my_path(request):
     # Listen reads the learner's own page: wrapped once their name and numbers are in.
     own = listen_render(_my_path_own(request.user, context))
     # The page around the learner's own part is the same for everyone.
-    return render_framed(
+    response = render_framed(
         request,
         "learning/my_path.html",
         context,
@@ -111,6 +112,7 @@ def my_path(request):
         slot="own_html",
         own=own,
     )
+    return offline_key_set(request, response)
 
 
 # Stand-ins for the learner's values in the cached shape of their part of Mon parcours:
@@ -259,7 +261,8 @@ def module_step(request, module_id: int, number: int):
     if request.method == "POST":
         # Graded and recorded from the module's cached outline, without its page.
         return views_statements.step_post(request, module_id, number)
-    return _step_get(request, module_id, number)
+    # Kept by the offline worker (static/js/sw.js) for this session alone.
+    return offline_key_set(request, _step_get(request, module_id, number))
 
 
 def _step_get(request, module_id: int, number: int):
