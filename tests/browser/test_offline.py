@@ -267,3 +267,96 @@ def test_the_offline_page_lists_the_modules_kept_on_a_small_phone_with_large_tex
     assert axe_violations(page) == []
     link.click()
     expect_text(current_step(page), "Étape 1 sur")
+
+
+def test_each_practice_kind_offline_gets_the_verdict_the_server_then_stores(new_page):
+    """Wrong, then right, without a connection: "Next" stays closed after the wrong answer
+    and opens after the right one; back online, the server's verdicts are the same."""
+    from .test_pretend_sign_in import check, step_address, verdicts_of
+
+    card = new_learner("Raymonde")
+    page = new_page("phone")
+    sign_in_with_card(page, card.token, "2468")
+
+    def offline_at(address):
+        page.context.set_offline(False)
+        page.goto(address)
+        page.context.set_offline(True)
+        return current_step(page)
+
+    def wrong_then_right(step, wrong, right):
+        wrong()
+        check(step)
+        expect(step.locator("[data-item-wrong]:visible").first).to_be_visible()
+        expect(step.get_by_role("link", name="Suivant")).to_be_hidden()
+        right()
+        check(step)
+        expect(step.get_by_role("link", name="Suivant")).to_be_visible()
+        expect(page.locator("[data-connection-status]")).to_contain_text("Pas de connexion")
+
+    iris = []
+    address, iri = step_address("installer-et-utiliser-itsme", "practice_itsme")
+    step = offline_at(address)
+    code = step.get_by_label("Votre code itsme (5 chiffres)")
+    step.get_by_label("Confirmer").check()
+    wrong_then_right(step, lambda: code.fill("12"), lambda: code.fill("13579"))
+    iris.append(iri)
+
+    address, iri = step_address("installer-et-utiliser-itsme", "practice_itsme", trap=True)
+    step = offline_at(address)
+    wrong_then_right(
+        step,
+        lambda: (
+            step.get_by_label("Confirmer").check(),
+            step.get_by_label("Votre code itsme (5 chiffres)").fill("24680"),
+        ),
+        lambda: step.get_by_label("Refuser").check(),
+    )
+    iris.append(iri)
+
+    address, iri = step_address("utiliser-le-lecteur-de-carte-eid", "practice_eid")
+    step = offline_at(address)
+    wrong_then_right(
+        step,
+        lambda: step.get_by_label("itsme", exact=True).check(),
+        lambda: (
+            step.get_by_label("Carte d'identité (eID) et lecteur de carte").check(),
+            step.get_by_label("Mettre la carte dans le lecteur, la puce en premier").check(),
+            step.get_by_label("Votre code PIN (4 chiffres)").fill("1234"),
+        ),
+    )
+    iris.append(iri)
+
+    address, iri = step_address("se-connecter-a-un-service-public", "practice_login")
+    step = offline_at(address)
+    wrong_then_right(
+        step,
+        lambda: step.get_by_label("itsme", exact=True).check(),
+        lambda: step.get_by_label("Carte d'identité (eID) et lecteur de carte").check(),
+    )
+    iris.append(iri)
+
+    module = ModulePage.objects.get(
+        slug="arnaques-par-sms-et-telephone", locale__language_code="fr-be"
+    )
+    number, inbox = next(
+        (number, s)
+        for number, s in enumerate(module.steps, start=1)
+        if s.block_type == "practice_inbox"
+    )
+    step = offline_at(f"/apprendre/{module.pk}/etape/{number}/")
+
+    def sort(right: bool):
+        for index, message in enumerate(inbox.value["messages"]):
+            scam = message["is_scam"] if right or index else not message["is_scam"]
+            value = "scam" if scam else "genuine"
+            step.locator(f"input[name=message-{index}][value={value}]").check()
+
+    wrong_then_right(step, lambda: sort(False), lambda: sort(True))
+    iris.append(module.step_iri(inbox.id))
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("[data-connection-status]")).to_contain_text("La connexion est revenue")
+    for each in iris:
+        assert verdicts_of(card.learner, each) == [False, True], each
