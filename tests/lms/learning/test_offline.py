@@ -41,6 +41,9 @@ def test_the_worker_is_served_from_the_root_and_always_checked_again(client):
     assert b'addEventListener("fetch"' in body
     # The site's policy lets the page start it.
     assert "worker-src 'self'" in response["Content-Security-Policy"]
+    # Asked again at each visit: unchanged, it costs no body.
+    again = client.get("/sw.js", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
 
 
 def test_the_offline_page_is_the_same_for_everyone_in_their_language(client):
