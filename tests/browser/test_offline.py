@@ -136,6 +136,11 @@ def test_a_module_reloaded_offline_is_still_there_and_its_answers_arrive_once(ne
     page.wait_for_timeout(500)
     assert statements.count() == online_count + 3
 
+    # Online, the worker passes redirects through: the module opens where the learner is.
+    response = page.goto(f"/apprendre/{module.pk}/")
+    assert response.ok and response.from_service_worker
+    assert page.url.endswith(f"/apprendre/{module.pk}/etape/5/")
+
 
 def test_a_wrong_answer_offline_gets_its_feedback_and_does_not_open_next(new_page):
     module = module_page()
