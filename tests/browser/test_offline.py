@@ -5,6 +5,8 @@ answers given meanwhile are checked on the device and sent once when the connect
 After sign-out, nothing of the learner is left for the next person on a shared device.
 """
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -62,9 +64,19 @@ def module_page():
     return ModulePage.objects.get(slug=MODULE_SLUG, locale__language_code="fr-be")
 
 
+def wait_until(page, script: str, seconds: float = 10) -> None:
+    """Until the async `script` gives true in the page. Not `wait_for_function`: it takes
+    the promise an async function returns for a true value and does not wait."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(script):
+        assert time.monotonic() < deadline, script
+        page.wait_for_timeout(200)
+
+
 def wait_until_kept(page) -> dict:
     """The worker keeps the page after it loads (a message from offline.js): wait for it."""
-    page.wait_for_function(
+    wait_until(
+        page,
         """async () => {
           const names = await caches.keys();
           const pages = names.find((name) => name.startsWith("pasapas-pages-"));
@@ -72,8 +84,6 @@ def wait_until_kept(page) -> dict:
             && (await (await caches.open(pages)).keys()).length > 0
             && Boolean(await caches.match("/hors-ligne/"));
         }""",
-        polling=200,
-        timeout=10_000,
     )
     return page.evaluate(KEPT)
 
@@ -232,10 +242,9 @@ def test_after_sign_out_an_offline_reload_shows_nothing_of_the_learner(new_page,
     page.wait_for_url("**/connexion/")
     if header == "stripped":
         page.unroute("**/deconnexion/")  # while a request is routed, workers are bypassed
-    page.wait_for_function(
+    wait_until(
+        page,
         """async () => !(await caches.keys()).some((name) => name.startsWith("pasapas-pages-"))""",
-        polling=200,
-        timeout=10_000,
     )
 
     go_offline(page)
