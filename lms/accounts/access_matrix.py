@@ -98,6 +98,8 @@ MATRIX: dict[str, Rule] = {
         LEARNERS, method="POST", note="The page's queued statements, sent as one JSON list."
     ),
     "learning:text_size": Rule(EVERYONE, method="POST", note="A display preference."),
+    "learning:service_worker": Rule(EVERYONE, note="The offline worker's script; no data."),
+    "learning:offline": Rule(EVERYONE, note="The page shown without a connection; no data."),
     # Trainers and coordinators: the people, groups and sessions of their associations.
     "logbook:workspace": Rule(STAFF),
     "logbook:learners": Rule(STAFF),

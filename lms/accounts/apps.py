@@ -14,5 +14,7 @@ class AccountsConfig(AppConfig):
         # personal data it holds (lms/personal_data.py).
         from . import audit, personal_data  # noqa: F401
         from .backends import connect_signals
+        from .sign_out import sign_out_connect
 
         connect_signals()
+        sign_out_connect()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_statements
+from . import views, views_offline, views_statements
 
 app_name = "learning"
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path("apprendre/<int:module_id>/bravo/", views.module_done, name="module_done"),
     path("apprendre/releves/", views_statements.statements_batch, name="statements"),
     path("texte/", views.text_size, name="text_size"),
+    path("sw.js", views_offline.service_worker, name="service_worker"),
+    path("hors-ligne/", views_offline.offline_page, name="offline"),
 ]

@@ -35,6 +35,7 @@ from lms.accounts.models import Role
 from . import selectors, views_statements
 from .attestation import AttestedModule, attestation_pdf
 from .models import ProgressStatus
+from .offline import offline_key_set
 from .progress import ModuleState
 from .services import (
     SelfAssessmentInvalid,
@@ -56,7 +57,7 @@ def my_path(request):
     context = _my_path_context(request.user)
     own = _my_path_own(request.user, context)
     # The page around the learner's own part is the same for everyone.
-    return render_framed(
+    response = render_framed(
         request,
         "learning/my_path.html",
         context,
@@ -65,6 +66,7 @@ def my_path(request):
         slot="own_html",
         own=own,
     )
+    return offline_key_set(request, response)
 
 
 @role_required(Role.LEARNER)
@@ -272,7 +274,8 @@ def module_step(request, module_id: int, number: int):
     if request.method == "POST":
         # Graded and recorded from the module's cached outline, without its page.
         return views_statements.step_post(request, module_id, number)
-    return _step_get(request, module_id, number)
+    # Kept by the offline worker (static/js/sw.js) for this session alone.
+    return offline_key_set(request, _step_get(request, module_id, number))
 
 
 def _step_get(request, module_id: int, number: int):

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lms.accounts.sign_out.SignOutClearsSiteDataMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -344,6 +345,8 @@ _SITE_POLICY = {
         "media-src": ["'self'"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        # The offline worker (static/js/sw.js, served at /sw.js).
+        "worker-src": ["'self'"],
         "frame-src": ["'self'", *([H5P_ORIGIN] if H5P_ORIGIN else [])],
         "frame-ancestors": ["'self'"],
         "base-uri": ["'self'"],

@@ -220,6 +220,13 @@
   });
   const shown = steps.find((step) => !step.hidden);
   if (shown) stepTimeShow(Number(shown.dataset.step));
+  // The offline worker (sw.js) keeps one page per module and shows it for any of its
+  // steps' addresses: the step the address names is shown.
+  const named = steps.find((step) => new URL(step.dataset.url, window.location.href).pathname === window.location.pathname);
+  if (named && named.hidden) show(Number(named.dataset.step), false);
+  // A page shown again by the offline worker carries the statement ids of its first visit:
+  // new ones, so that an answer given now is never taken for one already sent.
+  player.querySelectorAll("[name=statement_id]").forEach((field) => { field.value = newId(); });
 
   // --- Showing the server's verdict -----------------------------------------------------
   function showVerdict(step, form, data) {
@@ -254,6 +261,63 @@
     if (next) { next.hidden = false; next.focus(); }
   }
 
+  // --- Without a connection: the server's verdict, worked out here -----------------------
+  // The same rules as lms/learning/grading.py, from what the page carries (the right
+  // answers, which the page shows after a check anyway), so that feedback still comes and
+  // "Next" opens only after a right answer, as online. The server grades the queued
+  // answer again when it arrives; what it stores is its own verdict.
+  function fold(text) {
+    return (text || "").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replace(/ß/g, "ss")
+      .split(/\s+/).filter(Boolean).join(" ");
+  }
+  function pretendCode(field, digits) {
+    const code = field ? field.value.trim() : "";
+    return code.length === digits && /^[0-9]+$/.test(code);
+  }
+  function checked(form, name) {
+    const input = form.querySelector(`input[name="${name}"]:checked`);
+    return input ? input.value : "";
+  }
+  function allRight(items) { return { items, success: items.every((item) => item === true) }; }
+  const LOCAL_GRADES = {
+    quiz(step, form) {
+      const chosen = checked(form, "answer");
+      const feedback = chosen && step.querySelector(`[data-feedback-for="${chosen}"]`);
+      return { success: Boolean(feedback && feedback.hasAttribute("data-right")) };
+    },
+    practice_form(step) {
+      return allRight(Array.from(step.querySelectorAll("[data-field-index]"), (part) => {
+        const input = part.querySelector("[name^='field-']");
+        const text = input ? input.value.trim() : "";
+        if (!text) return part.hasAttribute("data-required") ? null : true;
+        return part.dataset.expected ? fold(text) === fold(part.dataset.expected) : true;
+      }));
+    },
+    practice_inbox(step, form) {
+      return allRight(Array.from(step.querySelectorAll("[data-scam]"), (message, index) => {
+        const choice = checked(form, `message-${index}`);
+        return choice ? (choice === "scam") === (message.dataset.scam === "true") : null;
+      }));
+    },
+    practice_itsme(step, form) {
+      const started = step.querySelector("[data-started]").dataset.started === "true";
+      const decision = checked(form, "decision");
+      const decisionRight = decision ? decision === (started ? "confirm" : "refuse") : null;
+      const codeRight = started && decision === "confirm" ? pretendCode(form.elements.code, 5) : true;
+      return { items: [decisionRight, codeRight], success: decisionRight === true && codeRight };
+    },
+    practice_eid(step, form) {
+      const method = checked(form, "method");
+      const card = form.querySelector("input[name=card]");
+      return allRight([method ? method === "eid" : null, Boolean(card && card.checked), pretendCode(form.elements.code, 4)]);
+    },
+    practice_login(step, form) {
+      const method = checked(form, "method");
+      const right = method ? method === step.querySelector("[data-right-method]").dataset.rightMethod : null;
+      return { items: [right], success: right === true };
+    },
+  };
+
   // A pretend code (itsme code, eID PIN) waiting in the queue is kept on the device: in
   // case a learner typed their real one, its digits are replaced by zeros. The server only
   // grades the code's shape (how many ASCII digits), so the verdict stays the same.
@@ -284,6 +348,12 @@
     } catch (error) {
       enqueue(itemFrom(form.action, pretendCodesMasked(form, body), new Date().toISOString()));
       waiting = true;
+      const grade = LOCAL_GRADES[kind];
+      if (graded && grade) {
+        say(player.dataset.offlineMessage);
+        showVerdict(step, form, grade(step, form));
+        return;
+      }
       say(graded ? player.dataset.retryMessage : player.dataset.offlineMessage);
       if (graded) { revealNext(step); return; }
       markDone(step);

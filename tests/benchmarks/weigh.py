@@ -66,7 +66,9 @@ class Traffic:
                 media += size
             if request.resource_type == "script":
                 js += size
-            if request.frame.parent_frame is not None:
+            # The offline worker's own requests (static/js/sw.js keeping the page it was
+            # not there to serve) belong to no frame; they are counted with the page's.
+            if request.service_worker is None and request.frame.parent_frame is not None:
                 frames += 1
         foreign = sum(
             1

@@ -90,6 +90,11 @@ def test_the_learners_screens_run_under_the_policy(enforced_page):
     for number in range(1, len(module.steps) + 1):
         path = f"/apprendre/{module.pk}/etape/{number}/"
         refused[path] = visit(page, path)
+    # The offline worker (static/js/sw.js) was allowed to start, and its page runs too.
+    assert page.evaluate(
+        "navigator.serviceWorker.ready.then((registration) => Boolean(registration.active))"
+    )
+    refused["/hors-ligne/"] = visit(page, "/hors-ligne/")
     assert {path: found for path, found in refused.items() if found} == {}
     assert page.console_refusals == []
 

@@ -24,6 +24,7 @@ POLICY = {
     "media-src": ["'self'"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
+    "worker-src": ["'self'"],
     "frame-src": ["'self'"],
     "frame-ancestors": ["'self'"],
     "base-uri": ["'self'"],
