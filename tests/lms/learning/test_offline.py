@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from lms.accounts.sign_out import CLEAR_SITE_DATA
 from lms.learning.offline import OFFLINE_KEY_HEADER
-from lms.learning.services import ANSWERED_KINDS
+from lms.learning.submissions import ANSWERED_KINDS
 from tests.factories import AssociationFactory, learner_in
 
 pytestmark = pytest.mark.django_db
