@@ -436,6 +436,9 @@ class StepRecording(models.Model):
         related_name="+",
     )  # fmt: skip
     recorded_at = models.DateTimeField(auto_now=True)
+    # The SHA-256 of the step's words when it was recorded: once an editor changes them, the
+    # recording no longer says what the screen says and is not played ("" for older ones).
+    words_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("step recording")

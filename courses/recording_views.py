@@ -6,30 +6,18 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .listening import text_for_listening
 from .recordings import (
     MAX_RECORDING_BYTES,
     RecordingInvalid,
     module_get_for_editor,
     page_recordings,
+    recording_says,
     recording_url,
     step_recording_delete,
     step_recording_save,
+    step_words,
 )
 from .voice import voice_language
-
-# What an editor reads aloud, per kind of step: its own words, in the order on screen.
-_STEP_WORDS = ("title", "question", "intro", "situation", "text", "request", "service")
-
-
-def _step_words(block, language: str) -> str:
-    value = block.value
-    parts = [str(value.get(name) or "") for name in _STEP_WORDS if hasattr(value, "get")]
-    answers = value.get("answers") if hasattr(value, "get") else None
-    parts += [answer["text"] for answer in answers or []]
-    # A title or an answer without a full stop still ends its sentence when read aloud.
-    sentences = [part if part.rstrip()[-1] in ".!?:…" else f"{part}." for part in parts if part]
-    return text_for_listening(" ".join(sentences), language)
 
 
 def step_recordings(request, page_id: int):
@@ -45,9 +33,11 @@ def step_recordings(request, page_id: int):
                 "number": number,
                 "id": block.id,
                 "kind": block.block.label,
-                "words": _step_words(block, language),
+                "words": step_words(block, language),
                 "recording": recording,
                 "url": recording_url(recording) if recording else "",
+                "words_changed": recording is not None
+                and not recording_says(recording, block, language),
             }
         )
     return TemplateResponse(

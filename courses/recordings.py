@@ -18,7 +18,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .listening import text_for_listening
 from .models import ModulePage, StepRecording
+from .voice import voice_language
 
 MAX_RECORDING_BYTES = 2 * 1024 * 1024
 # extension -> content type, for the formats every recent browser plays (Safari plays MP3
@@ -101,12 +103,36 @@ def recording_file_check(content: bytes, *, size: int | None = None) -> Recordin
     return RecordingFile(content=content, extension=extension)
 
 
+# What an editor reads aloud, per kind of step: its own words, in the order on screen.
+STEP_WORDS = ("title", "question", "intro", "situation", "text", "request", "service")
+
+
+def step_words(block, language: str) -> str:
+    value = block.value
+    parts = [str(value.get(name) or "") for name in STEP_WORDS if hasattr(value, "get")]
+    answers = value.get("answers") if hasattr(value, "get") else None
+    parts += [answer["text"] for answer in answers or []]
+    # A title or an answer without a full stop still ends its sentence when read aloud.
+    sentences = [part if part.rstrip()[-1] in ".!?:…" else f"{part}." for part in parts if part]
+    return text_for_listening(" ".join(sentences), language)
+
+
+def words_digest(block, language: str) -> str:
+    return hashlib.sha256(step_words(block, language).encode()).hexdigest()
+
+
+def recording_says(recording: StepRecording, block, language: str) -> bool:
+    """Whether the recording was made of the step's words as they are now."""
+    return not recording.words_digest or recording.words_digest == words_digest(block, language)
+
+
 def step_recording_save(
     *, page, step_id: str, content: bytes, user, size: int | None = None
 ) -> StepRecording:
     """Checks and keeps `content` as the recording of step `step_id` of `page` (a module),
     replacing any earlier one. Raises RecordingInvalid."""
-    if not any(block.id == step_id for block in page.steps):
+    block = next((block for block in page.steps if block.id == step_id), None)
+    if block is None:
         raise RecordingInvalid(_("This step is no longer in the module. Reload the page."))
     recording_file = recording_file_check(content, size=size)
     name = recording_file.storage_name
@@ -127,6 +153,7 @@ def step_recording_save(
                 "content_type": recording_file.content_type,
                 "size": len(content),
                 "recorded_by": user,
+                "words_digest": words_digest(block, voice_language(page.locale.language_code)),
             },
         )
         if old_name and old_name != name:
@@ -162,10 +189,13 @@ def page_recordings(page) -> dict[str, StepRecording]:
 
 
 def step_recording_url(page, block) -> str:
-    """What a step's Listen plays first: the editor's recording of it, else an audio file
-    chosen for it as a document (explanations), else nothing."""
+    """What a step's Listen plays first: the editor's recording of it, unless its words have
+    changed since, else an audio file chosen for it as a document (explanations), else
+    nothing (then the device's voice or the server's reads the words as they are)."""
     recording = StepRecording.objects.filter(page=page, step_id=block.id).first()
-    if recording is not None:
+    if recording is not None and recording_says(
+        recording, block, voice_language(page.locale.language_code)
+    ):
         return recording_url(recording)
     document = block.value.get("audio") if hasattr(block.value, "get") else None
     return document.url if document else ""

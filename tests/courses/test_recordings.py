@@ -19,6 +19,7 @@ from courses.recordings import (
     recording_file_check,
     recording_url,
     step_recording_save,
+    step_recording_url,
 )
 from tests.factories import AssociationFactory, UserFactory, learner_in
 
@@ -135,6 +136,30 @@ def test_an_editor_uploads_a_recording_and_the_step_plays_it_first(editor, modul
     ]
     assert recordings[1] == recording_url(recording)  # this step's button plays it first
     assert recordings[0] == ""  # the other steps have none
+
+
+def test_a_recording_of_words_since_changed_is_not_played(editor, module, client):
+    """The editor changes a step's text after recording it: learners hear the new words
+    (device or server voice), not the old recording, and the editor is told to record again."""
+    step = module.steps[1]
+    recording = step_recording_save(page=module, step_id=step.id, content=MP3, user=None)
+    assert recording.words_digest
+    assert step_recording_url(module, step) == recording_url(recording)
+    screen = editor.get(reverse("step_recordings", args=[module.pk])).content.decode()
+    assert "data-words-changed" not in screen
+
+    field = next(name for name in ("text", "question", "title") if step.value.get(name))
+    step.value[field] = f"{step.value[field]} Une phrase de plus."
+    module.save_revision().publish()
+    module.refresh_from_db()
+    changed = module.steps[1]
+    assert step_recording_url(module, changed) == ""
+    screen = editor.get(reverse("step_recordings", args=[module.pk])).content.decode()
+    assert screen.count("data-words-changed") == 1
+
+    client.force_login(learner_in(AssociationFactory()))
+    page = client.get(reverse("learning:step", args=[module.pk, 2])).content.decode()
+    assert recording_url(recording) not in page
 
 
 def test_a_bad_upload_says_why_and_keeps_nothing(editor, module):
