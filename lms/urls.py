@@ -76,8 +76,6 @@ if settings.SERVE_MEDIA:
 
     from lms.accounts.security import media_serve
 
-    urlpatterns.append(
-        re_path(r"^media/(?P<path>.*)$", media_serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", media_serve))
 
 urlpatterns.append(path("", include(wagtail_urls)))

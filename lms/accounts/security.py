@@ -146,15 +146,16 @@ def media_headers(response):
     return response
 
 
-def media_serve(request, path: str, document_root: str):
+def media_serve(request, path: str):
     """django.views.static.serve for uploads (SERVE_MEDIA), with media_headers added.
 
-    In production a web server serves MEDIA_ROOT and must send the same headers (see
-    docs/deploy.md).
+    MEDIA_ROOT is read at each request, not when the URLs are loaded, so the folder is the
+    one the settings name now (tests give each their own). In production a web server serves
+    MEDIA_ROOT and must send the same headers (see docs/deploy.md).
     """
     from django.views.static import serve
 
-    response = media_headers(serve(request, path, document_root=document_root))
+    response = media_headers(serve(request, path, document_root=settings.MEDIA_ROOT))
     if response.status_code == 200 and is_hashed_rendition(path):
         # Named by its content (courses/storage.py): these bytes never change under it.
         response["Cache-Control"] = IMMUTABLE_CACHE_CONTROL

@@ -162,7 +162,7 @@ def test_a_wrong_answer_offline_gets_its_feedback_and_does_not_open_next(new_pag
     form_number = quiz_number + 1
     practice = module.steps[form_number - 1]
     assert practice.block_type == "practice_form"
-    card = new_learner("Gaston")
+    card = new_learner("Odilon")
     page = new_page("phone")
     sign_in_with_card(page, card.token, "2468")
     page.goto(f"/apprendre/{module.pk}/etape/{quiz_number}/")
