@@ -88,7 +88,8 @@ def language_set(request):
 
 def find_help(request):
     """Public page: the partner associations, searchable by postcode or municipality."""
-    query = request.GET.get("q", "")[:60]
+    # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
+    query = request.GET.get("q", "").replace("\x00", "")[:60]
     associations, exact = associations_near(query)
     return render(
         request,

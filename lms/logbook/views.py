@@ -110,7 +110,8 @@ def association_posted(request, associations=None):
 
 @staff_required
 def learners(request):
-    query = request.GET.get("q", "").strip()[:80]
+    # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:80]
     associations = list(associations_for_staff(request.user))
     people = learners_for_trainer(request.user)
     if query:
