@@ -128,7 +128,8 @@ def test_each_pretend_sign_in_step_walked_wrong_then_right_on_a_small_phone(brow
         assert [item["fields"].get("code") for item in queued] == ["0000"]
         context.set_offline(False)
         page.evaluate("() => window.dispatchEvent(new Event('online'))")
-        expect(page.locator("[data-connection-status]")).to_contain_text("envoyé")
+        # The message once sent, not the offline one, which says "sera envoyé plus tard".
+        expect(page.locator("[data-connection-status]")).to_contain_text("La connexion est revenue")
     finally:
         context.close()
     # Graded and recorded by the server, in order; no typed code stored.
