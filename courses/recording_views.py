@@ -37,7 +37,7 @@ def step_recordings(request, page_id: int):
                 "recording": recording,
                 "url": recording_url(recording) if recording else "",
                 "words_changed": recording is not None
-                and not recording_says(recording, block, language),
+                and not recording_says(recording.words_digest, block, language),
             }
         )
     return TemplateResponse(

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .caching import content_key, shared_content
 from .listening import text_for_listening
 from .models import ModulePage, StepRecording
 from .voice import voice_language
@@ -121,9 +122,10 @@ def words_digest(block, language: str) -> str:
     return hashlib.sha256(step_words(block, language).encode()).hexdigest()
 
 
-def recording_says(recording: StepRecording, block, language: str) -> bool:
-    """Whether the recording was made of the step's words as they are now."""
-    return not recording.words_digest or recording.words_digest == words_digest(block, language)
+def recording_says(recorded_digest: str, block, language: str) -> bool:
+    """Whether a recording whose words had `recorded_digest` says the step's words as they
+    are now (recordings made before the digest was kept have none, and are trusted)."""
+    return not recorded_digest or recorded_digest == words_digest(block, language)
 
 
 def step_recording_save(
@@ -188,15 +190,27 @@ def page_recordings(page) -> dict[str, StepRecording]:
     return {recording.step_id: recording for recording in page.step_recordings.all()}
 
 
+def _recordings_played(page) -> dict[str, tuple[str, str]]:
+    """Each recorded step's (URL, words digest), read from the database once per content
+    version: saving or deleting a recording starts a new one (courses/apps.py), as
+    publishing does. A step page renders its steps one by one, the learner's own at each
+    visit: without this, a query each time."""
+    return shared_content(
+        content_key("step-recordings", page.pk),
+        lambda: {
+            recording.step_id: (recording_url(recording), recording.words_digest)
+            for recording in page.step_recordings.all()
+        },
+    )
+
+
 def step_recording_url(page, block) -> str:
     """What a step's Listen plays first: the editor's recording of it, unless its words have
     changed since, else an audio file chosen for it as a document (explanations), else
     nothing (then the device's voice or the server's reads the words as they are)."""
-    recording = StepRecording.objects.filter(page=page, step_id=block.id).first()
-    if recording is not None and recording_says(
-        recording, block, voice_language(page.locale.language_code)
-    ):
-        return recording_url(recording)
+    played = _recordings_played(page).get(block.id)
+    if played and recording_says(played[1], block, voice_language(page.locale.language_code)):
+        return played[0]
     document = block.value.get("audio") if hasattr(block.value, "get") else None
     return document.url if document else ""
 
