@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from lms.demo.builder import demo_build
+from tests.results import RESULTS
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests
 # themselves are still plain synchronous calls.
@@ -17,7 +18,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-RESULTS = Path(settings.BASE_DIR) / "test-results"
 SIZES = {
     "phone": (360, 740),
     "phone-tall": (390, 844),

@@ -27,10 +27,11 @@ from tests.lms.databases import (
     PROJECT,
     child_environment,
     migrated_database,
-    missing_service,
 )
+from tests.lms.redis_server import RedisServer, running_redis
 
-REDIS_URL = "redis://127.0.0.1:6379/11"  # a database number of this test's own
+# Only read by the settings check below, which never connects to it.
+SETTINGS_REDIS_URL = "redis://127.0.0.1:6379/11"
 HOST = "pasapas.test"
 PASSWORD = "mot-de-passe-de-test"
 DISPLAY_NAME = "Fatou Deux-Serveurs"
@@ -94,17 +95,6 @@ def learner_create(alias: str) -> None:
     Membership.objects.using(alias).create(
         user=other, association=association, role=Role.LEARNER, joined_on=timezone.localdate()
     )
-
-
-def redis_client():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except Exception as error:  # redis-py raises its own ConnectionError subclasses
-        missing_service(f"Redis at {REDIS_URL}", error)
-    return client
 
 
 def free_port() -> int:
@@ -213,10 +203,16 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def servers(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Servers A and B over one copy of the test database and one Redis database."""
-    redis = redis_client()
-    redis.flushdb()
+def shared_redis(tmp_path_factory) -> RedisServer:
+    """A redis-server of this module's own (not the machine's shared one, which another test
+    run may be using at the same time), empty at the start."""
+    with running_redis(tmp_path_factory.mktemp("scale-out-redis")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def servers(django_db_setup, django_db_blocker, tmp_path_factory, shared_redis):
+    """Servers A and B over one copy of the test database and one Redis."""
     folder = tmp_path_factory.mktemp("scale-out")
     (folder / "scale_out_settings.py").write_text(SETTINGS)
     started = []
@@ -227,7 +223,7 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
             PYTHONPATH=f"{folder}:{PROJECT}",
             SECRET_KEY=SECRET_KEY,
             ALLOWED_HOSTS=HOST,
-            REDIS_URL=REDIS_URL,
+            REDIS_URL=shared_redis.url,
             RATELIMIT_PROXY_COUNT="1",
             TASKS_BACKEND="immediate",
             MEDIA_ROOT=str(folder / "media"),
@@ -246,7 +242,6 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
                 server.stop()
             for server in started:
                 server.wait_stopped()
-            redis.flushdb()
 
 
 def sign_in(browser: Browser, server: Server, username: str, password: str):
@@ -255,7 +250,9 @@ def sign_in(browser: Browser, server: Server, username: str, password: str):
 
 
 @copies_the_test_database
-def test_a_session_opened_on_one_server_is_valid_on_the_other_until_signed_out(servers):
+def test_a_session_opened_on_one_server_is_valid_on_the_other_until_signed_out(
+    servers, shared_redis
+):
     a, b = servers
     browser = Browser()
     status, location, _text = sign_in(browser, a, "fatou", PASSWORD)
@@ -263,7 +260,7 @@ def test_a_session_opened_on_one_server_is_valid_on_the_other_until_signed_out(s
     assert location == "/accueil/"
     session_key = browser.cookies["sessionid"]
     # Sessions are cached in the shared Redis, in front of the shared database.
-    assert redis_client().exists(f"pasapas:1:django.contrib.sessions.cached_db{session_key}")
+    assert shared_redis.client().exists(f"pasapas:1:django.contrib.sessions.cached_db{session_key}")
 
     status, _location, text = browser.send(b, "GET", "/mon-parcours/")
     assert status == 200
@@ -278,7 +275,7 @@ def test_a_session_opened_on_one_server_is_valid_on_the_other_until_signed_out(s
 
 
 @copies_the_test_database
-def test_a_person_deactivated_through_one_server_is_signed_out_on_the_other(servers):
+def test_a_person_deactivated_through_one_server_is_signed_out_on_the_other(servers, shared_redis):
     """The person's row is cached in Redis between requests (lms/accounts/backends.py); the
     save that deactivates them, made by another process, forgets it for every server."""
     a, b = servers
@@ -287,7 +284,7 @@ def test_a_person_deactivated_through_one_server_is_signed_out_on_the_other(serv
     status, _location, text = browser.send(b, "GET", "/mon-parcours/")
     assert status == 200
     assert "Awa Deux-Serveurs" in text
-    assert redis_client().keys("pasapas:1:pasapas:user:*")  # kept for the next request
+    assert shared_redis.client().keys("pasapas:1:pasapas:user:*")  # kept for the next request
 
     # As an administrator would, from a shell on server A's machine.
     code = (
@@ -328,7 +325,7 @@ def test_production_caches_sessions_only_in_a_cache_every_server_shares():
         "print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])"
     )
     engines = {}
-    for redis_url in ("", REDIS_URL):
+    for redis_url in ("", SETTINGS_REDIS_URL):
         result = subprocess.run(
             [sys.executable, "-c", script],
             capture_output=True,
@@ -350,7 +347,7 @@ def test_production_caches_sessions_only_in_a_cache_every_server_shares():
         "django.contrib.sessions.backends.db",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
-    assert engines[REDIS_URL] == [
+    assert engines[SETTINGS_REDIS_URL] == [
         "django.contrib.sessions.backends.cached_db",
         "lms.redis_cache.RedisCache",  # Django's, reusing its redis-py clients
     ]

@@ -9,10 +9,8 @@ import html
 import json
 import re
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -34,6 +32,7 @@ from tests.factories import (
 )
 from tests.lms.learning.step_answers import step_answers
 from tests.pdf_text import drawn_text
+from tests.results import RESULTS
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ WAITING_STEP = "Cette étape attend votre formateur."
 WAITING = "En attente du formateur"
 VALIDATED = "Validé par le formateur"
 DONE_ONLINE = "Fait en ligne"
-ARTEFACTS = Path(settings.BASE_DIR) / "test-results" / "pdf"
+ARTEFACTS = RESULTS / "pdf"
 
 
 @pytest.fixture
