@@ -12,6 +12,7 @@ from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.models import User
 from lms.accounts.selectors import cards_active
 from lms.accounts.services import cards_issue_without_secret
+from lms.forms import TypedTextField
 
 from . import selectors
 from .access import group_get_for_trainer, session_get_for_trainer
@@ -40,8 +41,7 @@ def group_new(request):
     association = None
     if request.method == "POST":
         association, error = association_posted(request)
-        # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
-        name = request.POST.get("name", "").replace("\x00", "").strip()[:120]
+        name = TypedTextField(cut_at=120).clean(request.POST.get("name", ""))
         path = next((p for p in paths if str(p.pk) == request.POST.get("path")), None)
         chosen = [t for t in trainers if str(t.pk) in request.POST.getlist("trainers")] or [
             request.user

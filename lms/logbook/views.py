@@ -42,6 +42,7 @@ from lms.accounts.services import (
     card_unlock,
     short_code_normalise,
 )
+from lms.forms import search_query
 from lms.learning.selectors import module_progress_for_learner, module_row_state, scores_for_learner
 
 from . import selectors
@@ -97,8 +98,7 @@ def association_posted(request, associations=None):
 
 @staff_required
 def learners(request):
-    # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:80]
+    query = search_query(request.GET, cut_at=80)
     associations = list(associations_for_staff(request.user))
     people = learners_for_trainer(request.user)
     if query:
