@@ -1,11 +1,12 @@
-"""How statements become progress: the completion rules, and the fold of statements into the
-summary rows (a step's, a module's) that every progress writer applies.
+"""How statements become progress: the completion rules, the fold of statements into each
+step's and module's summary rows, and the rebuild of every row from the records.
 
-Kept apart from the writers (lms/learning/services.py `statements_store`, the demo builder)
-so that each of them applies the same rules: a step's summary row changes status only
-through `step_status_after`, and a statement changes the rows only through
-`activity_progress_apply` and `module_progress_apply`. `progress_rebuild` folds the whole
-log again with the same functions, so rebuilt rows equal the rows written as statements came.
+The one writer (lms/learning/services.py `statements_store`, through which the module player,
+trainers' validations and the demo builder all write) applies these functions to new
+statements; `progress_rebuild` folds the whole log again with the same ones, so rebuilt rows
+equal the rows written as statements came. A step's summary changes status only through
+`step_status_after`; `module_state_of` says where a learner is in a module, for Mon parcours
+and the trainer's matrix.
 """
 
 from collections.abc import Iterable, Mapping
