@@ -28,6 +28,8 @@ from .models import Group
 from .services import group_create, session_log, validations_record
 from .views import association_posted, pdf_response, staff_required
 
+# --- Groups ------------------------------------------------------------------------------
+
 
 @staff_required
 def group_new(request):
@@ -76,9 +78,6 @@ def group_new(request):
         },
         status=400 if request.method == "POST" and association is None else 200,
     )
-
-
-# --- Groups ------------------------------------------------------------------------------
 
 
 @staff_required

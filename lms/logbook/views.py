@@ -408,6 +408,8 @@ def learner_merge_view(request, learner_id: int):
     return render(request, "logbook/learner_merge.html", {"keep": keep, "candidates": candidates})
 
 
+# --- The association's trainers ----------------------------------------------------------
+
 coordinator_required = role_required(Role.COORDINATOR)
 
 
