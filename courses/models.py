@@ -18,6 +18,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from lms.forms import search_query
+
 from .blocks import StepBlock
 from .caching import active_locale, content_key, shared_content, shared_get_many, shared_set_many
 from .forms import ModulePageForm
@@ -238,7 +240,7 @@ class CatalogueIndexPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         theme_slug = request.GET.get("theme", "")
-        query = request.GET.get("q", "").strip()[:100]
+        query = search_query(request.GET, cut_at=100)
         show_all = bool(request.GET.get("tous"))
         context.update(query=query)
         # The cards are the same for every visitor: rendered once per content version and

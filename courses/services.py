@@ -1,11 +1,10 @@
 """Writes to the catalogue: load competence frameworks and the starter catalogue from fixtures/.
 
-Why this module is longer than 500 lines: `load_catalogue` reads one tree of files
-(competence frameworks, then pictograms, H5P activities, themes, modules and paths in French
-with their Dutch translations) and writes it in order, each part needing the ids the
-previous one made, each load in a transaction and safe to repeat. Its sections follow that
-order (competences, pictograms, H5P activities, pages, translations); they share the load
-report and the fixture readers, and only the loader uses them.
+`catalogue_load` (the load_catalogue command) writes one tree of files in order: competence
+frameworks, then pictograms, H5P activities, themes, modules and paths in French, then their
+Dutch translations, each part needing the ids the previous one made, each load in a
+transaction and safe to repeat. Reading those files (YAML, translations put into the French
+structure, steps turned into StreamField data) is in catalogue_files.py, which writes nothing.
 """
 
 import hashlib
@@ -13,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -21,7 +19,13 @@ from django.db import transaction
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Locale, Page
 
-from .blocks import StepBlock
+from .catalogue_files import (
+    CatalogueError,
+    list_translated,
+    module_translated,
+    steps_value,
+    yaml_read,
+)
 from .h5p.models import H5PPackage
 from .h5p.services import h5p_package_store
 from .h5p.validation import H5PValidationError, h5p_file_sha256
@@ -55,32 +59,6 @@ CATALOGUE_INDEX_TEXT = {
         "Kies een thema. Kies dan een module. Een module duurt maar een paar minuten.",
     ),
 }
-# The texts a translation gives; everything else (keys, answers' order, which one is right,
-# expected answers...) comes from the French file. `expected`, `choices`, `sender` and `service`
-# may stay as they are (a password, an e-mail address or MyMinfin reads the same in every
-# language).
-TRANSLATED_KEYS = {
-    "title",
-    "intro",
-    "goal",
-    "text",
-    "question",
-    "feedback",
-    "label",
-    "help",
-    "subject",
-    "body",
-    "explanation",
-    "request",
-    "trainer_label",
-}
-# `package`: an H5P step may name the same activity built in the translation's language
-# (fixtures/h5p/src/<name>-nl/); without it the page plays the French activity.
-OPTIONAL_TRANSLATED_KEYS = {"expected", "choices", "sender", "service", "package"}
-
-
-class CatalogueError(Exception):
-    """A fixture file that cannot be loaded; the message names the file and the problem."""
 
 
 @dataclass
@@ -92,13 +70,6 @@ class LoadReport:
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
-
-
-def _read_yaml(path: Path):
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise CatalogueError(f"{path}: {error}") from error
 
 
 def _digest(*parts: object) -> str:
@@ -114,7 +85,7 @@ def competences_load(*, directory: Path | None = None) -> LoadReport:
     """Create or update every framework file in fixtures/competences/."""
     report = LoadReport()
     for path in sorted((directory or FIXTURES_DIR / "competences").glob("*.yaml")):
-        data = _read_yaml(path)
+        data = yaml_read(path)
         meta = data["framework"]
         framework, _created = _upsert(
             report,
@@ -254,118 +225,6 @@ def h5p_packages_load(
 # --- Pages -------------------------------------------------------------------------------
 
 
-def _step_raw(module_slug: str, step: dict, packages: dict[str, H5PPackage] | None = None) -> dict:
-    """Turn one step of a module file into StreamField data with stable ids."""
-    kind = step["type"]
-    key = step["key"]
-
-    def item_id(*parts):
-        return str(stable_uuid("fixtures", module_slug, key, *parts))
-
-    def items(values, prefix):
-        return [
-            {"type": "item", "value": value, "id": item_id(prefix, index)}
-            for index, value in enumerate(values)
-        ]
-
-    if kind == "explanation":
-        value = {"title": step["title"], "text": step["text"].strip(), "image": None, "audio": None}
-    elif kind == "quiz":
-        answers = [
-            {
-                "text": answer["text"],
-                "image": None,
-                "is_correct": bool(answer.get("correct")),
-                "feedback": answer["feedback"],
-            }
-            for answer in step["answers"]
-        ]
-        value = {"question": step["question"], "image": None, "answers": items(answers, "answer")}
-    elif kind == "practice_form":
-        fields = [
-            {
-                "label": item["label"],
-                "help": item.get("help") or "",
-                "kind": item.get("kind", "text"),
-                "required": bool(item.get("required", True)),
-                "expected": str(item.get("expected") or ""),
-                "choices": "|".join(item.get("choices") or []),
-            }
-            for item in step["fields"]
-        ]
-        value = {
-            "title": step["title"],
-            "intro": (step.get("intro") or "").strip(),
-            "fields": items(fields, "field"),
-        }
-    elif kind == "practice_inbox":
-        messages = [
-            {
-                "sender": item["sender"],
-                "subject": item["subject"],
-                "body": item["body"].strip(),
-                "is_scam": bool(item.get("is_scam")),
-                "explanation": item["explanation"],
-            }
-            for item in step["messages"]
-        ]
-        value = {
-            "title": step["title"],
-            "intro": (step.get("intro") or "").strip(),
-            "messages": items(messages, "message"),
-        }
-    elif kind == "practice_itsme":
-        value = {
-            "title": step["title"],
-            "intro": (step.get("intro") or "").strip(),
-            "service": step["service"],
-            "request": step["request"],
-            "started_by_learner": bool(step.get("started_by_learner", True)),
-            "explanation": step["explanation"],
-        }
-    elif kind == "practice_eid":
-        value = {
-            "title": step["title"],
-            "intro": (step.get("intro") or "").strip(),
-            "service": step["service"],
-        }
-    elif kind == "practice_login":
-        value = {
-            "title": step["title"],
-            "intro": step["intro"].strip(),
-            "service": step["service"],
-            "right_method": step["right_method"],
-            "explanation": step["explanation"],
-        }
-    elif kind == "checkpoint":
-        # The learner's wording ("Montrez à votre formateur…") and the trainer's short label.
-        value = {
-            "text": step["text"].strip(),
-            "trainer_label": (step.get("trainer_label") or "").strip(),
-        }
-    elif kind == "h5p":
-        # h5p_packages_load has stored every package the module names.
-        value = {"title": step.get("title") or "", "package": (packages or {})[step["package"]].pk}
-    else:
-        raise CatalogueError(f"module {module_slug}: unknown step type {kind!r}")
-    return {"type": kind, "value": value, "id": str(stable_uuid("fixtures", module_slug, key))}
-
-
-def _steps_value(
-    module_slug: str, steps: list[dict], packages: dict[str, H5PPackage] | None = None
-):
-    keys = [step["key"] for step in steps]
-    if len(keys) != len(set(keys)):
-        raise CatalogueError(f"module {module_slug}: two steps share a key")
-    block = StepBlock()
-    value = block.to_python([_step_raw(module_slug, step, packages) for step in steps])
-    try:
-        block.clean(value)
-    except ValidationError as error:
-        raise CatalogueError(f"module {module_slug}: {error}") from error
-    return value
-
-
 def _save_page(parent: Page, page: Page, *, is_new: bool) -> None:
     if is_new:
         parent.add_child(instance=page)
@@ -401,70 +260,6 @@ def _page_upsert(
     return page
 
 
-def _is_records(value) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], dict)
-
-
-def _translated(source: dict, translation, where: str) -> dict:
-    """The French data with the translated strings put in; the structure stays French.
-
-    Fails, naming the file and the place, on a missing string, an unknown key or a list
-    whose length differs: a half-translated page would mix both languages.
-    """
-    if not isinstance(translation, dict):
-        raise CatalogueError(f"{where}: expected the texts as a mapping")
-    result = dict(source)
-    for key, text in translation.items():
-        value = source.get(key)
-        if _is_records(value):
-            if not isinstance(text, list) or len(text) != len(value):
-                raise CatalogueError(f"{where} > {key}: give the {len(value)} items in order")
-            result[key] = [
-                _translated(item, item_text, f"{where} > {key} {index}")
-                for index, (item, item_text) in enumerate(zip(value, text, strict=True), 1)
-            ]
-        elif key not in source or key not in TRANSLATED_KEYS | OPTIONAL_TRANSLATED_KEYS:
-            raise CatalogueError(f"{where}: {key} cannot be translated")
-        elif isinstance(value, list) and (not isinstance(text, list) or len(text) != len(value)):
-            raise CatalogueError(f"{where} > {key}: give the {len(value)} items in order")
-        elif text in (None, ""):
-            raise CatalogueError(f"{where}: {key} is empty")
-        else:
-            result[key] = text
-    missing = [
-        key
-        for key, value in source.items()
-        if key not in translation and ((key in TRANSLATED_KEYS and value) or _is_records(value))
-    ]
-    if missing:
-        raise CatalogueError(f"{where}: not translated: {', '.join(missing)}")
-    return result
-
-
-def _module_translated(data: dict, path: Path) -> dict:
-    """A module file with the strings of its translation file (steps keyed by their key)."""
-    translation = _read_yaml(path)
-    if not isinstance(translation, dict) or not isinstance(translation.get("steps"), dict):
-        raise CatalogueError(f"{path}: expected title, goal and steps (keyed by step key)")
-    steps = translation["steps"]
-    keys = [step["key"] for step in data["steps"]]
-    if set(steps) != set(keys):
-        raise CatalogueError(
-            f"{path}: the steps are {keys}; missing {sorted(set(keys) - set(steps))}, "
-            f"unknown {sorted(set(steps) - set(keys))}"
-        )
-    result = _translated(
-        {key: value for key, value in data.items() if key != "steps"},
-        {key: value for key, value in translation.items() if key != "steps"},
-        str(path),
-    )
-    result["steps"] = [
-        _translated(step, steps[step["key"]] or {}, f"{path} > {step['key']}")
-        for step in data["steps"]
-    ]
-    return result
-
-
 @transaction.atomic
 def catalogue_load(*, directory: Path | None = None) -> LoadReport:
     """Create or update the starter catalogue and its translations; pages whose source is
@@ -474,13 +269,13 @@ def catalogue_load(*, directory: Path | None = None) -> LoadReport:
     for language_code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:
         Locale.objects.get_or_create(language_code=language_code)
     source = directory / "catalogue"
-    themes = _read_yaml(source / "themes.yaml")
+    themes = yaml_read(source / "themes.yaml")
     # modules/<slug>.yaml; modules/<slug>.nl.yaml are translations, read below.
     module_files = sorted(
         path for path in (source / "modules").glob("*.yaml") if "." not in path.stem
     )
-    modules = [_read_yaml(path) for path in module_files]
-    paths = _read_yaml(source / "paths.yaml")
+    modules = [yaml_read(path) for path in module_files]
+    paths = yaml_read(source / "paths.yaml")
     home = Page.objects.get(depth=2, locale=Locale.get_default()).specific
     originals = _language_load(directory, report, home, themes, modules, paths)
 
@@ -502,28 +297,12 @@ def catalogue_load(*, directory: Path | None = None) -> LoadReport:
             directory,
             report,
             translated_home,
-            _list_translated(themes, source / f"themes.{suffix}.yaml"),
-            [_module_translated(data, path) for data, path in module_translations],
-            _list_translated(paths, source / f"paths.{suffix}.yaml"),
+            list_translated(themes, source / f"themes.{suffix}.yaml"),
+            [module_translated(data, path) for data, path in module_translations],
+            list_translated(paths, source / f"paths.{suffix}.yaml"),
             originals=originals,
         )
     return report
-
-
-def _list_translated(items: list[dict], path: Path) -> list[dict]:
-    """themes.yaml or paths.yaml with the strings of its translation (a mapping by slug)."""
-    translation = _read_yaml(path) if path.exists() else None
-    if not isinstance(translation, dict):
-        raise CatalogueError(f"{path}: expected the texts of every entry, keyed by slug")
-    slugs = [item["slug"] for item in items]
-    if set(translation) != set(slugs):
-        raise CatalogueError(
-            f"{path}: missing {sorted(set(slugs) - set(translation))}, "
-            f"unknown {sorted(set(translation) - set(slugs))}"
-        )
-    return [
-        _translated(item, translation[item["slug"]], f"{path} > {item['slug']}") for item in items
-    ]
 
 
 def _language_load(
@@ -589,7 +368,7 @@ def _language_load(
             slug, data["steps"], report=report, directory=directory / "h5p"
         )
         # Step ids come from the (French) slug and each step's key: the same in every language.
-        steps = _steps_value(slug, data["steps"], packages)
+        steps = steps_value(slug, data["steps"], packages)
         competences = list(
             Competence.objects.filter(
                 code__in=[str(code) for code in data.get("competences") or []],

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from lms.forms import search_query
+
 from .access import home_url_name
 from .backends import USER_BACKEND
 from .devices import device_association_id, known_device_remember
@@ -88,13 +90,12 @@ def language_set(request):
 
 def find_help(request):
     """Public page: the partner associations, searchable by postcode or municipality."""
-    # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
-    query = request.GET.get("q", "").replace("\x00", "")[:60]
+    query = search_query(request.GET, cut_at=60)
     associations, exact = associations_near(query)
     return render(
         request,
         "accounts/find_help.html",
-        {"query": query.strip(), "associations": associations, "exact": exact},
+        {"query": query, "associations": associations, "exact": exact},
     )
 
 

@@ -342,7 +342,7 @@ def learner_merge(*, keep: User, duplicate: User, by: User, association: Associa
     """
     from lms.accounts.models import SignInCard
     from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-    from lms.learning.services import progress_rebuild
+    from lms.learning.progress import progress_rebuild
 
     if keep.pk == duplicate.pk:
         raise ValueError("A record cannot be merged into itself.")

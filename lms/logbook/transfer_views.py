@@ -22,12 +22,12 @@ from .transfer_services import (
     TEMPLATE_FORMATS,
     VALID_ROWS,
     decisions_read,
-    refused_rows_download,
     transfer_export,
     transfer_export_record,
     transfer_preview,
     transfer_template,
 )
+from .transfer_store import refused_rows_download
 
 # Room for the form's other fields around the file in a multipart body.
 FORM_OVERHEAD_BYTES = 64 * 1024

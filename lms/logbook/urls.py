@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import group_views, views
 
 app_name = "logbook"
 urlpatterns = [
@@ -26,15 +26,15 @@ urlpatterns = [
     ),
     path("appareil/", views.device_mark, name="device_mark"),
     path("formateurs/", views.trainers, name="trainers"),
-    path("groupes/nouveau/", views.group_new, name="group_new"),
-    path("groupes/<int:group_id>/", views.group_detail, name="group"),
-    path("groupes/<int:group_id>/cartes/", views.group_cards, name="group_cards"),
-    path("groupes/<int:group_id>/cartes.pdf", views.group_cards_pdf, name="group_cards_pdf"),
-    path("groupes/<int:group_id>/seance/", views.session_new, name="session_new"),
-    path("seances/<int:session_id>/", views.session_edit, name="session_edit"),
+    path("groupes/nouveau/", group_views.group_new, name="group_new"),
+    path("groupes/<int:group_id>/", group_views.group_detail, name="group"),
+    path("groupes/<int:group_id>/cartes/", group_views.group_cards, name="group_cards"),
+    path("groupes/<int:group_id>/cartes.pdf", group_views.group_cards_pdf, name="group_cards_pdf"),
+    path("groupes/<int:group_id>/seance/", group_views.session_new, name="session_new"),
+    path("seances/<int:session_id>/", group_views.session_edit, name="session_edit"),
     path(
         "seances/<int:session_id>/validations/",
-        views.session_validations,
+        group_views.session_validations,
         name="session_validations",
     ),
 ]

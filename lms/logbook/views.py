@@ -1,12 +1,12 @@
-"""Trainer and coordinator screens: learners, cards, groups, in-person sessions."""
+"""Trainer and coordinator screens: the workspace, learners and their cards, a learner who
+already has a card, two records of one person, the association's trainers. Groups and their
+in-person sessions are in group_views.py; spreadsheets in transfer_views.py."""
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +14,6 @@ from lms.accounts.access import (
     STAFF_ROLES,
     associations_for_coordinator,
     associations_for_staff,
-    colleagues_for_staff,
     coordinates_learner,
     is_coordinator,
     learner_get_for_trainer,
@@ -28,7 +27,7 @@ from lms.accounts.cards_pdf import cards_pdf
 from lms.accounts.consents import consents_for
 from lms.accounts.devices import device_trust
 from lms.accounts.languages import person_language_apply
-from lms.accounts.models import Role, User
+from lms.accounts.models import Role
 from lms.accounts.naming import belonging_to
 from lms.accounts.selectors import cards_active, sign_in_events_for_learner
 from lms.accounts.services import (
@@ -41,40 +40,29 @@ from lms.accounts.services import (
     card_needs_trainer,
     card_secret_set,
     card_unlock,
-    cards_issue_without_secret,
     short_code_normalise,
 )
+from lms.forms import search_query
 from lms.learning.selectors import module_progress_for_learner, module_row_state, scores_for_learner
 
 from . import selectors
-from .access import group_get_for_trainer, session_get_for_trainer
 from .forms import (
     AssociationChoiceForm,
     CardForm,
     CardSecretForm,
     DuplicateForm,
     LearnerForm,
-    SessionForm,
     TrainerDeactivateForm,
     TrainerForm,
-    UsualSlotForm,
-    ValidationsForm,
-    default_slot,
-    everyone_alone,
-    everyone_present,
 )
-from .models import Group
 from .people import homonym_ids
 from .services import (
-    group_create,
     group_learners_add,
     learner_create,
     learner_join,
     learner_merge,
-    session_log,
     trainer_add,
     trainer_deactivate,
-    validations_record,
 )
 
 staff_required = role_required(*STAFF_ROLES)
@@ -110,8 +98,7 @@ def association_posted(request, associations=None):
 
 @staff_required
 def learners(request):
-    # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:80]
+    query = search_query(request.GET, cut_at=80)
     associations = list(associations_for_staff(request.user))
     people = learners_for_trainer(request.user)
     if query:
@@ -266,10 +253,10 @@ def learner_card_pdf(request, learner_id: int):
     card = cards_active().filter(learner=learner).select_related("association").first()
     if card is None:
         return redirect("logbook:learner_card", learner.pk)
-    return _pdf_response(cards_pdf([card]), f"carte-{learner.public_name}.pdf")
+    return pdf_response(cards_pdf([card]), f"carte-{learner.public_name}.pdf")
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -316,203 +303,6 @@ def device_mark(request):
         % {"to_association": belonging_to(association.name)},
     )
     return response
-
-
-# --- Groups ------------------------------------------------------------------------------
-
-
-@staff_required
-def group_detail(request, group_id: int):
-    group = group_get_for_trainer(request.user, group_id)
-    modules, rows = selectors.group_matrix(group, today=timezone.localdate())
-    return render(
-        request,
-        "logbook/group_detail.html",
-        {"group": group, "modules": modules, "rows": rows},
-    )
-
-
-def _members_without_card(group: Group) -> list[User]:
-    return list(
-        selectors.learners_described(
-            group.learners.exclude(sign_in_cards__is_active=True),
-            associations=[group.association],
-        ).order_by("display_name", "pk")
-    )
-
-
-@staff_required
-def group_cards(request, group_id: int):
-    """Print a card for every member: those who have none get one first, once the trainer
-    has seen their names and confirmed (their cards work once they chose a secret)."""
-    group = group_get_for_trainer(request.user, group_id)
-    without = _members_without_card(group)
-    if not without:
-        return redirect("logbook:group_cards_pdf", group.pk)
-    if request.method == "POST":
-        cards_issue_without_secret(learners=without, association=group.association, by=request.user)
-        return redirect("logbook:group_cards_pdf", group.pk)
-    return render(request, "logbook/group_cards.html", {"group": group, "without": without})
-
-
-@staff_required
-def group_cards_pdf(request, group_id: int):
-    group = group_get_for_trainer(request.user, group_id)
-    if _members_without_card(group):
-        return redirect("logbook:group_cards", group.pk)
-    cards = (
-        cards_active()
-        .filter(learner__in=group.learners.all())
-        .select_related("learner__learner_profile", "association")
-        .order_by("learner__display_name", "learner_id")
-    )
-    return _pdf_response(cards_pdf(cards), f"cartes-{group.name}.pdf")
-
-
-# --- In-person sessions --------------------------------------------------------------------
-
-
-def _session_form(request, group, session=None):
-    modules = (
-        selectors.group_modules(group)
-        if group
-        # The originals: a translation is the same activity, listed once.
-        else selectors.modules_original()
-    )
-    association = group.association if group else session.association
-    members = (
-        list(
-            selectors.learners_described(group.learners.all(), associations=[association]).order_by(
-                "display_name", "pk"
-            )
-        )
-        if group
-        else []
-    )
-    others = selectors.learners_described(
-        learners_for_trainer(request.user)
-        .filter(memberships__association=association)
-        .exclude(pk__in=[m.pk for m in members]),
-        associations=[association],
-    ).order_by("display_name", "pk")
-    if session is not None:
-        initial = {
-            "held_on": session.held_on,
-            "starts_at": session.starts_at,
-            "ends_at": session.ends_at,
-            "place": session.place,
-            "note": session.note,
-            "modules": [str(pk) for pk in session.modules.values_list("pk", flat=True)],
-            "present": [str(pk) for pk in session.attendances.values_list("learner_id", flat=True)],
-            "others": [str(pk) for pk in session.attendances.values_list("learner_id", flat=True)],
-        }
-    else:
-        # Nobody ticked: the trainer ticks who came, or taps "Everyone came".
-        starts_at, ends_at = default_slot(timezone.localtime(), group)
-        initial = {
-            "held_on": timezone.localdate(),
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-            "place": association.street_address,
-            "modules": [str(m.pk) for m in modules[:1]],
-        }
-    data = request.POST or None
-    if data is not None and "everyone_present" in data:
-        data = everyone_present(data, members=members)
-    form = SessionForm(data, initial=initial, modules=modules, members=members, others=list(others))
-    return form, modules, association
-
-
-def _session_saved(request, form) -> bool:
-    """Whether the trainer sent the form to save it (not "Everyone came" without JavaScript,
-    which shows it again with everyone ticked) and it is valid."""
-    return request.method == "POST" and "everyone_present" not in request.POST and form.is_valid()
-
-
-@staff_required
-def session_new(request, group_id: int):
-    """Screen 1 of 2: date, time (the group's usual hours), place, what was covered, who
-    came (nobody ticked: "Everyone came" ticks them all)."""
-    group = group_get_for_trainer(request.user, group_id)
-    form, modules, association = _session_form(request, group)
-    if _session_saved(request, form):
-        return _session_save(request, form, association, group, modules)
-    return render(request, "logbook/session_form.html", {"form": form, "group": group})
-
-
-@staff_required
-def session_edit(request, session_id: int):
-    session = session_get_for_trainer(request.user, session_id)
-    form, modules, association = _session_form(request, session.group, session)
-    if _session_saved(request, form):
-        return _session_save(request, form, association, session.group, modules, session)
-    return render(
-        request,
-        "logbook/session_form.html",
-        {"form": form, "group": session.group, "session": session},
-    )
-
-
-def _session_save(request, form, association, group, modules, session=None):
-    data = form.cleaned_data
-    chosen = [m for m in modules if str(m.pk) in data["modules"]]
-    present_ids = {int(pk) for pk in data["present"] + data["others"]}
-    present = list(learners_for_trainer(request.user).filter(pk__in=present_ids))
-    session = session_log(
-        association=association,
-        by=request.user,
-        held_on=data["held_on"],
-        starts_at=data["starts_at"],
-        ends_at=data["ends_at"],
-        place=data["place"],
-        group=group,
-        modules=chosen,
-        present=present,
-        note=data["note"],
-        session=session,
-    )
-    return redirect("logbook:session_validations", session.pk)
-
-
-@staff_required
-def session_validations(request, session_id: int):
-    """Screen 2 of 2: per checkpoint, how each person who came showed it ("Everyone alone",
-    then the exceptions)."""
-    session = session_get_for_trainer(request.user, session_id)
-    checkpoints = selectors.checkpoints_for_trainer(selectors.session_modules(session))
-    present = list(
-        selectors.learners_described(
-            learners_for_trainer(request.user).filter(attendances__session=session),
-            associations=[session.association],
-        ).order_by("display_name", "pk")
-    )
-    # A POST with no choice at all is still a save (nobody showed anything).
-    data = request.POST if request.method == "POST" else None
-    chosen = request.POST.get("everyone_alone")
-    if chosen is not None:
-        data = everyone_alone(data, learners=present, checkpoints=checkpoints, chosen=chosen)
-    form = ValidationsForm(data, learners=present, checkpoints=checkpoints)
-    if request.method == "POST" and chosen is None:
-        if form.is_valid():
-            count = validations_record(
-                session=session, by=request.user, validations=form.validations()
-            )
-            messages.success(
-                request,
-                _("Session saved: %(present)s present, %(count)s validations.")
-                % {"present": len(present), "count": count},
-            )
-            return redirect(
-                reverse("logbook:group", args=[session.group_id])
-                if session.group_id
-                else reverse("logbook:workspace")
-            )
-        messages.error(request, _("One of the choices is not valid. Try again."))
-    return render(
-        request,
-        "logbook/session_validations.html",
-        {"session": session, "form": form},
-    )
 
 
 # --- A learner who already has a card; two records of one person -------------------------
@@ -618,55 +408,7 @@ def learner_merge_view(request, learner_id: int):
     return render(request, "logbook/learner_merge.html", {"keep": keep, "candidates": candidates})
 
 
-@staff_required
-def group_new(request):
-    """Create a group: a name, a learning path, its trainers (coordinators manage them all),
-    the hours it usually meets at."""
-    associations = list(associations_for_staff(request.user))
-    paths = selectors.paths_original()
-    trainers = list(colleagues_for_staff(request.user).order_by("display_name"))
-    error = None
-    slot_form = UsualSlotForm(request.POST or None)
-    association = None
-    if request.method == "POST":
-        association, error = association_posted(request)
-        # No NUL: PostgreSQL refuses it in text (a 500), and no keyboard types one.
-        name = request.POST.get("name", "").replace("\x00", "").strip()[:120]
-        path = next((p for p in paths if str(p.pk) == request.POST.get("path")), None)
-        chosen = [t for t in trainers if str(t.pk) in request.POST.getlist("trainers")] or [
-            request.user
-        ]
-        if association is None:
-            pass  # the error says which association to choose
-        elif not name:
-            error = _("Give the group a name.")
-        elif selectors.group_name_taken(association, name):
-            error = _("This association already has a group with this name.")
-        elif slot_form.is_valid():
-            group = group_create(
-                association=association,
-                name=name,
-                learning_path=path,
-                trainers=chosen,
-                by=request.user,
-                usual_starts_at=slot_form.cleaned_data["usual_starts_at"],
-                usual_ends_at=slot_form.cleaned_data["usual_ends_at"],
-            )
-            messages.success(request, _("The group is ready. Add learners to it."))
-            return redirect("logbook:group", group.pk)
-    return render(
-        request,
-        "logbook/group_new.html",
-        {
-            "associations": associations,
-            "paths": paths,
-            "trainers": trainers,
-            "error": error,
-            "slot_form": slot_form,
-        },
-        status=400 if request.method == "POST" and association is None else 200,
-    )
-
+# --- The association's trainers ----------------------------------------------------------
 
 coordinator_required = role_required(Role.COORDINATOR)
 

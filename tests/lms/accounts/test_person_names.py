@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from lms.accounts.models import LearnerProfile, User
 from lms.accounts.names import person_name_clean
-from lms.logbook import transfer_services
+from lms.logbook import transfer_store
 from lms.logbook.transfer_learners import LearnerResource
 from lms.logbook.transfer_services import transfer_confirm, transfer_preview
 from lms.privacy.rectification import learner_rectify
@@ -103,7 +103,7 @@ def test_a_rectified_name_is_cleaned_too(setting):
 
 
 def test_an_imported_name_is_cleaned_too(setting, tmp_path, monkeypatch):
-    monkeypatch.setattr(transfer_services, "STORE_DIR", tmp_path / "transfer")
+    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
     header = ";".join(str(label) for label in LearnerResource.labels())
     row = ";".join(["", "Jo\u200bs\u00e9\u202e", "Ma\u0300rtin"] + [""] * 6)
     data = f"{header}\r\n{row}\r\n".encode()

@@ -10,7 +10,7 @@ from lms.accounts.models import Membership, User
 from lms.demo import builder as demo_module
 from lms.demo.builder import DEMO_ACCOUNTS, demo_build
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement, Verb
-from lms.learning.services import progress_rebuild
+from lms.learning.progress import progress_rebuild
 from lms.learning.submissions import h5p_result
 from lms.logbook.models import Attendance, Group, TrainingSession
 

@@ -20,8 +20,7 @@ from courses.models import LearningPathPage
 from lms.accounts.models import LearnerProfile
 from lms.accounts.naming import association_after
 from lms.learning.models import ActivityProgress, ModuleProgress, PathEnrollment, ProgressStatus
-from lms.learning.progress import ModuleState, module_state_of
-from lms.learning.services import progress_rebuild
+from lms.learning.progress import ModuleState, module_state_of, progress_rebuild
 from lms.logbook.models import Attendance
 from tests.factories import (
     AssociationFactory,

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from courses.models import ModulePage
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.learning.services import progress_rebuild
+from lms.learning.progress import progress_rebuild
 from tests.factories import AssociationFactory, learner_in
 
 pytestmark = [

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement, Verb
+from lms.learning.progress import progress_rebuild
 from lms.learning.services import (
     MAX_PAST_AGE,
     Result,
-    progress_rebuild,
     statement_record,
 )
 from tests.factories import AssociationFactory, learner_in

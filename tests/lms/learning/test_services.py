@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement, Verb
+from lms.learning.progress import progress_rebuild
 from lms.learning.services import (
     Result,
     StatementConflict,
-    progress_rebuild,
     statement_record,
     timestamp_clamp,
 )

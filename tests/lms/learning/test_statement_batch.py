@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
-from lms.learning.services import MAX_FUTURE_SKEW, progress_rebuild
+from lms.learning.progress import progress_rebuild
+from lms.learning.services import MAX_FUTURE_SKEW
 from lms.learning.submissions import (
     StepItem,
     StepSubmission,

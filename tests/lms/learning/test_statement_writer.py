@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from lms.learning import services
 from lms.learning.models import ActivityProgress, ModuleProgress, Statement
+from lms.learning.progress import progress_rebuild
 from lms.learning.services import StoreStatus
 from lms.learning.submissions import step_submission_parse, step_submit
 from tests.factories import AssociationFactory, learner_in, trainer_in
@@ -145,7 +146,7 @@ def test_progress_rows_are_updated_in_place_as_the_writer_folds_them(module):
         model: columns(model, learner, leave_out={"id"})
         for model in (ActivityProgress, ModuleProgress)
     }
-    services.progress_rebuild(learner_ids=[learner.pk])
+    progress_rebuild(learner_ids=[learner.pk])
     for model, rows in written.items():
         assert rows == columns(model, learner, leave_out={"id"}), model.__name__
 

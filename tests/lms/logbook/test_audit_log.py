@@ -12,7 +12,7 @@ from django.urls import reverse
 from courses.models import LearningPathPage
 from lms.accounts.models import AuditEntry, Job, Role
 from lms.accounts.services import audit_record
-from lms.logbook import transfer_services
+from lms.logbook import transfer_store
 from lms.logbook.models import TrainingSession
 from lms.logbook.services import group_learners_add
 from lms.privacy.erasure import learner_erase
@@ -33,7 +33,7 @@ NNBSP = "\u202f"  # French puts a narrow no-break space before ":"
 @pytest.fixture(autouse=True)
 def store_dir(tmp_path, monkeypatch):
     """Import previews wait in the test's own folder."""
-    monkeypatch.setattr(transfer_services, "STORE_DIR", tmp_path / "transfer")
+    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
 
 
 @pytest.fixture

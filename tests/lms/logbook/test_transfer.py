@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from lms import urls as site_urls
 from lms.accounts.models import LearnerProfile, Membership, Role, User
-from lms.logbook import transfer_files, transfer_services
+from lms.logbook import transfer_files, transfer_services, transfer_store
 from lms.logbook.models import Attendance, Group, TrainingSession
 from lms.logbook.transfer import KINDS, GroupResource, TrainingSessionResource
 from lms.logbook.transfer_cells import cell_text
@@ -56,7 +56,7 @@ with_urls = pytest.mark.urls(__name__)
 @pytest.fixture(autouse=True)
 def store_dir(tmp_path, monkeypatch):
     """Previews wait in the test's own folder."""
-    monkeypatch.setattr(transfer_services, "STORE_DIR", tmp_path / "transfer")
+    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
     return tmp_path / "transfer"
 
 

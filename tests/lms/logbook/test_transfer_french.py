@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from lms.accounts.models import LearnerProfile, Membership, Role, User
-from lms.logbook import transfer_services
+from lms.logbook import transfer_store
 from lms.logbook.transfer_cells import cell_text
 from lms.logbook.transfer_files import XLSX_MIMETYPE, file_format, table_read, table_write
 from lms.logbook.transfer_learners import LearnerResource
@@ -35,7 +35,7 @@ FORMATS = ["csv", "xlsx", "ods"]
 
 @pytest.fixture(autouse=True)
 def store_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(transfer_services, "STORE_DIR", tmp_path / "transfer")
+    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
 
 
 @pytest.fixture(autouse=True)
@@ -396,7 +396,7 @@ def test_the_valid_rows_go_in_and_the_refused_ones_come_back_to_correct(associat
     file = learner_file(rows, fmt, NO_IDENTIFIERS)
     preview = preview_of(file, association, trainer)
     assert preview.can_import_valid_rows and preview.valid_count == 2
-    found = transfer_services.refused_rows_download(
+    found = transfer_store.refused_rows_download(
         token=preview.token, kind="learners", association=association, user=trainer
     )
     content, content_type, filename = found

@@ -422,7 +422,7 @@ def test_correcting_an_old_session_keeps_the_attendance_of_an_erased_learner(wor
 
 def test_rebuilding_progress_keeps_the_completions_of_an_erased_learner(world):
     from lms.learning.models import ModuleProgress
-    from lms.learning.services import progress_rebuild
+    from lms.learning.progress import progress_rebuild
 
     rosa = world["rosa"]
     learner_erase(learner=rosa, by=world["coordinator"])

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from lms.learning.services import progress_rebuild
+from lms.learning.progress import progress_rebuild
 
 
 class Command(BaseCommand):
