@@ -24,6 +24,13 @@ from courses.step_kinds import StepKind
 
 from . import selectors
 
+# In the keys of the steps' cached frames and contents. The content version changes with
+# the content, not with the code: entries written by an earlier release (in Redis, which
+# outlives a deployment) would be read for up to CONTENT_CACHE_SECONDS after it. Change this
+# whenever what step.html, content.html or a block template writes changes (2: a graded
+# step's `data-graded`, read by static/js/player.js).
+STEP_TEMPLATES = 2
+
 
 def step_url(module, number: int) -> str:
     return reverse("learning:step", args=[module.pk, number])
@@ -85,6 +92,7 @@ def step_frames(module, steps: list[StepInfo], *, current, success_nav, urls) ->
         [
             (
                 "step",
+                STEP_TEMPLATES,
                 module.pk,
                 module.live_revision_id,
                 step.id,
@@ -130,7 +138,15 @@ def step_contents(request, module, steps, *, validated, personal: int | None, ex
     """
     shared = content_keys(
         *(
-            ("step", module.pk, module.live_revision_id, step.id, step.number, int(validated[i]))
+            (
+                "step",
+                STEP_TEMPLATES,
+                module.pk,
+                module.live_revision_id,
+                step.id,
+                step.number,
+                int(validated[i]),
+            )
             for i, step in enumerate(steps)
         )
     )
