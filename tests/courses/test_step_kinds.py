@@ -59,6 +59,8 @@ def test_the_module_page_shows_each_step_with_the_players_template(client, catal
     # Shown to be looked at: nothing on it can be answered.
     assert page.count("<fieldset disabled>") == len(module.steps)
     assert re.search(r'id="step-title-1"', page)
+    # Its H5P step's frame is loaded by the host script, as in the player.
+    assert page.count("js/h5p-host.js") == 1
 
 
 @pytest.mark.django_db
