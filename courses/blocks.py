@@ -1,4 +1,7 @@
-"""Step blocks: each block is one screen of a module for the learner."""
+"""Step blocks: each block is one screen of a module for the learner.
+
+Each names its template and what its button does in its `Meta` (see courses/step_kinds.py).
+"""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +11,7 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 from .h5p.blocks import H5PBlock
+from .step_kinds import StepKind, StepNav
 
 AUDIO_EXTENSIONS = {"mp3", "ogg", "m4a"}
 VIDEO_EXTENSIONS = {"mp4", "webm"}
@@ -43,6 +47,7 @@ class ExplanationBlock(blocks.StructBlock):
         icon = "doc-full"
         label = _("Explanation")
         template = "blocks/explanation.html"
+        step_nav = StepNav.SUBMIT
 
 
 class VideoBlock(blocks.StructBlock):
@@ -68,6 +73,7 @@ class VideoBlock(blocks.StructBlock):
         icon = "media"
         label = _("Video")
         template = "blocks/video.html"
+        step_nav = StepNav.SUBMIT
 
 
 class AnswerBlock(blocks.StructBlock):
@@ -104,6 +110,7 @@ class QuizBlock(blocks.StructBlock):
         icon = "help"
         label = _("Quiz")
         template = "blocks/quiz.html"
+        step_nav = StepNav.CHECK
 
 
 class FieldKind(blocks.ChoiceBlock):
@@ -155,6 +162,7 @@ class PracticeFormBlock(blocks.StructBlock):
         icon = "form"
         label = _("Practice: pretend form")
         template = "blocks/practice_form.html"
+        step_nav = StepNav.CHECK
 
 
 class PretendMessageBlock(blocks.StructBlock):
@@ -189,6 +197,7 @@ class PracticeInboxBlock(blocks.StructBlock):
         icon = "mail"
         label = _("Practice: pretend inbox")
         template = "blocks/practice_inbox.html"
+        step_nav = StepNav.CHECK
 
 
 # The three ways of proving who you are that Belgian public services offer on their login
@@ -235,6 +244,7 @@ class PracticeItsmeBlock(blocks.StructBlock):
         icon = "mobile-alt"
         label = _("Practice: pretend itsme confirmation")
         template = "blocks/practice_itsme.html"
+        step_nav = StepNav.CHECK
 
 
 class PracticeEidBlock(blocks.StructBlock):
@@ -250,6 +260,7 @@ class PracticeEidBlock(blocks.StructBlock):
         icon = "password"
         label = _("Practice: pretend eID card reader")
         template = "blocks/practice_eid.html"
+        step_nav = StepNav.CHECK
 
 
 class PracticeLoginBlock(blocks.StructBlock):
@@ -276,6 +287,7 @@ class PracticeLoginBlock(blocks.StructBlock):
         icon = "key"
         label = _("Practice: pretend login page")
         template = "blocks/practice_login.html"
+        step_nav = StepNav.CHECK
 
 
 class CheckpointBlock(blocks.StructBlock):
@@ -297,6 +309,7 @@ class CheckpointBlock(blocks.StructBlock):
         icon = "user"
         label = _("Trainer checkpoint")
         template = "blocks/checkpoint.html"
+        step_nav = StepNav.SUBMIT
 
 
 class StepBlock(blocks.StreamBlock):
@@ -313,3 +326,10 @@ class StepBlock(blocks.StreamBlock):
 
     class Meta:
         min_num = 1
+
+
+# Each kind of step by block type, read from its block's Meta (courses/step_kinds.py).
+STEP_KINDS = {
+    name: StepKind(name, block.meta.template, block.meta.step_nav)
+    for name, block in StepBlock().child_blocks.items()
+}

@@ -6,7 +6,7 @@ on the same content. This module is the one way the site caches such HTML around
 differs per visit. Its users: the page frames (`render_framed`: Mon parcours, the module
 player, the public catalogue), the site's chrome (cms/templatetags/chrome_tags.py: header,
 footer, text size form), each step's frame and the shape of the learner's own part of
-Mon parcours (lms/learning/views.py).
+Mon parcours (lms/learning/player.py, views_my_path.py).
 
 The contract
 - What a frame may hold: only what is the same for everyone its key names: content, the

@@ -25,6 +25,7 @@ from .caching import active_locale, content_key, shared_content, shared_get_many
 from .forms import ModulePageForm
 from .framing import render_framed
 from .h5p.models import H5PLibrary, H5PPackage  # noqa: F401 (the H5P models belong to this app)
+from .languages import lang_attribute
 
 # --- Competences -------------------------------------------------------------------------
 
@@ -383,6 +384,16 @@ class ModulePage(ServeInVisitorLanguageMixin, FixtureSourceMixin, PictureMixin, 
 
     def step_iri(self, step_id: str) -> str:
         return activity_iri("modules", self.translation_key, "steps", step_id)
+
+    def get_context(self, request, *args, **kwargs):
+        """The module page (and the editors' preview) shows each step with its block's own
+        template, the one the learner's player uses (templates/blocks/): it is given the
+        editors' language as the player gives it."""
+        context = super().get_context(request, *args, **kwargs)
+        context["content_language"] = self.locale.language_code
+        context["content_lang"] = lang_attribute(self.locale.language_code)
+        context["has_h5p"] = any(step.block_type == "h5p" for step in self.steps)
+        return context
 
 
 class LearningPathPage(ServeInVisitorLanguageMixin, FixtureSourceMixin, PictureMixin, Page):

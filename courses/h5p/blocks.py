@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from courses.step_kinds import StepNav
+
 
 class H5PBlock(blocks.StructBlock):
     title = blocks.CharBlock(
@@ -18,3 +20,5 @@ class H5PBlock(blocks.StructBlock):
         icon = "pick"
         label = _("H5P activity")
         template = "blocks/h5p.html"
+        # The activity reports by itself when it is done: "Next" only moves on.
+        step_nav = StepNav.LINK

@@ -15,7 +15,7 @@ from django_tasks import task
 from courses.models import ModulePage
 from courses.voice import VoiceUnavailable, voice_audio_get_or_make, voice_engine_available
 
-from .views import step_content_html
+from .player import step_content_html
 
 logger = logging.getLogger(__name__)
 

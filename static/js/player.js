@@ -338,7 +338,7 @@
     body.push(["duration_seconds", String(stepSecondsTake(Number(step.dataset.step)))]);
     const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
     const kind = step.dataset.kind;
-    const graded = kind === "quiz" || kind.startsWith("practice_"); // lms ANSWERED_KINDS
+    const graded = "graded" in step.dataset; // the step kind says so (courses/step_kinds.py)
     const idField = form.querySelector("[name=statement_id]");
     idField.value = newId(); // the next attempt at this step is a new statement
     let data = null;
