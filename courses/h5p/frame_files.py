@@ -54,13 +54,15 @@ def _folder(dependency: dict) -> str:
 
 
 def frame_files(*, package: H5PPackage) -> FrameFiles:
-    return _frame_files(package, h5p_libraries_revision(package=package))
+    return _frame_files(package, package.content_path, h5p_libraries_revision(package=package))
 
 
 @lru_cache(maxsize=512)
-def _frame_files(package: H5PPackage, revision: str) -> FrameFiles:
-    # Keyed by the package's id (how Django hashes a model instance) and its revision.
-    package_id, content_path = package.pk, package.content_path
+def _frame_files(package: H5PPackage, content_path: str, revision: str) -> FrameFiles:
+    # Kept by the package's id (how Django hashes a model instance), its content's folder
+    # (named after its SHA-256: an id used again by another package, as a test database
+    # does, cannot answer with the first one's files) and the revision of its libraries.
+    package_id = package.pk
     libraries = h5p_libraries_resolve(package=package)
     files = reverse("h5p:package_file", args=[package_id, "h5p.json"]).removesuffix("/h5p.json")
 
