@@ -37,6 +37,27 @@
     Object.defineProperty(window, name, { value: memoryStorage(), configurable: true });
   });
 
+  // The JSON files the player would otherwise fetch one after the other (h5p.json, the
+  // libraries' library.json, a small content.json) come with this document
+  // (courses/h5p/frame_files.py): the player's fetch of one of them is answered from here,
+  // without a round trip. Any other request goes to the network as before.
+  var carried = JSON.parse(document.getElementById("h5p-files").textContent);
+  var carriedByUrl = {};
+  Object.keys(carried).forEach(function (path) {
+    carriedByUrl[new URL(path, window.location.href).href] = JSON.stringify(carried[path]);
+  });
+  var networkFetch = window.fetch;
+  window.fetch = function (input, init) {
+    var url = typeof input === "string" ? input : input && input.url;
+    var key = url ? new URL(url, window.location.href).href : "";
+    if (Object.prototype.hasOwnProperty.call(carriedByUrl, key)) {
+      return Promise.resolve(
+        new Response(carriedByUrl[key], { headers: { "Content-Type": "application/json" } }),
+      );
+    }
+    return networkFetch.call(window, input, init);
+  };
+
   var config = JSON.parse(document.getElementById("h5p-options").textContent);
   // Messages go to the site only. In the embedded default the frame's address is on the
   // site (its origin is opaque, its URL's is the site's) and only the site may embed it

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from courses.models import activity_iri
 
+from .frame_files import frame_files
 from .origin import OPAQUE_SANDBOX, OWN_ORIGIN_SANDBOX, on_player_host, site_origin
 from .selectors import h5p_libraries_revision, h5p_library_of_package, h5p_package_get
 from .validation import CONTENT_EXTENSIONS, LIBRARY_EXTENSIONS
@@ -151,11 +152,16 @@ def frame(request, package_id: int) -> HttpResponse:
         "xAPIObjectIRI": activity_iri("h5p", package.sha256),
         "assetsRequestFetchOptions": {"credentials": "omit"},
     }
+    preload = frame_files(package=package)
     # No request context: the frame must never read the session or set a cookie.
     html = render_to_string(
         "h5p/frame.html",
         {
             "package": package,
+            # What the player would otherwise fetch one after the other (frame_files.py).
+            "inline_files": preload.inline,
+            "preload_scripts": [player["frameJs"], *preload.scripts],
+            "preload_styles": [player["frameCss"], *preload.styles],
             "language": "" if package.language == "und" else package.language,
             "options": {
                 "packageId": package.pk,

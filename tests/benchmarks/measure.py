@@ -66,7 +66,8 @@ from tests.benchmarks.weigh import (  # noqa: E402
     weigh,
 )
 
-SIZE = int(sys.argv[1])
+# The learners in the database measured (run.py passes it first; it only labels the figures).
+SIZE = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -691,11 +692,19 @@ def throttled_visit(context, url: str, profile: dict, *, h5p: bool) -> dict:
     traffic.watch(context)
     started = time.perf_counter()
     page.goto(url, wait_until="load")
-    drawn = None
+    started_player = drawn = None
     if h5p:
-        # The same frame and mark as the browser tests' (tests/browser/test_h5p.py).
         frame = page.frame_locator("iframe[data-h5p-frame]").first
+        # h5p-standalone adds .h5p-content once it has read the package's JSON files, before
+        # it asks for a single script: the player has started, nothing is drawn yet (the
+        # mark this figure used until 2026-12-07, 1 to 2 s early on the slow profile).
         frame.locator(".h5p-content").first.wait_for(state="attached", timeout=60_000)
+        started_player = time.perf_counter() - started
+        # H5P core attaches the activity inside .h5p-container once the player's and the
+        # libraries' scripts have run: from then on it is drawn and the learner can answer.
+        frame.locator(".h5p-content .h5p-container > *").first.wait_for(
+            state="visible", timeout=60_000
+        )
         drawn = time.perf_counter() - started
     start = page.evaluate(LCP_SCRIPT)
     page.wait_for_load_state("networkidle")
@@ -704,10 +713,88 @@ def throttled_visit(context, url: str, profile: dict, *, h5p: bool) -> dict:
     page.close()
     if start is None:
         raise RuntimeError(f"no largest-contentful-paint entry for {url}")
-    return {"lcp": start / 1000, "traffic_end": traffic.last_end, "h5p_drawn": drawn}
+    return {
+        "lcp": start / 1000,
+        "traffic_end": traffic.last_end,
+        "h5p_started": started_player,
+        "h5p_drawn": drawn,
+    }
 
 
-if __name__ == "__main__":
+def h5p_slow(runs: int, *, waterfall: bool = False) -> dict:
+    """The figure the H5P work is judged on, taken alone: the H5P step drawn in its frame on
+    a first visit under the slow profile, `runs` times in a row (the same gunicorn, browser
+    flags and throttled_visit as browser_figures), for quick before/after comparisons on a
+    shared machine whose load makes single runs noisy. With `waterfall`, each request of the
+    last run is printed on stderr: when it started and ended, from the navigation's start."""
+    from playwright.sync_api import sync_playwright
+
+    steps = step_paths(module_with_h5p())
+    h5p_step = list(steps)[1]
+    drawn, started_player = [], []
+    with Gunicorn() as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, FRAMES_IN_PROCESS]
+        )
+        signed_in = signed_in_state(browser, server.base)
+        for run in range(runs):
+            fresh = fresh_context(browser, signed_in)
+            timings = []
+            if waterfall and run == runs - 1:
+                fresh.on(
+                    "requestfinished",
+                    lambda request, timings=timings: timings.append(
+                        (request.timing, request.sizes()["responseBodySize"], request.url)
+                    ),
+                )
+            visit = throttled_visit(fresh, server.base + steps[h5p_step], PROFILES[SLOW], h5p=True)
+            drawn.append(visit["h5p_drawn"])
+            started_player.append(visit["h5p_started"])
+            print(
+                f"run {run + 1}: player started {visit['h5p_started']:.3f} s, "
+                f"activity drawn {visit['h5p_drawn']:.3f} s",
+                file=sys.stderr,
+            )
+            fresh.close()
+            if timings:
+                print_waterfall(timings, server.base)
+        browser.close()
+    return {
+        "figure": f"{h5p_step}: H5P activity drawn in its frame, {SLOW}, first visit",
+        "runs": runs,
+        "median_s": round(statistics.median(drawn), 3),
+        "min_s": round(min(drawn), 3),
+        "max_s": round(max(drawn), 3),
+        "all_s": [round(seconds, 3) for seconds in drawn],
+        "player_started_median_s": round(statistics.median(started_player), 3),
+        "player_started_all_s": [round(seconds, 3) for seconds in started_player],
+    }
+
+
+def print_waterfall(requests: list, base: str) -> None:
+    """Start and end of each (timing, body size, url) request, in ms from the first one's
+    start, in order of start."""
+    rows = []
+    for timing, size, url in requests:
+        start = timing["startTime"]
+        rows.append((start, start + max(timing["responseEnd"], 0), size, url.removeprefix(base)))
+    first = min(row[0] for row in rows)
+    for start, end, size, url in sorted(rows):
+        print(f"{start - first:8.0f} {end - first:8.0f} {size:8d}  {url[:110]}", file=sys.stderr)
+
+
+if __name__ == "__main__" and "--only" in sys.argv:
+    # `python -m tests.benchmarks.measure --only h5p-slow [--runs 5] [--waterfall]`, against
+    # the database the environment names (as run.py's prepare() sets it up).
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", choices=["h5p-slow"], required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--waterfall", action="store_true")
+    options = parser.parse_args()
+    print(json.dumps(h5p_slow(options.runs, waterfall=options.waterfall)))
+elif __name__ == "__main__":
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk).")
     if lighthouse.missing():

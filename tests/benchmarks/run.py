@@ -440,9 +440,16 @@ REASONS = {
     "H5P_ORIGIN, as docs/deploy.md recommends, it keeps them (the repeat visit checked).",
     "H5P activity drawn": "Measured with the frame throttled as the page is (Chromium keeps "
     "sandboxed frames in the page's process for this measurement only), on a first visit "
-    "with an empty cache: the player's files, about 57 KB of JavaScript in 15 requests, "
-    "come after the page's own on a slow line. On a repeat visit with H5P_ORIGIN they come "
-    "from the browser's cache.",
+    "with an empty cache, until the activity is attached and visible in its frame (H5P "
+    "core's .h5p-container has content). Until 2026-12-07 the mark was .h5p-content, which "
+    "h5p-standalone adds before asking for any script: 1 to 2 s early on the slow profile. "
+    "The frame document carries the player's small JSON files (h5p.json, each library.json, "
+    "a small content.json), which the player read one after the other, a round trip each, "
+    "and preloads every script and stylesheet they name (courses/h5p/frame_files.py): the "
+    "player's files, about 57 KB of JavaScript, come in parallel right after the frame "
+    "document, and the 400 kbit/s line, not round trips, sets the time. On a repeat visit "
+    "with H5P_ORIGIN they come from the browser's cache. `python -m tests.benchmarks.measure "
+    "--only h5p-slow --runs 5 --waterfall` takes this figure alone.",
     "largest contentful paint": "Lighthouse simulates its mobile profile from the trace it "
     "records; on a loaded machine the page's own work is slower, and so is the simulation.",
     "did not finish": "Stopped to keep `make bench` within 30 minutes.",

@@ -193,3 +193,50 @@ def test_files_of_an_unknown_package_are_not_found(client, package):
         client.get(f"/h5p/files/{package.pk + 1}/libraries/x/H5P.Test-1.0/library.json").status_code
         == 404
     )
+
+
+def test_the_frame_carries_the_player_s_json_files_and_preloads_what_they_name(client, package):
+    """The chain of small JSON files the player reads one after the other comes with the
+    frame document, as the site serves them; every script and stylesheet they name is
+    preloaded, each library after those it depends on (frame_files.py)."""
+    html = client.get(reverse("h5p:frame", args=[package.pk])).content.decode()
+    carried = json.loads(
+        re.search(r'<script id="h5p-files" type="application/json">(.*?)</script>', html)[1]
+    )
+    player = frame_options(client.get(reverse("h5p:frame", args=[package.pk])))["player"]
+    libraries = player["librariesPath"]
+    files = f"/h5p/files/{package.pk}"
+    assert sorted(carried) == sorted(
+        [
+            f"{files}/h5p.json",
+            f"{files}/content/content.json",
+            f"{libraries}/H5P.Test-1.0/library.json",
+            f"{libraries}/H5P.Helper-1.2/library.json",
+        ]
+    )
+    for url, value in carried.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert value == json.loads(b"".join(response.streaming_content)), url
+
+    preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="(script|style)">', html)
+    assert preloads == [
+        (player["frameCss"], "style"),
+        (f"{libraries}/H5P.Test-1.0/styles/test.css", "style"),
+        (player["frameJs"], "script"),
+        (f"{libraries}/H5P.Helper-1.2/helper.js", "script"),
+        (f"{libraries}/H5P.Test-1.0/scripts/test.js", "script"),
+    ]
+    for url, _kind in preloads[1:2] + preloads[3:]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_large_content_json_is_left_for_the_player_to_fetch(client, package, monkeypatch):
+    from courses.h5p import frame_files
+
+    frame_files._frame_files.cache_clear()
+    monkeypatch.setattr(frame_files, "INLINE_CONTENT_LIMIT", 10)
+    html = client.get(reverse("h5p:frame", args=[package.pk])).content.decode()
+    frame_files._frame_files.cache_clear()
+    assert f"/h5p/files/{package.pk}/h5p.json" in html
+    assert f"/h5p/files/{package.pk}/content/content.json" not in html
