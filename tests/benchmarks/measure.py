@@ -699,8 +699,7 @@ def throttled_visit(context, url: str, profile: dict, *, h5p: bool) -> dict:
         drawn = time.perf_counter() - started
     start = page.evaluate(LCP_SCRIPT)
     page.wait_for_load_state("networkidle")
-    context.remove_listener("requestfinished", traffic._finished)
-    context.remove_listener("requestfailed", traffic._failed)
+    traffic.unwatch(context)
     page.close()
     if start is None:
         raise RuntimeError(f"no largest-contentful-paint entry for {url}")
