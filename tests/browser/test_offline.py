@@ -396,8 +396,10 @@ def test_dots_and_next_say_what_was_done_online_offline_and_after_an_offline_rel
     assert quiz_number > 3
     card = new_learner("Philomène")
     page = new_page("phone")
+    page.set_viewport_size({"width": 320, "height": 568})
     sign_in_with_card(page, card.token, "2468")
     page.goto(f"/apprendre/{module.pk}/etape/1/")
+    page.get_by_role("button", name="Très grand texte").click()
     wait_until_kept(page)  # kept with no step done
     assert dots_done(current_step(page)) == []
     # Online, a dot fills as its step is done, without a reload.
@@ -426,6 +428,8 @@ def test_dots_and_next_say_what_was_done_online_offline_and_after_an_offline_rel
     assert dots_done(step) == list(range(1, quiz_number + 1))
     expect(step.get_by_role("link", name="Suivant")).to_be_visible()
     expect(step.get_by_role("button", name="Vérifier")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    screenshot(page, "offline-reloaded-quiz-320-larger")
     # The next step is not done: its "Check" is there, its "Next" closed.
     step.get_by_role("link", name="Suivant").click()
     step = current_step(page)
