@@ -23,9 +23,9 @@ logger = logging.getLogger(__name__)
 
 # Catalogue cards (courses/includes/catalogue_cards.html and `{% card_picture %}`).
 CARD_PICTURE = "width-96|preserve-svg"
-# A step's picture (learning/steps/explanation.html and quiz.html, blocks/*.html).
+# A step's picture (blocks/explanation.html and blocks/quiz.html).
 STEP_PICTURE = "width-480|format-webp|preserve-svg"
-# A quiz answer's picture (learning/steps/quiz.html).
+# A quiz answer's picture (blocks/quiz.html).
 ANSWER_PICTURE = "fill-160x120|format-webp|preserve-svg"
 SPECS = (CARD_PICTURE, STEP_PICTURE, ANSWER_PICTURE)
 

@@ -80,10 +80,22 @@ function loadNext() {
   frame.src = frame.dataset.src;
 }
 
+// Without a connection a frame would show the browser's error page (no service worker
+// controls its opaque origin): its note ([data-h5p-offline], right after it) says so instead,
+// until the connection returns.
+function offlineNote(frame, offline) {
+  const note = frame.nextElementSibling;
+  if (!note || !note.hasAttribute("data-h5p-offline")) return false;
+  note.hidden = !offline;
+  frame.hidden = offline;
+  return offline;
+}
+
 // Loads the frames among `frames` that are on screen (not inside a hidden step).
 function loadShown(frames) {
   frames
-    .filter((frame) => !frame.hasAttribute("data-h5p-started") && !frame.closest("[hidden]"))
+    .filter((frame) => !frame.hasAttribute("data-h5p-started") && !frame.parentElement.closest("[hidden]"))
+    .filter((frame) => !offlineNote(frame, !navigator.onLine))
     .forEach((frame) => {
       frame.setAttribute("data-h5p-started", "");
       waiting.push(frame);
@@ -124,6 +136,7 @@ function start() {
 
   // The module player (player.js) says when it shows another step.
   document.addEventListener("pasapas:step-shown", () => loadShown(frames));
+  window.addEventListener("online", () => loadShown(frames));
   loadShown(frames);
 }
 

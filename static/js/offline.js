@@ -1,11 +1,15 @@
 // Offline: what each kind of page asks of the offline worker (static/js/sw.js), said by
 // the script tag's data-offline:
 //   "keep" (the learner's pages): register the worker; a page it did not serve is kept now;
-//   "forget" (the sign-in pages): delete what the worker kept of the last person;
+//   "forget" (the sign-in pages): delete what the worker kept of the last person, and the
+//     steps player.js noted as done on this device;
 //   "list" (the offline page): list the modules kept on this device.
 (function () {
   "use strict";
   const script = document.currentScript;
+  if (script && script.dataset.offline === "forget") {
+    try { localStorage.removeItem("pasapas-done"); } catch (e) { /* no storage: nothing kept */ }
+  }
   if (!script || !("serviceWorker" in navigator) || !window.caches) return;
   const mode = script.dataset.offline;
 

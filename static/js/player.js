@@ -249,17 +249,54 @@
   }
   // Progress dots: a step done fills its dot in every step's row at once, not at a reload.
   function markDone(step) {
+    fillDot(step);
+    rememberDone(step);
+  }
+  function fillDot(step) {
     const index = Number(step.dataset.step) - 1;
     player.querySelectorAll("[data-step] .dots").forEach((dots) => {
       if (dots.children[index]) dots.children[index].classList.add("is-done");
     });
   }
-  function revealNext(step) {
+  function revealNext(step, focus = true) {
     const check = step.querySelector("[data-check]");
     const next = step.querySelector("[data-after-check]");
     if (check) check.hidden = true;
-    if (next) { next.hidden = false; next.focus(); }
+    if (next) { next.hidden = false; if (focus) next.focus(); }
   }
+
+  // Steps done on this device, by module: a page the offline worker shows again has the
+  // dots of the day it was kept, and the steps done since (sent, or still queued) would
+  // look undone. Kept by the step's block id, which a new version of the module keeps.
+  // Deleted at sign-out (Clear-Site-Data) and on the sign-in pages (offline.js "forget"),
+  // so that the next person on the device sees nothing of it.
+  const DONE_KEY = "pasapas-done";
+  const moduleKey = String(player.dataset.moduleUrl || "").replace(/\D/g, "");
+  function readDone() {
+    try { return JSON.parse(localStorage.getItem(DONE_KEY)) || {}; } catch (e) { return {}; }
+  }
+  function rememberDone(step) {
+    if (!moduleKey || !step.dataset.stepKey) return;
+    const done = readDone();
+    const keys = new Set(done[moduleKey] || []);
+    if (keys.has(step.dataset.stepKey)) return;
+    keys.add(step.dataset.stepKey);
+    done[moduleKey] = Array.from(keys);
+    try { localStorage.setItem(DONE_KEY, JSON.stringify(done)); } catch (e) { /* full: dots only */ }
+  }
+  // At load: the steps done here since the page was made fill their dots too. A graded step
+  // done (here or by the server's dots) opens "Next" at once, as after a right answer: its
+  // "Check" was already passed.
+  const doneHere = new Set(readDone()[moduleKey] || []);
+  steps.forEach((step) => { if (doneHere.has(step.dataset.stepKey)) fillDot(step); });
+  steps.forEach((step) => {
+    // A step's own row shows its dot as "current": whether it is done is read in another's.
+    const other = steps.find((one) => one !== step);
+    const dot = other && other.querySelector(".dots").children[Number(step.dataset.step) - 1];
+    if (doneHere.has(step.dataset.stepKey) || (dot && dot.classList.contains("is-done"))) {
+      revealNext(step, false);
+    }
+  });
 
   // --- Without a connection: the server's verdict, worked out here -----------------------
   // The same rules as lms/learning/grading.py, from what the page carries (the right
@@ -405,6 +442,15 @@
 
 // Text size: applied at once and remembered in a cookie the server also reads.
 (function () {
+  // A page the offline worker shows again has the size of the day it was kept: the size
+  // chosen since on this device wins.
+  const chosen = document.cookie.match(/(?:^|; )pasapas_text_size=(normal|large|larger)(?:;|$)/);
+  if (chosen && chosen[1] !== document.documentElement.dataset.textSize) {
+    document.documentElement.dataset.textSize = chosen[1];
+    document.querySelectorAll("[data-text-size-form] button[name=size]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(button.value === chosen[1]));
+    });
+  }
   document.querySelectorAll("[data-text-size-form]").forEach((form) => {
     form.addEventListener("click", (event) => {
       const button = event.target.closest("button[name=size]");

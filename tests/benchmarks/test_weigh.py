@@ -91,3 +91,56 @@ def test_a_frame_on_the_site_s_other_host_is_its_own_not_another_s(fixture_site)
     assert alone["foreign"] == 2  # the frame's document and its script
     assert named["foreign"] == 0
     assert named["frame_requests"] == 2
+
+
+WORKER_KEEPS = 20_000  # bytes: a file the worker fetches when it installs
+WORKER_LATER = 7_000  # and one it fetches once the page tells it the page has loaded
+
+
+def test_a_service_worker_s_own_requests_are_counted(fixture_site):
+    """The offline worker's script, the files it fetches when it installs and those it
+    fetches after the page has loaded (as static/js/sw.js keeps a module page) are the
+    visit's bytes; on a repeat visit, a file the worker answers from its cache costs 0."""
+    from playwright.sync_api import sync_playwright
+
+    base, root = fixture_site
+    (root / "index.html").write_text(
+        '<!doctype html><title>page</title><script src="/page.js"></script><script>'
+        'navigator.serviceWorker.register("/sw.js").then(() => navigator.serviceWorker.ready)'
+        '.then((registration) => registration.active.postMessage("loaded"));</script>'
+    )
+    (root / "sw.js").write_text(
+        "const keep = (path) => caches.open('kept').then((cache) => cache.add(path));\n"
+        "self.addEventListener('install', (event) => event.waitUntil(keep('/kept.js')));\n"
+        "self.addEventListener('activate', (event) => event.waitUntil(clients.claim()));\n"
+        "self.addEventListener('message', (event) => event.waitUntil(keep('/later.js')));\n"
+        "self.addEventListener('fetch', (event) => {\n"
+        "  if (new URL(event.request.url).pathname === '/kept.js')\n"
+        "    event.respondWith(caches.match('/kept.js'));\n"
+        "});\n"
+    )
+    (root / "kept.js").write_bytes(script(WORKER_KEEPS))
+    (root / "later.js").write_bytes(script(WORKER_LATER))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(service_workers="allow")
+            first = weigh(context, f"{base}/index.html")
+            # The page now names the kept file: the worker answers it from its cache.
+            (root / "index.html").write_text(
+                '<!doctype html><title>page</title><script src="/kept.js"></script>'
+            )
+            repeat = weigh(context, f"{base}/index.html")
+        finally:
+            browser.close()
+
+    worker_script = (root / "sw.js").stat().st_size
+    assert worker_script < first["by_url"][f"{base}/sw.js"] < worker_script + 1000
+    assert WORKER_KEEPS < first["by_url"][f"{base}/kept.js"] < WORKER_KEEPS + 1000
+    assert WORKER_LATER < first["by_url"][f"{base}/later.js"] < WORKER_LATER + 1000
+    page_bodies = PAGE_SCRIPT + (root / "index.html").stat().st_size
+    worker_bodies = worker_script + WORKER_KEEPS + WORKER_LATER
+    assert first["js"] >= PAGE_SCRIPT + worker_bodies
+    assert page_bodies + worker_bodies < first["bytes"] < page_bodies + worker_bodies + 3000
+    assert repeat["by_url"][f"{base}/kept.js"] == 0
+    assert repeat["bytes"] < 2000  # the page itself (not cached by this server) and headers

@@ -374,3 +374,151 @@ def test_each_practice_kind_offline_gets_the_verdict_the_server_then_stores(new_
     expect(page.locator("[data-connection-status]")).to_contain_text("La connexion est revenue")
     for each in iris:
         assert verdicts_of(card.learner, each) == [False, True], each
+
+
+def dots_done(step) -> list[int]:
+    """The step numbers whose dot is filled in `step`'s row of progress dots."""
+    return step.locator(".dots li").evaluate_all(
+        "(dots) => dots.flatMap((dot, i) => dot.classList.contains('is-done') ? [i + 1] : [])"
+    )
+
+
+def test_dots_and_next_say_what_was_done_online_offline_and_after_an_offline_reload(new_page):
+    """The page kept by the worker has the dots of the moment it was kept: after an offline
+    reload, the steps done since (sent, or still queued) are still shown done, and a quiz
+    answered right still has "Next" open."""
+    module = module_page()
+    quiz_number, quiz = next(
+        (number, step)
+        for number, step in enumerate(module.steps, start=1)
+        if step.block_type == "quiz"
+    )
+    assert quiz_number > 3
+    card = new_learner("Philomène")
+    page = new_page("phone")
+    page.set_viewport_size({"width": 320, "height": 568})
+    sign_in_with_card(page, card.token, "2468")
+    page.goto(f"/apprendre/{module.pk}/etape/1/")
+    page.get_by_role("button", name="Très grand texte").click()
+    wait_until_kept(page)  # kept with no step done
+    assert dots_done(current_step(page)) == []
+    # Online, a dot fills as its step is done, without a reload.
+    current_step(page).get_by_role("button", name="Suivant").click()
+    expect_text(current_step(page), "Étape 2 sur")
+    assert dots_done(current_step(page)) == [1]
+
+    go_offline(page)
+    page.reload()
+    expect_text(current_step(page), "Étape 2 sur")
+    assert dots_done(current_step(page)) == [1]  # sent online, not in the page kept
+    for number in range(3, quiz_number + 1):
+        current_step(page).get_by_role("button", name="Suivant").click()
+        expect_text(current_step(page), f"Étape {number} sur")
+    step = current_step(page)
+    right = next(i for i, answer in enumerate(quiz.value["answers"]) if answer["is_correct"])
+    step.locator(f"input[name=answer][value='{right}']").check()
+    step.get_by_role("button", name="Vérifier").click()
+    expect(step.get_by_role("link", name="Suivant")).to_be_visible()
+    assert dots_done(step) == list(range(1, quiz_number + 1))
+
+    # Reloaded offline, with answers still queued: the same dots, the quiz's "Next" open.
+    page.reload()
+    step = current_step(page)
+    expect_text(step, f"Étape {quiz_number} sur")
+    assert dots_done(step) == list(range(1, quiz_number + 1))
+    expect(step.get_by_role("link", name="Suivant")).to_be_visible()
+    expect(step.get_by_role("button", name="Vérifier")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    screenshot(page, "offline-reloaded-quiz-320-larger")
+    # The next step is not done: its "Check" is there, its "Next" closed.
+    step.get_by_role("link", name="Suivant").click()
+    step = current_step(page)
+    expect_text(step, f"Étape {quiz_number + 1} sur")
+    expect(step.get_by_role("button", name="Vérifier")).to_be_visible()
+    expect(step.get_by_role("link", name="Suivant")).to_be_hidden()
+    assert dots_done(step) == list(range(1, quiz_number + 1))
+    screenshot(page, "offline-reloaded-dots")
+
+    back_online(page)
+    expect(page.locator("[data-connection-status]")).to_contain_text("La connexion est revenue")
+    # Online, the server's own dots say the same.
+    page.goto(f"/apprendre/{module.pk}/etape/{quiz_number}/")
+    assert dots_done(current_step(page)) == list(range(1, quiz_number + 1))
+
+    # Signed out: the next person on this device sees none of it.
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/connexion/")
+    assert page.evaluate("localStorage.getItem('pasapas-done')") is None
+    other = new_learner("Prudence")
+    sign_in_with_card(page, other.token, "2468")
+    page.goto(f"/apprendre/{module.pk}/etape/2/")
+    assert dots_done(current_step(page)) == []
+
+
+def test_an_h5p_step_offline_says_it_needs_internet_and_the_other_steps_work(new_page):
+    """The H5P frame's opaque origin is controlled by no service worker: offline it would
+    show the browser's error page. The step says instead that it needs internet; "Next"
+    moves on as it does online, the other steps work, and the activity loads once the
+    connection is back."""
+    module = ModulePage.objects.get(
+        slug="reconnaitre-une-arnaque-par-e-mail", locale__language_code="fr-be"
+    )
+    kinds = [step.block_type for step in module.steps]
+    h5p_number = kinds.index("h5p") + 1
+    text_number = kinds.index("explanation") + 1
+    card = new_learner("Ursuline")
+    page = new_page("phone")
+    page.set_viewport_size({"width": 320, "height": 568})
+    sign_in_with_card(page, card.token, "2468")
+    page.goto(f"/apprendre/{module.pk}/etape/{text_number}/")
+    wait_until_kept(page)  # kept with the normal text size
+
+    go_offline(page)
+    # Chosen offline, the largest text size stays for the pages the worker shows.
+    page.get_by_role("button", name="Très grand texte").click()
+    response = page.goto(f"/apprendre/{module.pk}/etape/{h5p_number}/")
+    assert response.from_service_worker
+    step = current_step(page)
+    expect_text(step, f"Étape {h5p_number} sur")
+    note = step.locator("[data-h5p-offline]")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Cette activité a besoin d'internet.")
+    expect(note.get_by_role("img", name="Un téléphone sans internet")).to_be_visible()
+    frame = step.locator("iframe[data-h5p-frame]")
+    expect(frame).to_be_hidden()
+    assert frame.get_attribute("src") is None  # never pointed at the network
+    assert page.evaluate("document.documentElement.dataset.textSize") == "larger"
+    expect(page.get_by_role("button", name="Très grand texte")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    # The frame stays empty: no browser's error page (chrome-error://) in it.
+    assert [frame.url for frame in page.frames[1:]] == ["about:blank"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    screenshot(page, "offline-h5p-step-320-larger")
+    assert axe_violations(page) == []
+    # Its words can be heard: the note has its Listen button, which reads them.
+    listen = note.locator("[data-listen]")
+    assert "besoin d'internet" in listen.get_attribute("data-listen-text")
+    # Hidden, the note is no part of what the step's own Listen button reads.
+    assert "besoin d'internet" not in step.locator("[data-listen]").first.get_attribute(
+        "data-listen-text"
+    )
+
+    # "Next" moves on, as for an H5P step not done online; the other steps work offline.
+    if h5p_number < len(kinds):
+        step.get_by_role("link", name="Suivant").click()
+        expect_text(current_step(page), f"Étape {h5p_number + 1} sur")
+    page.goto(f"/apprendre/{module.pk}/etape/{text_number}/")
+    current_step(page).get_by_role("button", name="Suivant").click()
+    expect_text(current_step(page), f"Étape {text_number + 1} sur")
+    expect(page.locator("[data-connection-status]")).to_contain_text("Pas de connexion")
+
+    # Back online on the H5P step: the activity loads.
+    page.goto(f"/apprendre/{module.pk}/etape/{h5p_number}/")
+    expect(current_step(page).locator("[data-h5p-offline]")).to_be_visible()
+    back_online(page)
+    expect(current_step(page).locator("[data-h5p-offline]")).to_be_hidden()
+    frame = page.frame_locator(f"[data-step='{h5p_number}'] iframe[data-h5p-frame]")
+    expect(frame.locator(".h5p-content")).to_be_attached(timeout=20000)
+    expect(page.locator("[data-connection-status]")).to_contain_text("La connexion est revenue")
+    assert Statement.objects.filter(learner=card.learner).count() == 1  # the text step
