@@ -286,7 +286,7 @@
   }
   // At load: the steps done here since the page was made fill their dots too. A graded step
   // done (here or by the server's dots) opens "Next" at once, as after a right answer: its
-  // "Check" was already passed.
+  // "Check" was already passed. Changing an answer brings "Check" back, to practise again.
   const doneHere = new Set(readDone()[moduleKey] || []);
   steps.forEach((step) => { if (doneHere.has(step.dataset.stepKey)) fillDot(step); });
   steps.forEach((step) => {
@@ -295,6 +295,11 @@
     const dot = other && other.querySelector(".dots").children[Number(step.dataset.step) - 1];
     if (doneHere.has(step.dataset.stepKey) || (dot && dot.classList.contains("is-done"))) {
       revealNext(step, false);
+      const check = step.querySelector("[data-check]");
+      const next = step.querySelector("[data-after-check]");
+      if (check && next) {
+        step.addEventListener("input", () => { check.hidden = false; next.hidden = true; }, { once: true });
+      }
     }
   });
 

@@ -443,7 +443,13 @@ def test_dots_and_next_say_what_was_done_online_offline_and_after_an_offline_rel
     expect(page.locator("[data-connection-status]")).to_contain_text("La connexion est revenue")
     # Online, the server's own dots say the same.
     page.goto(f"/apprendre/{module.pk}/etape/{quiz_number}/")
-    assert dots_done(current_step(page)) == list(range(1, quiz_number + 1))
+    step = current_step(page)
+    assert dots_done(step) == list(range(1, quiz_number + 1))
+    # The quiz done opens on "Next"; changing the answer brings "Check" back, to practise.
+    expect(step.get_by_role("link", name="Suivant")).to_be_visible()
+    step.locator("input[name=answer]").first.check()
+    expect(step.get_by_role("button", name="Vérifier")).to_be_visible()
+    expect(step.get_by_role("link", name="Suivant")).to_be_hidden()
 
     # Signed out: the next person on this device sees none of it.
     page.get_by_role("button", name="Se déconnecter").click()

@@ -40,7 +40,10 @@ def test_publishing_a_module_makes_the_voice_its_step_screens_ask_for(
     client.force_login(learner_in(AssociationFactory()))
     page = client.get(reverse("learning:step", args=[module.pk, 1])).content.decode()
     buttons = _listen_buttons(page)
-    assert len(buttons) == len(module.steps)  # one per step (the player holds them all)
+    # One per step (the player holds them all), and one in each H5P step's offline note.
+    h5p_steps = [step for step in module.steps if step.block_type == "h5p"]
+    assert h5p_steps
+    assert len(buttons) == len(module.steps) + len(h5p_steps)
     for button in buttons:
         text, language = button["data-listen-text"], button["data-listen-language"]
         assert language == "fr"
