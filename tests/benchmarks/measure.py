@@ -223,6 +223,15 @@ def step_paths(module: ModulePage) -> dict:
     }
 
 
+def learner_pages() -> dict:
+    """The learner pages whose throughput is measured: both steps, Mon parcours, catalogue."""
+    return {
+        **step_paths(module_with_h5p()),
+        "Mon parcours": "/mon-parcours/",
+        "public catalogue": "/catalogue/",
+    }
+
+
 # The H5P player's own host name in the H5P_ORIGIN configuration (docs/deploy.md): Chromium
 # resolves every *.localhost name to the loopback address, so the same gunicorn answers it.
 PLAYER_HOST = "h5p.localhost"
@@ -804,16 +813,22 @@ def print_waterfall(requests: list, base: str) -> None:
 
 
 if __name__ == "__main__" and "--only" in sys.argv:
-    # `python -m tests.benchmarks.measure --only h5p-slow [--runs 5] [--waterfall]`, against
-    # the database the environment names (as run.py's prepare() sets it up).
+    # Against the database the environment names (as run.py's prepare() sets it up):
+    # `python -m tests.benchmarks.measure --only h5p-slow [--runs 5] [--waterfall]`;
+    # `python tests/benchmarks/measure.py 1000 --only throughput` (compare.py runs it so).
     import argparse
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["h5p-slow"], required=True)
+    parser.add_argument("size", nargs="?", help="the learners in the database (a label)")
+    parser.add_argument("--only", choices=["h5p-slow", "throughput"], required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--waterfall", action="store_true")
     options = parser.parse_args()
-    print(json.dumps(h5p_slow(options.runs, waterfall=options.waterfall)))
+    if options.only == "throughput":
+        with Gunicorn() as server:
+            print(json.dumps(throughput_figures(server, learner_pages())))
+    else:
+        print(json.dumps(h5p_slow(options.runs, waterfall=options.waterfall)))
 elif __name__ == "__main__":
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk).")
@@ -821,14 +836,7 @@ elif __name__ == "__main__":
         raise SystemExit(lighthouse.missing())
     figures = server_figures()
     with Gunicorn() as server:
-        figures += throughput_figures(
-            server,
-            {
-                **step_paths(module_with_h5p()),
-                "Mon parcours": "/mon-parcours/",
-                "public catalogue": "/catalogue/",
-            },
-        )
+        figures += throughput_figures(server, learner_pages())
         figures += browser_figures(server.base)
         figures += lighthouse_figures(server.base)
         figures += memory_figures(server)

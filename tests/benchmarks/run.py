@@ -68,9 +68,14 @@ def left(limit: float) -> float:
     return max(30.0, min(limit, BUDGET_SECONDS - (time.monotonic() - STARTED)))
 
 
-def generator_version() -> int:
-    text = (ROOT / "lms" / "demo" / "builder.py").read_text()
-    return int(re.search(r"^GENERATOR_VERSION = (\d+)", text, re.MULTILINE).group(1))
+def generator_version(root: Path = ROOT) -> int:
+    """The demo builder's version in the checkout at `root` (compare.py measures an older
+    commit, whose builder lived in lms/impact/demo.py)."""
+    for place in ("lms/demo/builder.py", "lms/impact/demo.py"):
+        if (root / place).exists():
+            text = (root / place).read_text()
+            return int(re.search(r"^GENERATOR_VERSION = (\d+)", text, re.MULTILINE).group(1))
+    raise SystemExit(f"No demo builder (GENERATOR_VERSION) found under {root}")
 
 
 def postgres_server() -> str | None:
@@ -164,29 +169,36 @@ def marker_save(server: str | None, where, marker: dict) -> None:
         conn.execute(comment)
 
 
-def prepare(size: int, server: str | None) -> tuple[dict, dict]:
-    """A database of `size` learners (built, or reused when it matches); its environment."""
-    DATA.mkdir(exist_ok=True)
+def prepare(
+    size: int, server: str | None, *, root: Path = ROOT, label: str = ""
+) -> tuple[dict, dict]:
+    """A database of `size` learners (built, or reused when it matches); its environment.
+
+    `root` is the checkout whose code builds and serves it, `label` names its database and
+    files apart from this checkout's (compare.py: another commit measured beside this one).
+    """
+    data = DATA / label if label else DATA
+    data.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
-        "MEDIA_ROOT": str(DATA / "media"),
-        "STATIC_ROOT": str(DATA / "static"),
+        "MEDIA_ROOT": str(data / "media"),
+        "STATIC_ROOT": str(data / "static"),
         "DEBUG": "0",
         "SERVE_MEDIA": "1",
     }
-    wanted = {"learners": size, "generator": generator_version()}
+    wanted = {"learners": size, "generator": generator_version(root)}
     if server:
-        name = f"pasapas_bench_{size}"
+        name = f"pasapas_bench_{size}" + (f"_{label}" if label else "")
         env["DATABASE_URL"] = f"{server}/{name}"
         marker = pg_marker(server, name)
     else:
-        database = DATA / f"bench-{size}.sqlite3"
+        database = data / f"bench-{size}.sqlite3"
         env["SQLITE_PATH"] = str(database)
         env.pop("DATABASE_URL", None)
         sidecar = database.with_suffix(".json")
         marker = json.loads(sidecar.read_text()) if sidecar.exists() else None
-    manage = [sys.executable, str(ROOT / "manage.py")]
+    manage = [sys.executable, str(root / "manage.py")]
     migrate = [*manage, "migrate", "--noinput", "-v0", "--skip-checks"]
     # Served compressed and hashed as in production (a quick no-op when nothing changed).
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
@@ -218,7 +230,7 @@ def prepare(size: int, server: str | None) -> tuple[dict, dict]:
             (f'CREATE DATABASE "{name}"', None),
         )
     else:
-        for path in DATA.glob(f"bench-{size}.sqlite3*"):
+        for path in data.glob(f"bench-{size}.sqlite3*"):
             path.unlink()
     subprocess.run(migrate, env=env, check=True)
     built = {**wanted, "built_on": datetime.now(UTC).date().isoformat(), **seed(manage, env, size)}
