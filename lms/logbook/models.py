@@ -124,3 +124,38 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} @ {self.session}"
+
+
+class PendingImport(models.Model):
+    """A file a trainer previewed for import, waiting for their confirmation (an hour at most),
+    and the rows it refused, kept for the trainer to download and correct within that hour.
+
+    Kept in the database, not in a server's temporary folder: the confirmation runs in the
+    background worker (`db_worker`), which may be another process with its own /tmp (systemd's
+    PrivateTmp, docs/deploy.md) or another server; and never in MEDIA_ROOT, which may be
+    served to the public. lms/logbook/transfer_store.py writes and claims it.
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=20)
+    association = models.ForeignKey(
+        "accounts.Association", on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    created_at = models.DateTimeField(db_index=True)
+    # The file as sent; emptied when the confirmation claims it.
+    data = models.BinaryField(_("file sent"), null=True)
+    claimed_at = models.DateTimeField(null=True)
+    # The refused rows as a file to correct, if any (kept after the claim, within the hour).
+    refused = models.BinaryField(_("refused rows to correct"), null=True)
+
+    class Meta:
+        verbose_name = _("import waiting for confirmation")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"

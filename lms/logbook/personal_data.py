@@ -1,4 +1,5 @@
-"""The personal data the logbook holds: groups, training sessions, attendance.
+"""The personal data the logbook holds: groups, training sessions, attendance, and the files
+waiting for an import's confirmation.
 
 Registered with lms/personal_data.py when the app is ready; lms/privacy reads it.
 """
@@ -33,6 +34,16 @@ class LogbookData(PersonalData):
                 "logbook.TrainingSession": ("trainers", "note"),
                 "logbook.Attendance": ("learner", "session"),
             },
+        ),
+        Processing(
+            key="imports",
+            name=_("Files of learners, groups or sessions waiting for an import's confirmation"),
+            purpose=_("Let the trainer check a file before anything is imported."),
+            legal_basis=_("Legitimate interest of the association (GDPR art. 6.1.f)."),
+            people=_("Learners and trainers named in the file; the trainer who sent it."),
+            recipients=_("The trainer who sent the file."),
+            retention=_("One hour, then deleted."),
+            models={"logbook.PendingImport": ("user", "data", "refused")},
         ),
     )
     field_labels = {"session": _("training session")}

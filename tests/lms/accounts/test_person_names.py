@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from lms.accounts.models import LearnerProfile, User
 from lms.accounts.names import person_name_clean
-from lms.logbook import transfer_store
 from lms.logbook.transfer_learners import LearnerResource
 from lms.logbook.transfer_services import transfer_confirm, transfer_preview
 from lms.privacy.rectification import learner_rectify
@@ -102,8 +101,7 @@ def test_a_rectified_name_is_cleaned_too(setting):
     assert LearnerProfile.objects.get(user=amina).family_name == "Élise"
 
 
-def test_an_imported_name_is_cleaned_too(setting, tmp_path, monkeypatch):
-    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
+def test_an_imported_name_is_cleaned_too(setting):
     header = ";".join(str(label) for label in LearnerResource.labels())
     row = ";".join(["", "Jo\u200bs\u00e9\u202e", "Ma\u0300rtin"] + [""] * 6)
     data = f"{header}\r\n{row}\r\n".encode()

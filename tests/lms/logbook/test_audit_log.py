@@ -12,7 +12,6 @@ from django.urls import reverse
 from courses.models import LearningPathPage
 from lms.accounts.models import AuditEntry, Job, Role
 from lms.accounts.services import audit_record
-from lms.logbook import transfer_store
 from lms.logbook.models import TrainingSession
 from lms.logbook.services import group_learners_add
 from lms.privacy.erasure import learner_erase
@@ -28,12 +27,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 NNBSP = "\u202f"  # French puts a narrow no-break space before ":"
-
-
-@pytest.fixture(autouse=True)
-def store_dir(tmp_path, monkeypatch):
-    """Import previews wait in the test's own folder."""
-    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
 
 
 @pytest.fixture

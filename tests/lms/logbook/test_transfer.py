@@ -3,11 +3,14 @@
 import datetime
 import io
 import os
+import subprocess
+import sys
 import uuid
 import zipfile
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import include, path, reverse
@@ -15,8 +18,8 @@ from django.utils import timezone, translation
 
 from lms import urls as site_urls
 from lms.accounts.models import LearnerProfile, Membership, Role, User
-from lms.logbook import transfer_files, transfer_services, transfer_store
-from lms.logbook.models import Attendance, Group, TrainingSession
+from lms.logbook import transfer_files, transfer_services
+from lms.logbook.models import Attendance, Group, PendingImport, TrainingSession
 from lms.logbook.transfer import KINDS, GroupResource, TrainingSessionResource
 from lms.logbook.transfer_cells import cell_text
 from lms.logbook.transfer_files import MAX_UPLOAD_BYTES, table_read
@@ -35,6 +38,7 @@ from tests.factories import (
     learner_in,
     trainer_in,
 )
+from tests.lms.databases import child_environment, migrated_database
 
 pytestmark = pytest.mark.django_db
 
@@ -51,13 +55,6 @@ with_urls = pytest.mark.urls(__name__)
 
 
 # --- Helpers -----------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def store_dir(tmp_path, monkeypatch):
-    """Previews wait in the test's own folder."""
-    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
-    return tmp_path / "transfer"
 
 
 @pytest.fixture(autouse=True)
@@ -754,6 +751,79 @@ def test_a_preview_cannot_be_confirmed_by_someone_else_or_elsewhere(
     assert transfer_confirm(
         kind="learners", token="../../etc/passwd", association=association, user=trainer
     ).errors
+    # The attempts left the preview to the person who sent it.
+    assert transfer_confirm(
+        kind="learners", token=preview.token, association=association, user=trainer
+    ).is_committed
+
+
+WEB_PROCESS = """
+from django.core.files.uploadedfile import SimpleUploadedFile
+from lms.logbook.transfer_services import transfer_preview
+from tests.factories import AssociationFactory, trainer_in
+
+association = AssociationFactory(slug="deux-processus")
+trainer = trainer_in(association, username="formatrice-deux-processus")
+data = "first_name\\r\\nAmina Deux-Processus\\r\\n".encode()
+file = SimpleUploadedFile("learners.csv", data, content_type="text/csv")
+print(transfer_preview(kind="learners", file=file, association=association, user=trainer).token)
+"""
+WORKER_PROCESS = """
+from lms.accounts.models import Association, User
+from lms.logbook.transfer_services import transfer_confirm
+
+done = transfer_confirm(
+    kind="learners",
+    token="{token}",
+    association=Association.objects.get(slug="deux-processus"),
+    user=User.objects.get(username="formatrice-deux-processus"),
+)
+print(done.is_committed, done.messages, User.objects.filter(display_name="Amina Deux-Processus").count())
+"""
+
+
+def test_a_preview_made_by_the_site_is_imported_by_a_worker_with_its_own_tmp(tmp_path):
+    """The confirmation runs in the background worker, which under systemd has a /tmp of its
+    own (PrivateTmp, docs/deploy.md) and may run on another server: two processes, each with
+    its own TMPDIR, on a copy of the test database."""
+    with migrated_database("pending_import", tmp_path) as database:
+        outputs = []
+        for name, code in (("web", WEB_PROCESS), ("worker", WORKER_PROCESS)):
+            (tmp_path / name).mkdir()
+            environment = child_environment(
+                DJANGO_SETTINGS_MODULE="lms.settings.test", TMPDIR=str(tmp_path / name), **database
+            )
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "shell",
+                    "-c",
+                    code.format(token=outputs[-1] if outputs else ""),
+                ],
+                cwd=settings.BASE_DIR,
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert result.returncode == 0, result.stderr
+            outputs.append(result.stdout.strip().splitlines()[-1])
+    # With the file in the site's /tmp, the worker answered "no longer available".
+    assert outputs[1] == "True [] 1", outputs
+
+
+def test_a_preview_older_than_an_hour_is_no_longer_available_and_is_deleted(association, trainer):
+    old = preview_of("learners", csv_file([["first_name"], ["Amina"]]), association, trainer)
+    PendingImport.objects.filter(token=old.token).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=61)
+    )
+    late = transfer_confirm(kind="learners", token=old.token, association=association, user=trainer)
+    assert late.messages == ["This preview is no longer available: choose the file again."]
+    assert not User.objects.filter(display_name="Amina").exists()
+    preview_of("learners", csv_file([["first_name"], ["Jean"]]), association, trainer)
+    assert not PendingImport.objects.filter(token=old.token).exists()
+    assert PendingImport.objects.count() == 1
 
 
 @with_urls

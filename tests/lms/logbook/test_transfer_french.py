@@ -34,11 +34,6 @@ FORMATS = ["csv", "xlsx", "ods"]
 
 
 @pytest.fixture(autouse=True)
-def store_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
-
-
-@pytest.fixture(autouse=True)
 def french():
     with translation.override("fr-be"):
         yield

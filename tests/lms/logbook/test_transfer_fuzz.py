@@ -17,7 +17,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from lms.accounts.models import LearnerProfile, Membership, User
 from lms.accounts.names import person_name_clean
-from lms.logbook import transfer_store
 from lms.logbook.models import Attendance, Group, TrainingSession
 from lms.logbook.transfer import KINDS
 from lms.logbook.transfer_cells import CONTROL_CHARACTERS, FORMULA_STARTS, cell_out, cell_text
@@ -75,11 +74,6 @@ cell = st.one_of(
     st.integers(min_value=-(10**12), max_value=10**12).map(str),
 )
 kind = st.sampled_from(list(KINDS))
-
-
-@pytest.fixture(autouse=True)
-def _store_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(transfer_store, "STORE_DIR", tmp_path / "transfer")
 
 
 @pytest.fixture
