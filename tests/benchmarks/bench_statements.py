@@ -265,6 +265,9 @@ def stored_count(ids: list[str]) -> int:
 EARLIER_WRITERS = {
     "58a496d": "hand-written SQL writer (steps_submit, _statements_insert, _progress_upsert)",
     "3e7683c": "ORM writer (statements_store, bulk_create on every database)",
+    # Issue 21 asks for the statement endpoint "as today" after its moves: the code before
+    # its first change (the layers' merge), on the same database, in the same run.
+    "9cf0585": "the code before issue 21's moves (one writer, plain SQL on PostgreSQL)",
 }
 CURRENT_WRITER = "statements_store (ORM; two fixed SQL statements on PostgreSQL)"
 WRITERS_DIR = ROOT / "bench-data" / "writers"

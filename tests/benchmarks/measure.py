@@ -30,7 +30,6 @@ with sessions in the database.
 
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -57,6 +56,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from courses.models import ModulePage  # noqa: E402
 from lms.accounts.models import User  # noqa: E402
 from tests.benchmarks import cores, lighthouse  # noqa: E402
+from tests.benchmarks.load import WRK_CONNECTIONS, children_cpu_seconds, wrk  # noqa: E402
 from tests.benchmarks.run import figure, median_seconds  # noqa: E402
 from tests.benchmarks.weigh import (  # noqa: E402
     CHROMIUM,
@@ -176,7 +176,6 @@ def free_port() -> int:
 # that a change in the shared machine's load touches every page alike.
 THROUGHPUT_SECONDS = float(os.environ.get("BENCH_THROUGHPUT_SECONDS", "10"))
 THROUGHPUT_ROUNDS = 2
-WRK_CONNECTIONS = 4  # enough to keep 2 sync workers busy while wrk waits on them
 # The two profiles of the issue, emulated with CDP (Network.emulateNetworkConditions and
 # Emulation.setCPUThrottlingRate), so that the H5P frame's own traffic is throttled too and
 # the time it is drawn can be read (Lighthouse, below, gives the LCP of its own profile). The
@@ -304,12 +303,7 @@ class Gunicorn:
 
     def workers_cpu_seconds(self) -> float:
         """User and system CPU time the workers have used so far, read from /proc."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for worker in self.workers():
-            fields = Path(f"/proc/{worker.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-        return total / ticks
+        return children_cpu_seconds(self.process.pid)
 
     def worker_peaks_mb(self) -> list[float]:
         """Peak resident memory (VmHWM) of each worker, the master's children."""
@@ -331,40 +325,6 @@ def learner_cookie() -> str:
     client, _learner = learner_client()
     client.get("/mon-parcours/")
     return "; ".join(f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken"))
-
-
-def wrk(port: int, path: str, cookie: str, seconds: float) -> tuple[int, int, float]:
-    """GET `path` with wrk for `seconds`, on the load generator's core: (answers 2xx/3xx,
-    others, seconds). gunicorn's sync workers close each connection; wrk connects again."""
-    pinned = cores.split()
-    result = subprocess.run(
-        [
-            *cores.taskset(pinned[1] if pinned else None),
-            "wrk",
-            "-t1",
-            f"-c{WRK_CONNECTIONS}",
-            f"-d{max(1, round(seconds))}s",
-            "-H",
-            f"Cookie: {cookie}",
-            "-H",
-            "Accept-Encoding: gzip",
-            f"http://127.0.0.1:{port}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    out = result.stdout
-    total, elapsed = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out).group(1, 2)
-    unit = re.search(r"\d+ requests in [\d.]+(m?s)", out).group(1)
-    elapsed = float(elapsed) / (1000 if unit == "ms" else 1)
-    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    failed = int(failed.group(1)) if failed else 0
-    # wrk reads a closed connection as a read error, not a failed answer: only connect
-    # errors and timeouts are requests that were not answered.
-    lost = int(errors.group(1)) + int(errors.group(4)) if errors else 0
-    return int(total) - failed, failed + lost, elapsed
 
 
 def throughput_figures(server: Gunicorn, pages: dict) -> list[dict]:
@@ -820,11 +780,23 @@ if __name__ == "__main__" and "--only" in sys.argv:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("size", nargs="?", help="the learners in the database (a label)")
-    parser.add_argument("--only", choices=["h5p-slow", "throughput"], required=True)
+    parser.add_argument("--only", choices=["h5p-slow", "throughput", "serve"], required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--waterfall", action="store_true")
     options = parser.parse_args()
-    if options.only == "throughput":
+    if options.only == "serve":
+        # For compare.py: this checkout's gunicorn and what to load it with, until compare.py
+        # closes this process's standard input.
+        with Gunicorn() as server:
+            pages = {
+                "trivial view": "/sante/",
+                "signed-in learner, empty view": SIGNED_IN_EMPTY,
+                **learner_pages(),
+            }
+            serving = {"port": server.port, "pid": server.process.pid, "pages": pages}
+            print(json.dumps({**serving, "cookie": learner_cookie()}), flush=True)
+            sys.stdin.read()
+    elif options.only == "throughput":
         with Gunicorn() as server:
             print(json.dumps(throughput_figures(server, learner_pages())))
     else:
