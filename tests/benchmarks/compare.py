@@ -120,13 +120,18 @@ def interleaved(servers: dict, rounds: int, seconds: float) -> dict:
         for key in keys:
             trivial_rate = windows[key][0][0] / windows[key][0][1]
             for name, (ok, elapsed, cpu) in zip(names, windows[key], strict=True):
-                results[key][name].append((ok / elapsed / trivial_rate, 1000 * cpu / ok))
-            results[key][TRIVIAL][-1] = (trivial_rate, results[key][TRIVIAL][-1][1])
+                results[key][name].append(
+                    {
+                        "ratio": ok / elapsed / trivial_rate,
+                        "rate": ok / elapsed,
+                        "cpu_ms": 1000 * cpu / ok,
+                    }
+                )
         print(
             f"-- round {number + 1}: "
             + "; ".join(
-                f"{key}: trivial {results[key][TRIVIAL][-1][0]:,.0f} req/s, "
-                + ", ".join(f"{results[key][name][-1][0]:.3f}" for name in names[1:])
+                f"{key}: trivial {results[key][TRIVIAL][-1]['rate']:,.0f} req/s, ratios "
+                + ", ".join(f"{results[key][name][-1]['ratio']:.3f}" for name in names[1:])
                 for key in keys
             ),
             flush=True,
@@ -164,9 +169,12 @@ def spread(values: list[float], digits: int = 3) -> str:
     )
 
 
-def change(values: dict, before: str, after: str) -> str:
-    old, new = statistics.median(values[before]), statistics.median(values[after])
-    return f"{(new - old) / old * 100:+.1f} %" if old else ""
+def paired_change(values: dict, before: str, after: str) -> str:
+    """after / before - 1 within each round (windows a few seconds apart): median (min to max)."""
+    changes = [
+        (new - old) / old * 100 for old, new in zip(values[before], values[after], strict=True)
+    ]
+    return f"{statistics.median(changes):+.1f} % ({min(changes):+.1f} to {max(changes):+.1f})"
 
 
 def report(labels: dict, pages: dict, dashboards: dict) -> str:
@@ -174,28 +182,27 @@ def report(labels: dict, pages: dict, dashboards: dict) -> str:
     lines = [
         "| page | figure | "
         + " | ".join(f"{label}: median (min–max)" for label in labels.values())
-        + " | change of the medians |",
+        + " | change, round by round: median (min to max) |",
         "|---|---|---|---|---|",
     ]
     for name in pages[after]:
-        trivial = name == TRIVIAL
-        rows = (
-            (0, "req/s" if trivial else "throughput ratio (higher is better)", 0 if trivial else 3),
-            (1, "worker CPU ms per request (lower is better)", 2),
-        )
+        rows = [("rate", "req/s (higher is better)", 0)]
+        if name != TRIVIAL:
+            rows.insert(0, ("ratio", "ratio to the trivial view (higher is better)", 3))
+        rows.append(("cpu_ms", "worker CPU ms per request (lower is better)", 2))
         for field, label, digits in rows:
-            values = {key: [pair[field] for pair in pages[key][name]] for key in labels}
+            values = {key: [run[field] for run in pages[key][name]] for key in labels}
             lines.append(
                 f"| {name} | {label} | "
                 + " | ".join(spread(values[key], digits) for key in labels)
-                + f" | {change(values, before, after)} |"
+                + f" | {paired_change(values, before, after)} |"
             )
     for field in ("cold s", "warm p95 s", "peak MB"):
         values = {key: [run[field] for run in dashboards[key]] for key in labels}
         lines.append(
             f"| funder dashboard, one year | {field} (lower is better) | "
             + " | ".join(spread(values[key]) for key in labels)
-            + f" | {change(values, before, after)} |"
+            + f" | {paired_change(values, before, after)} |"
         )
     return "\n".join(lines)
 
