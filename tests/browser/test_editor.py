@@ -77,9 +77,13 @@ def choose(page, field, title: str) -> None:
     """Open a chooser, search for `title` and pick it."""
     field.get_by_role("button", name=re.compile("^Choisir")).click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_placeholder("Chercher").fill(title)
+    # The list shown first holds the item too: a click on it while the search's answer
+    # replaces the list can be lost (seen once on a loaded CI run), so the answer comes first.
+    with page.expect_response(lambda response: "q=" in response.url):
+        dialog.get_by_placeholder("Chercher").fill(title)
     dialog.get_by_role("link", name=title, exact=True).click()
-    expect(dialog).to_be_hidden()
+    # Picking asks the server once more before the dialog closes.
+    expect(dialog).to_be_hidden(timeout=20_000)
     expect(field.get_by_text(title, exact=True)).to_be_visible()
 
 
