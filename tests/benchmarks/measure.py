@@ -231,6 +231,16 @@ def learner_pages() -> dict:
     }
 
 
+def loaded_paths() -> dict:
+    """Every page put under load: the two baselines first (the trivial view, then the empty
+    page behind the learner's sign-in), then the learner pages."""
+    return {
+        "trivial view": "/sante/",
+        "signed-in learner, empty view": SIGNED_IN_EMPTY,
+        **learner_pages(),
+    }
+
+
 # The H5P player's own host name in the H5P_ORIGIN configuration (docs/deploy.md): Chromium
 # resolves every *.localhost name to the loopback address, so the same gunicorn answers it.
 PLAYER_HOST = "h5p.localhost"
@@ -296,11 +306,6 @@ class Gunicorn:
             self.process.kill()
             self.process.wait()
 
-    def workers(self) -> list:
-        import psutil
-
-        return psutil.Process(self.process.pid).children()
-
     def workers_cpu_seconds(self) -> float:
         """User and system CPU time the workers have used so far, read from /proc."""
         return children_cpu_seconds(self.process.pid)
@@ -327,11 +332,11 @@ def learner_cookie() -> str:
     return "; ".join(f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken"))
 
 
-def throughput_figures(server: Gunicorn, pages: dict) -> list[dict]:
+def throughput_figures(server: Gunicorn) -> list[dict]:
     """Requests per second through gunicorn with wrk, each page beside the trivial view; and
     the workers' CPU time per request (/proc), which does not depend on the generator."""
     cookie = learner_cookie()
-    urls = {"trivial view": "/sante/", "signed-in learner, empty view": SIGNED_IN_EMPTY, **pages}
+    urls = loaded_paths()
     for path in urls.values():  # both workers warm for every page
         wrk(server.port, path, cookie, 1.0)
     totals = {name: [0, 0, 0.0, 0.0] for name in urls}  # ok, failed, seconds, CPU seconds
@@ -775,12 +780,12 @@ def print_waterfall(requests: list, base: str) -> None:
 if __name__ == "__main__" and "--only" in sys.argv:
     # Against the database the environment names (as run.py's prepare() sets it up):
     # `python -m tests.benchmarks.measure --only h5p-slow [--runs 5] [--waterfall]`;
-    # `python tests/benchmarks/measure.py 1000 --only throughput` (compare.py runs it so).
+    # `python tests/benchmarks/measure.py 1000 --only serve` (compare.py runs it so).
     import argparse
 
     parser = argparse.ArgumentParser()
     parser.add_argument("size", nargs="?", help="the learners in the database (a label)")
-    parser.add_argument("--only", choices=["h5p-slow", "throughput", "serve"], required=True)
+    parser.add_argument("--only", choices=["h5p-slow", "serve"], required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--waterfall", action="store_true")
     options = parser.parse_args()
@@ -788,17 +793,9 @@ if __name__ == "__main__" and "--only" in sys.argv:
         # For compare.py: this checkout's gunicorn and what to load it with, until compare.py
         # closes this process's standard input.
         with Gunicorn() as server:
-            pages = {
-                "trivial view": "/sante/",
-                "signed-in learner, empty view": SIGNED_IN_EMPTY,
-                **learner_pages(),
-            }
-            serving = {"port": server.port, "pid": server.process.pid, "pages": pages}
+            serving = {"port": server.port, "pid": server.process.pid, "pages": loaded_paths()}
             print(json.dumps({**serving, "cookie": learner_cookie()}), flush=True)
             sys.stdin.read()
-    elif options.only == "throughput":
-        with Gunicorn() as server:
-            print(json.dumps(throughput_figures(server, learner_pages())))
     else:
         print(json.dumps(h5p_slow(options.runs, waterfall=options.waterfall)))
 elif __name__ == "__main__":
@@ -808,7 +805,7 @@ elif __name__ == "__main__":
         raise SystemExit(lighthouse.missing())
     figures = server_figures()
     with Gunicorn() as server:
-        figures += throughput_figures(server, learner_pages())
+        figures += throughput_figures(server)
         figures += browser_figures(server.base)
         figures += lighthouse_figures(server.base)
         figures += memory_figures(server)
